@@ -1,0 +1,232 @@
+"""The ``graphmodel`` command line: thin wrappers that parse, call the library and print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from graphmodel import statements as cy
+from graphmodel.errors import GraphmodelError, InvalidPackage
+from graphmodel.load import LoadReport, load_package
+from graphmodel.output import FORMATS, rich_table, to_csv, to_json
+from graphmodel.queries import find_query, library, run_query
+from graphmodel.schema import load_schema
+from graphmodel.settings import DEFAULT_STORE_DIR
+from graphmodel.stores import Store, open_store
+
+app = typer.Typer(help="Fieldwork on state-NGO relations as a graph.", no_args_is_help=True, add_completion=False)
+console = Console()
+errors = Console(stderr=True)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", "-s", help="embedded:PATH, or a bolt:// / neo4j:// / neo4j+s:// URI. Default: $GRAPHMODEL_STORE or embedded:.graphmodel/graph."),
+]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+DEMO_STORE = f"embedded:{DEFAULT_STORE_DIR / 'demo'}"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    errors.print(Text(f"error: {message}", style="bold red"))
+    raise typer.Exit(code)
+
+
+def _open(store: str | None) -> Store:
+    try:
+        return open_store(store)
+    except GraphmodelError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            _fail(f"-p expects key=value, got {pair!r}")
+        params[key.strip()] = value
+    return params
+
+
+def _print_result(result: Any, fmt: str, title: str | None = None) -> None:
+    if fmt == "csv":
+        sys.stdout.write(to_csv(result))
+    elif fmt == "json":
+        sys.stdout.write(to_json(result) + "\n")
+    else:
+        console.print(rich_table(result, title))
+
+
+def _load(store: Store, path: Path | str, name: str | None, dry_run: bool = False) -> LoadReport:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("writing rows", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            return load_package(store, path, name=name, progress=advance, dry_run=dry_run)
+        except InvalidPackage as exc:
+            progress.stop()
+            for problem in exc.problems:
+                errors.print(Text(str(problem)))
+            _fail(f"{exc}; nothing was written")
+            raise  # unreachable
+
+
+def _print_report(report: LoadReport) -> None:
+    plan = report.plan
+    if plan.changes == 0:
+        console.print(f"package {report.package!r}: no change ({plan.unchanged} nodes and ties already up to date)")
+        return
+    table = Table(title=f"package {report.package!r}" + ("" if report.written else " (dry run: nothing written)"))
+    for column in ("label or type", "created", "updated", "removed", "unchanged"):
+        table.add_column(column, justify="left" if column == "label or type" else "right")
+    for row in plan.summary():
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def load(
+    path: Annotated[Path, typer.Argument(help="A folder of CSV files or an .xlsx workbook.")],
+    store: StoreOption = None,
+    name: Annotated[str | None, typer.Option(help="Package name (default: the folder or workbook name).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the changes without writing.")] = False,
+) -> None:
+    """Validate a fieldwork package and bring the graph in line with it."""
+    with _open(store) as db:
+        try:
+            _print_report(_load(db, path, name, dry_run))
+        except GraphmodelError as exc:
+            _fail(str(exc))
+
+
+@app.command()
+def query(
+    name: Annotated[str, typer.Argument(help="A query name from the library, or a path to a .cypher file.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value; repeat for several.")] = None,
+    store: StoreOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Run a query from the library (or any .cypher file) and print its result."""
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    try:
+        q = find_query(name)
+        params = q.bind(_parse_params(param or []))
+    except GraphmodelError as exc:
+        _fail(str(exc))
+    with _open(store) as db:
+        try:
+            result = run_query(db, q, params)
+        except GraphmodelError as exc:
+            _fail(str(exc))
+        _print_result(result, fmt, q.name)
+
+
+@app.command()
+def queries() -> None:
+    """List the query library with descriptions and parameters."""
+    table = Table(title="query library", show_lines=True)
+    table.add_column("name")
+    table.add_column("description")
+    table.add_column("parameters")
+    for q in library().values():
+        params = "\n".join(
+            f"{p.name} ({p.type}{', required' if p.required else ''}"
+            f"{'' if p.default is None else f', default {p.default}'})"
+            for p in q.params.values()
+        )
+        table.add_row(Text(q.name), Text(q.description), Text(params))
+    console.print(table)
+
+
+@app.command()
+def status(store: StoreOption = None) -> None:
+    """Counts per label and relationship type, and the packages loaded."""
+    schema = load_schema()
+    with _open(store) as db:
+        try:
+            counts = Table(title=f"graph in {db.description}")
+            counts.add_column("label or type")
+            counts.add_column("count", justify="right")
+            for label in schema.labels:
+                counts.add_row(f":{label}", str(db.run(cy.count_label(schema, label)).rows[0][0]))
+            for rel in schema.relationships:
+                counts.add_row(f"[:{rel}]", str(db.run(cy.count_type(schema, rel)).rows[0][0]))
+            console.print(counts)
+            packages = db.run(cy.list_packages(schema))
+        except GraphmodelError as exc:
+            _fail(str(exc))
+        if packages.rows:
+            console.print(rich_table(packages, "packages"))
+        else:
+            console.print("no packages loaded")
+
+
+def print_profile(db: Store) -> None:
+    """Print Table 1 (the sample profile) with characteristics as rows, provinces as columns."""
+    result = run_query(db, "sample_profile")
+    table = Table(title="Table 1: the NGO sample by province (age counted to 2010)")
+    table.add_column("characteristic")
+    for row in result.rows:
+        table.add_column(str(row[0]), justify="right")
+    for index, column in enumerate(result.columns[1:], start=1):
+        table.add_row(column.replace("_", " "), *(str(row[index]) for row in result.rows))
+    console.print(table)
+
+
+def print_motivations(db: Store) -> None:
+    """Print Table 3: motivations with the number and share of NGOs naming them."""
+    result = run_query(db, "motivations")
+    table = Table(title="Table 3: motivations named by the NGOs")
+    for column in ("motivation", "中文", "NGOs", "percent"):
+        table.add_column(column, justify="right" if column in ("NGOs", "percent") else "left")
+    for rec in result.records():
+        table.add_row(Text(str(rec["name"])), Text(str(rec["name_zh"] or "")), str(rec["ngos"]), f"{round(rec['percent'])}% of {rec['of_ngos']}")
+    console.print(table)
+
+
+@app.command()
+def demo(
+    store: Annotated[str | None, typer.Option("--store", "-s", help=f"Where to load the sample (default: a fresh {DEMO_STORE}).")] = None,
+) -> None:
+    """Load the paper's sample and print Table 1 and Table 3 computed from the graph."""
+    from graphmodel.sample import sample_path
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    with _open(store or DEMO_STORE) as db:
+        if store is None and isinstance(db, EmbeddedStore):
+            db.delete_all()
+        try:
+            report = _load(db, sample_path(), "paper")
+            _print_report(report)
+            print_profile(db)
+            print_motivations(db)
+        except GraphmodelError as exc:
+            _fail(str(exc))
+    console.print(f"The sample is in {store or DEMO_STORE}; try: graphmodel query motivations -p by=registration --store {store or DEMO_STORE}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

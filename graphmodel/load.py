@@ -1,0 +1,209 @@
+"""Load a fieldwork package: read, validate, plan the changes, write them in batches.
+
+Loading is idempotent (a second load of the same files changes nothing) and a
+refresh (what disappeared from the package is removed from the graph, but only
+what this package loaded before).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphmodel import statements as cy
+from graphmodel.records import NodeRecord, Records, TieRecord
+from graphmodel.schema import Schema, load_schema
+from graphmodel.stores.base import Statement, Store
+from graphmodel.tables import RawPackage
+from graphmodel.validate import validate_package
+
+BATCH_SIZE = 2_000
+
+__all__ = ["LoadPlan", "load_package", "plan_load", "lookup_in", "BATCH_SIZE"]
+
+
+@dataclass
+class LoadPlan:
+    """What a load will change, per label and relationship type."""
+
+    records: Records
+    create: list[NodeRecord | TieRecord] = field(default_factory=list)
+    update: list[NodeRecord | TieRecord] = field(default_factory=list)
+    unchanged: int = 0
+    remove_nodes: dict[str, list[str]] = field(default_factory=dict)
+    remove_ties_by_source: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> int:
+        """Number of nodes and ties created, updated or removed."""
+        removed = sum(len(v) for v in self.remove_nodes.values())
+        removed += sum(len(v) for v in self.remove_ties_by_source.values())
+        return len(self.create) + len(self.update) + removed
+
+    def summary(self) -> list[tuple[str, int, int, int, int]]:
+        """Rows of (label or type, created, updated, removed, unchanged)."""
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for action, items in (("created", self.create), ("updated", self.update)):
+            for item in items:
+                counts[_kind(item)][action] += 1
+        for label, ids in self.remove_nodes.items():
+            counts[label]["removed"] += len(ids)
+        for (rel, _), pairs in self.remove_ties_by_source.items():
+            counts[rel]["removed"] += len(pairs)
+        total: Counter[str] = Counter(_kind(x) for x in [*self.records.nodes, *self.records.ties])
+        rows = []
+        for name in sorted(set(counts) | set(total)):
+            c = counts[name]
+            unchanged = total[name] - c["created"] - c["updated"]
+            rows.append((name, c["created"], c["updated"], c["removed"], unchanged))
+        return rows
+
+
+def _kind(item: NodeRecord | TieRecord) -> str:
+    return item.label if isinstance(item, NodeRecord) else item.type
+
+
+def lookup_in(store: Store, schema: Schema) -> Callable[[set[str]], dict[str, tuple[str, str]]]:
+    """A lookup of ids already in ``store``, for :func:`validate_package`."""
+
+    def lookup(ids: set[str]) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        wanted = sorted(ids)
+        for label in schema.data_labels:
+            for start in range(0, len(wanted), BATCH_SIZE * 5):
+                batch = wanted[start : start + BATCH_SIZE * 5]
+                for node_id, package in store.run(cy.find_ids(schema, label), {"ids": batch}).rows:
+                    found[node_id] = (label, package or "")
+        return found
+
+    return lookup
+
+
+def plan_load(store: Store, records: Records, schema: Schema) -> LoadPlan:
+    """Compare a package's records with what the store holds for that package."""
+    plan = LoadPlan(records)
+    package = {"package": records.package}
+    stored_nodes: dict[tuple[str, str], str] = {}
+    for label in schema.data_labels:
+        for node_id, digest in store.run(cy.package_nodes(schema, label), package).rows:
+            stored_nodes[(label, node_id)] = digest
+    stored_ties: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for rel in schema.relationships:
+        for source_label, source, key, digest in store.run(cy.package_ties(schema, rel), package).rows:
+            stored_ties[(rel, key)] = (source_label, source, digest)
+
+    for node in records.nodes:
+        old = stored_nodes.pop((node.label, node.id), None)
+        _sort(plan, node, old)
+    for tie in records.ties:
+        old_tie = stored_ties.pop((tie.type, tie.key), None)
+        _sort(plan, tie, old_tie[2] if old_tie else None)
+    for (label, node_id) in stored_nodes:
+        plan.remove_nodes.setdefault(label, []).append(node_id)
+    for (rel, key), (source_label, source, _) in stored_ties.items():
+        plan.remove_ties_by_source.setdefault((rel, source_label), []).append((source, key))
+    return plan
+
+
+def _sort(plan: LoadPlan, item: NodeRecord | TieRecord, old_hash: str | None) -> None:
+    if old_hash is None:
+        plan.create.append(item)
+    elif old_hash != item.hash:
+        plan.update.append(item)
+    else:
+        plan.unchanged += 1
+
+
+def _batches(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), BATCH_SIZE):
+        yield rows[start : start + BATCH_SIZE]
+
+
+def write_statements(plan: LoadPlan, schema: Schema, package_props: dict[str, Any]) -> list[Statement]:
+    """The batched statements that carry out ``plan``: removals first, then nodes, then ties."""
+    name = plan.records.package
+    out: list[Statement] = []
+    for (rel, source_label), pairs in sorted(plan.remove_ties_by_source.items()):
+        rows = [{"source": s, "key": k} for s, k in pairs]
+        for batch in _batches(rows):
+            out.append(Statement(cy.delete_ties(schema, rel, source_label), {"rows": batch, "package": name}, len(batch)))
+    for label, ids in sorted(plan.remove_nodes.items()):
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch_ids = ids[start : start + BATCH_SIZE]
+            out.append(Statement(cy.delete_nodes(schema, label), {"ids": batch_ids, "package": name}, len(batch_ids)))
+    changed = plan.create + plan.update
+    nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    ties: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for item in changed:
+        if isinstance(item, NodeRecord):
+            nodes[item.label].append({"id": item.id, "props": item.props})
+        else:
+            ties[(item.type, item.source_label, item.target_label)].append(
+                {"source": item.source, "target": item.target, "key": item.key, "props": item.props}
+            )
+    for label, rows in sorted(nodes.items()):
+        for batch in _batches(rows):
+            out.append(Statement(cy.merge_nodes(schema, label), {"rows": batch}, len(batch)))
+    for (rel, source, target), rows in sorted(ties.items()):
+        for batch in _batches(rows):
+            out.append(Statement(cy.merge_ties(schema, rel, source, target), {"rows": batch}, len(batch)))
+    out.append(Statement(cy.upsert_package(schema), {"id": name, "props": package_props}, 0))
+    return out
+
+
+@dataclass
+class LoadReport:
+    """What a load did."""
+
+    package: str
+    plan: LoadPlan
+    written: bool
+
+
+def load_package(
+    store: Store,
+    source: str | Path | RawPackage,
+    *,
+    schema: Schema | None = None,
+    name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    dry_run: bool = False,
+) -> LoadReport:
+    """Validate a package and bring the store in line with it.
+
+    ``progress(done, total)`` is called as rows are written. Raises
+    :class:`~graphmodel.errors.InvalidPackage` (writing nothing) when the package has problems.
+    """
+    from loaders.fieldwork import read_package
+
+    schema = schema or load_schema()
+    raw = source if isinstance(source, RawPackage) else read_package(source, name=name)
+    store.ensure_constraints(schema)
+    records = validate_package(raw, schema, lookup_in(store, schema))
+    plan = plan_load(store, records, schema)
+    if dry_run or plan.changes == 0:
+        return LoadReport(raw.name, plan, written=False)
+    package_props = {
+        "id": raw.name,
+        "path": str(Path(raw.path).resolve()),
+        "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "fingerprint": raw.fingerprint,
+        "nodes": len(records.nodes),
+        "ties": len(records.ties),
+    }
+    todo = write_statements(plan, schema, package_props)
+    total = sum(s.rows for s in todo)
+    done = 0
+
+    def advance(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress:
+            progress(done, total)
+
+    store.apply(todo, advance)
+    return LoadReport(raw.name, plan, written=True)

@@ -1,0 +1,60 @@
+"""Render query results as rich tables, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.table import Table
+
+from graphmodel.stores.base import Result
+
+FORMATS = ("table", "csv", "json")
+
+
+def cell(value: Any) -> str:
+    """A value as text for a table or CSV cell; lists are joined with ``;``.
+
+    >>> cell(["Y134", "N142"]), cell(None), cell(2.5)
+    ('Y134;N142', '', '2.5')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def rich_table(result: Result, title: str | None = None) -> Table:
+    """A rich table of a result; all text is shown literally (no markup)."""
+    table = Table(title=title, show_lines=False)
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
+    for row in result.rows:
+        table.add_row(*(_literal(cell(v)) for v in row))
+    return table
+
+
+def _literal(text: str) -> Any:
+    from rich.text import Text
+
+    return Text(text)
+
+
+def to_csv(result: Result) -> str:
+    """A result as CSV text with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def to_json(result: Result) -> str:
+    """A result as a JSON list of objects (Chinese kept as is)."""
+    return json.dumps(result.records(), ensure_ascii=False, indent=2)

@@ -1,0 +1,194 @@
+"""The Cypher query library: ``.cypher`` files with a header, run by name.
+
+A query file starts with a header of ``//`` comment lines holding YAML::
+
+    // name: motivations
+    // description: Table 3 of the paper.
+    // params:
+    //   by: {type: string, default: null, choices: [province, registration], description: Split.}
+
+Every parameter reaches Cypher as ``$name`` (its default when not given), never as text.
+Library queries run in read transactions, so a query that writes fails.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, LiteralString, cast
+
+import yaml
+
+from graphmodel.errors import QueryError
+from graphmodel.stores.base import Result, Store
+
+PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "string_list")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+__all__ = ["Query", "Param", "library", "find_query", "run_query", "parse_query", "library_dir"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter."""
+
+    name: str
+    type: str
+    description: str
+    default: Any = None
+    required: bool = False
+    choices: tuple[Any, ...] = ()
+
+    def convert(self, value: Any) -> Any:
+        """Turn a value (a CLI string, or Python data) into this parameter's type.
+
+        >>> Param("n", "integer", "").convert("3")
+        3
+        >>> Param("ids", "string_list", "").convert("a;b")
+        ['a', 'b']
+        """
+        if value is None:
+            return None
+        try:
+            if self.type == "integer":
+                converted: Any = int(value)
+            elif self.type == "number":
+                converted = float(value)
+            elif self.type == "boolean":
+                if isinstance(value, bool):
+                    converted = value
+                elif str(value).lower() in ("true", "yes", "1"):
+                    converted = True
+                elif str(value).lower() in ("false", "no", "0"):
+                    converted = False
+                else:
+                    raise ValueError("expected true or false")
+            elif self.type == "string_list":
+                items = value if isinstance(value, list) else str(value).split(";")
+                converted = [str(v).strip() for v in items if str(v).strip()]
+            elif self.type == "date":
+                converted = str(value)
+                if not _DATE.match(converted):
+                    raise ValueError("expected a date like 2010, 2010-06 or 2010-06-15")
+            else:
+                converted = str(value)
+        except ValueError as exc:
+            raise QueryError(f"parameter {self.name!r}: {value!r} is not a valid {self.type} ({exc})") from None
+        if self.choices and converted not in self.choices:
+            raise QueryError(f"parameter {self.name!r}: {converted!r} is not one of {', '.join(map(str, self.choices))}")
+        return converted
+
+
+@dataclass(frozen=True)
+class Query:
+    """A named, parameterised, read-only Cypher query."""
+
+    name: str
+    description: str
+    cypher: str
+    path: Path
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
+        """All parameters with defaults filled in; unknown or missing ones raise :class:`QueryError`."""
+        given = dict(given or {})
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            known = ", ".join(self.params) or "none"
+            raise QueryError(f"query {self.name!r} has no parameter {', '.join(unknown)} (it takes: {known})")
+        bound = {}
+        for name, param in self.params.items():
+            if name in given and given[name] is not None:
+                bound[name] = param.convert(given[name])
+            elif param.required:
+                raise QueryError(f"query {self.name!r} needs parameter {name!r}: {param.description}")
+            else:
+                bound[name] = param.convert(param.default)
+        return bound
+
+
+def parse_query(text: str, path: Path) -> Query:
+    """Parse a ``.cypher`` file's header and body."""
+    header: list[str] = []
+    lines = text.splitlines()
+    body_start = 0
+    for index, line in enumerate(lines):
+        if line.startswith("//"):
+            header.append(line[2:].removeprefix(" "))
+            body_start = index + 1
+        elif line.strip():
+            break
+    try:
+        meta = yaml.safe_load("\n".join(header)) or {}
+    except yaml.YAMLError as exc:
+        raise QueryError(f"{path}: the header is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict) or "name" not in meta or "description" not in meta:
+        raise QueryError(f"{path}: the header needs at least 'name' and 'description'")
+    params = {}
+    for name, spec in (meta.get("params") or {}).items():
+        spec = spec or {}
+        ptype = spec.get("type", "string")
+        if ptype not in PARAM_TYPES:
+            raise QueryError(f"{path}: parameter {name!r} has unknown type {ptype!r}")
+        params[name] = Param(
+            name=name,
+            type=ptype,
+            description=str(spec.get("description", "")),
+            default=spec.get("default"),
+            required=bool(spec.get("required", False)),
+            choices=tuple(spec.get("choices", ())),
+        )
+    body = "\n".join(lines[body_start:]).strip()
+    if not body:
+        raise QueryError(f"{path}: no Cypher after the header")
+    undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params))
+    if undeclared:
+        raise QueryError(f"{path}: uses undeclared parameters {', '.join(undeclared)}")
+    return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params)
+
+
+def library_dir() -> Path:
+    """Where the query library lives: inside the installed package, or ``cypher/`` in a checkout."""
+    installed = Path(str(resources.files("graphmodel"))) / "cypher"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "cypher"
+
+
+@cache
+def library() -> dict[str, Query]:
+    """Every query of the library, by name."""
+    queries: dict[str, Query] = {}
+    for path in sorted(library_dir().glob("*.cypher")):
+        query = parse_query(path.read_text(encoding="utf-8"), path)
+        if query.name != path.stem:
+            raise QueryError(f"{path}: header name {query.name!r} differs from the file name")
+        queries[query.name] = query
+    return queries
+
+
+def find_query(name_or_path: str) -> Query:
+    """A library query by name, or any ``.cypher`` file by path."""
+    if name_or_path.endswith(".cypher") or "/" in name_or_path:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise QueryError(f"{path}: no such query file")
+        return parse_query(path.read_text(encoding="utf-8"), path)
+    queries = library()
+    if name_or_path not in queries:
+        raise QueryError(f"no query named {name_or_path!r}; `graphmodel queries` lists them: {', '.join(queries)}")
+    return queries[name_or_path]
+
+
+def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = None) -> Result:
+    """Run a library query (by name or object) read-only on ``store``.
+
+    ``run_query(...).dataframe()`` gives a pandas DataFrame.
+    """
+    q = find_query(query) if isinstance(query, str) else query
+    bound = q.bind(params)
+    # The text comes from a query file, not from user-supplied values.
+    return store.run(cast(LiteralString, q.cypher), bound, write=False)

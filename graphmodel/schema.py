@@ -1,0 +1,240 @@
+"""The graph schema, loaded once from ``schema.yaml`` and checked for consistency.
+
+Everything else (validation, constraints, docs, view styles, Cypher labels) reads
+the objects defined here.
+
+>>> schema = load_schema()
+>>> schema.labels["Agency"].properties["level"].vocabulary
+'level'
+>>> sorted(schema.relationships["SPONSORS"].sources)
+['Agency']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from graphmodel.errors import InvalidSchema
+
+PROPERTY_TYPES = frozenset({"string", "integer", "number", "boolean", "partial_date", "string_list"})
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Properties that identify a tie besides its endpoints, type and the type's own ``key``.
+BASE_TIE_KEY = ("round", "start")
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property of a label or relationship type."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    vocabulary: str | None = None
+    reference: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Label:
+    """A node label, with the fieldwork table that defines its nodes."""
+
+    name: str
+    description: str
+    properties: dict[str, Property]
+    table: str | None = None
+    sector: str | None = None
+    style: dict[str, Any] = field(default_factory=dict)
+    system: bool = False
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A relationship type, with the labels it may connect."""
+
+    name: str
+    description: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    properties: dict[str, Property]
+    key: tuple[str, ...] = ()
+    style: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key_properties(self) -> tuple[str, ...]:
+        """Properties that, with source, type and target, identify a tie."""
+        return BASE_TIE_KEY + self.key
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A closed list of allowed values."""
+
+    name: str
+    description: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The whole graph model."""
+
+    version: int
+    vocabularies: dict[str, Vocabulary]
+    node_properties: dict[str, Property]
+    tie_properties: dict[str, Property]
+    provenance: dict[str, Property]
+    labels: dict[str, Label]
+    relationships: dict[str, Relationship]
+
+    def label_for_table(self, table: str) -> Label | None:
+        """The label whose nodes a fieldwork table defines, if any."""
+        return next((lb for lb in self.labels.values() if lb.table == table), None)
+
+    @property
+    def data_labels(self) -> dict[str, Label]:
+        """Labels loaded from fieldwork tables (all but the system labels)."""
+        return {n: lb for n, lb in self.labels.items() if not lb.system}
+
+    def node_table_properties(self, label: str) -> dict[str, Property]:
+        """Common node properties followed by the label's own."""
+        return {**self.node_properties, **self.labels[label].properties}
+
+    def tie_table_properties(self, rel: str) -> dict[str, Property]:
+        """Common tie properties followed by the type's own."""
+        return {**self.tie_properties, **self.relationships[rel].properties}
+
+    def label(self, name: str) -> str:
+        """Return ``name`` if it is a label of the schema, else raise.
+
+        Use it wherever a label reaches Cypher, so only schema labels ever do.
+        """
+        if name not in self.labels:
+            raise InvalidSchema(f"unknown label {name!r}")
+        return name
+
+    def relationship(self, name: str) -> str:
+        """Return ``name`` if it is a relationship type of the schema, else raise."""
+        if name not in self.relationships:
+            raise InvalidSchema(f"unknown relationship type {name!r}")
+        return name
+
+
+def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
+    props: dict[str, Property] = {}
+    for name, spec in (raw or {}).items():
+        if not isinstance(spec, dict):
+            raise InvalidSchema(f"{where}.{name}: expected a mapping")
+        ptype = spec.get("type", "string")
+        if ptype not in PROPERTY_TYPES:
+            raise InvalidSchema(f"{where}.{name}: unknown property type {ptype!r}")
+        if not spec.get("description"):
+            raise InvalidSchema(f"{where}.{name}: a description is required")
+        props[name] = Property(
+            name=name,
+            type=ptype,
+            description=" ".join(str(spec["description"]).split()),
+            required=bool(spec.get("required", False)),
+            vocabulary=spec.get("vocabulary"),
+            reference=tuple(spec.get("reference", ())),
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
+        )
+    return props
+
+
+def _check(schema: Schema) -> None:
+    """Raise :class:`InvalidSchema` on broken references between parts of the schema."""
+    names = list(schema.labels) + list(schema.relationships)
+    for name in names:
+        if not NAME_PATTERN.match(name):
+            raise InvalidSchema(f"{name!r} is not a plain identifier")
+    all_props = [
+        (f"labels.{lb.name}", lb.properties) for lb in schema.labels.values()
+    ] + [(f"relationships.{r.name}", r.properties) for r in schema.relationships.values()]
+    all_props += [("node_properties", schema.node_properties), ("tie_properties", schema.tie_properties)]
+    for where, props in all_props:
+        for prop in props.values():
+            if not NAME_PATTERN.match(prop.name):
+                raise InvalidSchema(f"{where}.{prop.name}: not a plain identifier")
+            if prop.vocabulary and prop.vocabulary not in schema.vocabularies:
+                raise InvalidSchema(f"{where}.{prop.name}: unknown vocabulary {prop.vocabulary!r}")
+            for ref in prop.reference:
+                if ref not in schema.labels:
+                    raise InvalidSchema(f"{where}.{prop.name}: reference to unknown label {ref!r}")
+    tables = [lb.table for lb in schema.labels.values() if lb.table]
+    if len(tables) != len(set(tables)) or {"ties", "codes"} & set(tables):
+        raise InvalidSchema("table names must be unique and must not be 'ties' or 'codes'")
+    for rel in schema.relationships.values():
+        for end in rel.sources + rel.targets:
+            if end not in schema.data_labels:
+                raise InvalidSchema(f"relationships.{rel.name}: unknown endpoint label {end!r}")
+        for k in rel.key:
+            if k not in rel.properties:
+                raise InvalidSchema(f"relationships.{rel.name}: key {k!r} is not one of its properties")
+
+
+def parse_schema(data: dict[str, Any]) -> Schema:
+    """Build and check a :class:`Schema` from parsed YAML."""
+    try:
+        vocabularies = {
+            name: Vocabulary(name, v["description"], tuple(v["values"]))
+            for name, v in data["vocabularies"].items()
+        }
+        labels = {
+            name: Label(
+                name=name,
+                description=" ".join(spec["description"].split()),
+                properties=_properties(spec.get("properties"), f"labels.{name}"),
+                table=spec.get("table"),
+                sector=spec.get("sector"),
+                style=spec.get("style", {}),
+            )
+            for name, spec in data["labels"].items()
+        }
+        for name, spec in (data.get("system_labels") or {}).items():
+            labels[name] = Label(
+                name=name,
+                description=" ".join(spec["description"].split()),
+                properties=_properties(spec.get("properties"), f"system_labels.{name}"),
+                system=True,
+            )
+        relationships = {
+            name: Relationship(
+                name=name,
+                description=" ".join(spec["description"].split()),
+                sources=tuple(spec["from"]),
+                targets=tuple(spec["to"]),
+                properties=_properties(spec.get("properties"), f"relationships.{name}"),
+                key=tuple(spec.get("key", ())),
+                style=spec.get("style", {}),
+            )
+            for name, spec in data["relationships"].items()
+        }
+        schema = Schema(
+            version=int(data["version"]),
+            vocabularies=vocabularies,
+            node_properties=_properties(data["node_properties"], "node_properties"),
+            tie_properties=_properties(data["tie_properties"], "tie_properties"),
+            provenance=_properties(data["provenance"], "provenance"),
+            labels=labels,
+            relationships=relationships,
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InvalidSchema(f"schema.yaml is malformed: {exc!r}") from exc
+    _check(schema)
+    return schema
+
+
+@cache
+def load_schema() -> Schema:
+    """The schema shipped with graphmodel, parsed and checked once per process."""
+    text = resources.files("graphmodel").joinpath("schema.yaml").read_text(encoding="utf-8")
+    return parse_schema(yaml.safe_load(text))

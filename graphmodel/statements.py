@@ -1,0 +1,112 @@
+"""Every Cypher statement the loader runs, built in one place.
+
+Labels and relationship types are checked against the schema before they reach
+Cypher and are always backtick-quoted; values travel only as parameters. This is
+the only module that composes Cypher from names.
+
+>>> from graphmodel.schema import load_schema
+>>> print(merge_nodes(load_schema(), "NGO"))
+UNWIND $rows AS row MERGE (n:`NGO` {id: row.id}) SET n = row.props
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString, cast
+
+from graphmodel.schema import Schema
+
+
+def _quoted(name: str) -> LiteralString:
+    # Names come from the schema, whose names are plain identifiers (checked on load).
+    return cast(LiteralString, f"`{name}`")
+
+
+def _label(schema: Schema, name: str) -> LiteralString:
+    return _quoted(schema.label(name))
+
+
+def _type(schema: Schema, name: str) -> LiteralString:
+    return _quoted(schema.relationship(name))
+
+
+def merge_nodes(schema: Schema, label: str) -> LiteralString:
+    """Create or replace nodes of one label from ``$rows`` of ``{id, props}``."""
+    return "UNWIND $rows AS row MERGE (n:" + _label(schema, label) + " {id: row.id}) SET n = row.props"
+
+
+def merge_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralString:
+    """Create or replace ties from ``$rows`` of ``{source, target, key, props}``."""
+    return (
+        "UNWIND $rows AS row MATCH (a:" + _label(schema, source) + " {id: row.source}) "
+        "MATCH (b:" + _label(schema, target) + " {id: row.target}) "
+        "MERGE (a)-[r:" + _type(schema, rel) + " {_key: row.key}]->(b) SET r = row.props"
+    )
+
+
+def delete_ties(schema: Schema, rel: str, source: str) -> LiteralString:
+    """Delete this package's ties from ``$rows`` of ``{source, key}``."""
+    return (
+        "UNWIND $rows AS row MATCH (a:" + _label(schema, source) + " {id: row.source})-[r:"
+        + _type(schema, rel) + "]->() WHERE r._key = row.key AND r._package = $package DELETE r"
+    )
+
+
+def delete_nodes(schema: Schema, label: str) -> LiteralString:
+    """Delete this package's nodes (and any ties left on them) from ``$ids``."""
+    return "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) WHERE n._package = $package DETACH DELETE n"
+
+
+def package_nodes(schema: Schema, label: str) -> LiteralString:
+    """Id and hash of every node of one label that a package loaded."""
+    return "MATCH (n:" + _label(schema, label) + ") WHERE n._package = $package RETURN n.id AS id, n._hash AS hash"
+
+
+def package_ties(schema: Schema, rel: str) -> LiteralString:
+    """Endpoints, key and hash of every tie of one type that a package loaded."""
+    return (
+        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE r._package = $package "
+        "RETURN labels(a)[0] AS source_label, a.id AS source, r._key AS key, r._hash AS hash"
+    )
+
+
+def find_ids(schema: Schema, label: str) -> LiteralString:
+    """Which of ``$ids`` exist with this label, and which package owns them."""
+    return "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) RETURN n.id AS id, n._package AS package"
+
+
+def count_label(schema: Schema, label: str) -> LiteralString:
+    """Number of nodes with one label."""
+    return "MATCH (n:" + _label(schema, label) + ") RETURN count(n) AS n"
+
+
+def count_type(schema: Schema, rel: str) -> LiteralString:
+    """Number of ties of one type."""
+    return "MATCH ()-[r:" + _type(schema, rel) + "]->() RETURN count(r) AS n"
+
+
+def upsert_package(schema: Schema) -> LiteralString:
+    """Record a package load on its :Package node."""
+    return "MERGE (p:" + _label(schema, "Package") + " {id: $id}) SET p = $props"
+
+
+def delete_package(schema: Schema) -> LiteralString:
+    """Forget a package's :Package node."""
+    return "MATCH (p:" + _label(schema, "Package") + " {id: $id}) DELETE p"
+
+
+def list_packages(schema: Schema) -> LiteralString:
+    """Every loaded package, newest first."""
+    return (
+        "MATCH (p:" + _label(schema, "Package") + ") RETURN p.id AS package, p.loaded_at AS loaded_at, "
+        "p.path AS path, p.nodes AS nodes, p.ties AS ties ORDER BY p.loaded_at DESC, p.id"
+    )
+
+
+def any_node() -> LiteralString:
+    """Whether the graph holds any node, and whether any lacks graphmodel's provenance."""
+    return "MATCH (n) RETURN count(n) AS nodes, sum(CASE WHEN n._package IS NULL THEN 1 ELSE 0 END) AS foreign"
+
+
+def delete_everything() -> LiteralString:
+    """Remove every node and tie (tests and the demo's own store only)."""
+    return "MATCH (n) DETACH DELETE n"

@@ -1,0 +1,82 @@
+"""The narrow interface every store implements.
+
+A store runs parameterised Cypher (read or write), applies a list of write
+statements as one unit, and creates the constraints the schema implies. The two
+implementations (embedded FalkorDB, Neo4j) differ only where the engines differ.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+from graphmodel.schema import Schema
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One parameterised Cypher statement; ``rows`` is how many input rows it carries."""
+
+    cypher: LiteralString
+    params: Mapping[str, Any] = field(default_factory=dict)
+    rows: int = 0
+
+
+@dataclass
+class Result:
+    """Columns and rows of a query, with values as plain Python data."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def dataframe(self) -> Any:
+        """The result as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+class Store(ABC):
+    """A graph database graphmodel can load into and query."""
+
+    #: Short description for messages; never holds credentials.
+    description: str
+
+    @abstractmethod
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
+        """Run one statement. With ``write=False`` the engine must refuse any write."""
+
+    @abstractmethod
+    def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
+        """Apply write statements in order, all or nothing as far as the engine allows."""
+
+    @abstractmethod
+    def ensure_constraints(self, schema: Schema) -> list[str]:
+        """Create the uniqueness constraints and indexes the schema implies; return their names."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and processes."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def constraint_name(label: str, prop: str) -> str:
+    """The predictable name of the constraint or index on ``label.prop``.
+
+    >>> constraint_name("NGO", "id")
+    'graphmodel_NGO_id'
+    """
+    return f"graphmodel_{label}_{prop}"

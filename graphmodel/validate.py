@@ -1,0 +1,349 @@
+"""Check a fieldwork package against the schema and turn it into graph records.
+
+Every problem in the package is collected in one pass and raised together as
+:class:`~graphmodel.errors.InvalidPackage`; nothing is written unless there are none.
+Row values are checked with pydantic models generated from the schema; checks that
+span rows (unique ids, tie endpoints, evidence) follow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+
+from graphmodel.errors import InvalidPackage, Problem
+from graphmodel.records import NodeRecord, Records, TieRecord, digest
+from graphmodel.schema import Property, Schema
+from graphmodel.tables import RawPackage, Row, Table
+
+__all__ = ["validate_package", "Lookup", "MAX_CELL_CHARS", "partial_date_bounds"]
+
+#: Longest cell accepted, in characters; longer ones are reported, never cut.
+MAX_CELL_CHARS = 32_768
+TIES, CODES = "ties", "codes"
+TIE_COLUMNS = ("source", "type", "target")
+CODE_COLUMNS = ("interview", "code", "ngo")
+#: Relationship types the loader derives from other tables instead of reading from ``ties``.
+DERIVED = {"WITH": "interviews.organization", "MENTIONS": "the codes table"}
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+#: Looks up ids already in the store: id -> (label, package that owns it).
+Lookup = Callable[[set[str]], dict[str, tuple[str, str]]]
+
+
+def partial_date_bounds(value: str) -> tuple[dt.date, dt.date]:
+    """First and last day a partial date may mean.
+
+    >>> partial_date_bounds("2010-02")
+    (datetime.date(2010, 2, 1), datetime.date(2010, 2, 28))
+    """
+    m = _DATE.match(value)
+    if not m:
+        raise ValueError("not a date like 2010, 2010-06 or 2010-06-15")
+    year, month, day = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
+    if day:
+        d = dt.date(year, month, day)
+        return d, d
+    if month:
+        first = dt.date(year, month, 1)
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return first, nxt - dt.timedelta(days=1)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def _partial_date(value: Any) -> str:
+    text = str(value)
+    try:
+        partial_date_bounds(text)
+    except ValueError as exc:
+        raise ValueError(f"{exc}" if "like" in str(exc) else f"not a real date ({exc})") from None
+    return text
+
+
+def _string_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return value
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def _field(schema: Schema, prop: Property) -> tuple[Any, Any]:
+    """The pydantic field for one schema property."""
+    kind: Any
+    constraints: dict[str, Any] = {}
+    if prop.vocabulary:
+        kind = Literal[schema.vocabularies[prop.vocabulary].values]  # type: ignore[valid-type]
+    elif prop.type == "integer":
+        kind = int
+    elif prop.type == "number":
+        kind = float
+    elif prop.type == "boolean":
+        kind = bool
+    elif prop.type == "partial_date":
+        kind = Annotated[str, BeforeValidator(_partial_date)]
+    elif prop.type == "string_list":
+        kind = Annotated[list[str], BeforeValidator(_string_list)]
+    else:
+        kind = str
+        constraints["max_length"] = MAX_CELL_CHARS
+    if prop.minimum is not None:
+        constraints["ge"] = prop.minimum
+    if prop.maximum is not None:
+        constraints["le"] = prop.maximum
+    default = ... if prop.required else None
+    return (kind if prop.required else kind | None), Field(default, **constraints)
+
+
+def _model(schema: Schema, name: str, props: dict[str, Property]) -> type[BaseModel]:
+    fields = {p.name: _field(schema, p) for p in props.values()}
+    config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    return create_model(name, __config__=config, **fields)  # type: ignore[call-overload,no-any-return]
+
+
+def _reason(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "a value is required"
+    message = error["msg"]
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    given = error.get("input")
+    if isinstance(given, str):
+        shown = given if len(given) <= 40 else given[:37] + "..."
+        return f"{message} (got {shown!r})"
+    return message
+
+
+@dataclass
+class _Context:
+    schema: Schema
+    package: RawPackage
+    problems: list[Problem]
+
+    def report(self, table: Table, row: int, column: str, reason: str) -> None:
+        self.problems.append(Problem(table.source, row, column, reason))
+
+
+def _check_columns(ctx: _Context, table: Table, required: Iterable[str]) -> set[str]:
+    """Report required columns missing from the header; return them."""
+    missing = {c for c in required if c not in table.columns}
+    for column in sorted(missing):
+        ctx.report(table, 1, column, "required column is missing")
+    for column in table.columns:
+        if column.startswith("_"):
+            ctx.report(table, 1, column, "column names starting with '_' are reserved for graphmodel")
+    return missing
+
+
+def _parse(ctx: _Context, table: Table, row: Row, model: type[BaseModel], missing: set[str]) -> dict[str, Any] | None:
+    """Validate one row; report its problems; return its clean values."""
+    values = {k: v for k, v in row.values.items() if not k.startswith("_")}
+    for column, text in values.items():
+        if len(text) > MAX_CELL_CHARS:
+            ctx.report(table, row.number, column, f"cell longer than {MAX_CELL_CHARS} characters ({len(text)})")
+            return None
+    try:
+        parsed = model.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            column = str(error["loc"][0]) if error["loc"] else "-"
+            if error["type"] == "missing" and column in missing:
+                continue  # reported once, on the header
+            ctx.report(table, row.number, column, _reason(error))
+        return None
+    return {k: v for k, v in parsed.model_dump().items() if v is not None and v != []}
+
+
+def _provenance(ctx: _Context, table: Table, row: Row) -> dict[str, Any]:
+    return {"_package": ctx.package.name, "_file": table.source, "_row": row.number}
+
+
+@dataclass
+class _Node:
+    label: str
+    table: Table
+    row: Row
+    props: dict[str, Any]
+
+
+@dataclass
+class _Tie:
+    type: str
+    source: str
+    target: str
+    table: Table
+    row: Row
+    props: dict[str, Any]
+    columns: tuple[str, str] = ("source", "target")
+
+
+def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
+    for label in ctx.schema.data_labels.values():
+        table = ctx.package.tables.get(label.table or "")
+        if table is None:
+            continue
+        props = ctx.schema.node_table_properties(label.name)
+        missing = _check_columns(ctx, table, [p.name for p in props.values() if p.required])
+        model = _model(ctx.schema, label.name, props)
+        for row in table.rows:
+            values = _parse(ctx, table, row, model, missing)
+            if values is None:
+                continue
+            node_id = values["id"]
+            if node_id in nodes:
+                first = nodes[node_id]
+                ctx.report(table, row.number, "id", f"duplicate id {node_id!r} (first in {first.table.source} row {first.row.number})")
+                continue
+            nodes[node_id] = _Node(label.name, table, row, values)
+
+
+def _read_ties(ctx: _Context, ties: list[_Tie]) -> None:
+    table = ctx.package.tables.get(TIES)
+    if table is None:
+        return
+    schema = ctx.schema
+    missing = _check_columns(ctx, table, TIE_COLUMNS)
+    if missing:
+        return
+    models = {name: _model(schema, name, schema.tie_table_properties(name)) for name in schema.relationships}
+    own_columns = {c for r in schema.relationships.values() for c in r.properties}
+    for row in table.rows:
+        rel = row.values.get("type", "")
+        if rel in DERIVED:
+            ctx.report(table, row.number, "type", f"{rel} ties are derived from {DERIVED[rel]}, not written in ties")
+            continue
+        if rel not in schema.relationships:
+            known = ", ".join(n for n in schema.relationships if n not in DERIVED)
+            ctx.report(table, row.number, "type", f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required")
+            continue
+        foreign = sorted(c for c in own_columns - set(schema.relationships[rel].properties) if c in row.values)
+        for column in foreign:
+            ctx.report(table, row.number, column, f"does not apply to {rel} ties")
+        body = {k: v for k, v in row.values.items() if k not in TIE_COLUMNS}
+        values = _parse(ctx, table, Row(row.number, body), models[rel], set())
+        ends = [row.values.get(c, "") for c in ("source", "target")]
+        for column, value in zip(("source", "target"), ends, strict=True):
+            if not value:
+                ctx.report(table, row.number, column, "a value is required")
+        if values is None or foreign or not all(ends):
+            continue
+        ties.append(_Tie(rel, ends[0], ends[1], table, row, values))
+
+
+def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> None:
+    """WITH ties from interviews.organization and MENTIONS ties from the codes table."""
+    for node in nodes.values():
+        if node.label == "Interview" and "organization" in node.props:
+            props = {"evidence": [node.props["id"]]}
+            props.update({k: node.props[k] for k in ("round",) if k in node.props})
+            props["start"] = node.props["date"]
+            ties.append(_Tie("WITH", node.props["id"], node.props["organization"], node.table, node.row, props, ("id", "organization")))
+    table = ctx.package.tables.get(CODES)
+    if table is None:
+        return
+    if _check_columns(ctx, table, CODE_COLUMNS):
+        return
+    props = ctx.schema.tie_table_properties("MENTIONS")
+    model = _model(ctx.schema, "Code", {k: v for k, v in props.items() if k not in ("evidence", "ngo")})
+    for row in table.rows:
+        body = {k: v for k, v in row.values.items() if k not in CODE_COLUMNS}
+        values = _parse(ctx, table, Row(row.number, body), model, set())
+        ends = [row.values.get(c, "") for c in CODE_COLUMNS]
+        for column, value in zip(CODE_COLUMNS, ends, strict=True):
+            if not value:
+                ctx.report(table, row.number, column, "a value is required")
+        if values is None or not all(ends):
+            continue
+        interview, code, ngo = ends
+        values.update(ngo=ngo, evidence=[interview])
+        interview_node = nodes.get(interview)
+        if interview_node is not None and "round" in interview_node.props:
+            values.setdefault("round", interview_node.props["round"])
+        ties.append(_Tie("MENTIONS", interview, code, table, row, values, ("interview", "code")))
+
+
+def _start_before_end(props: dict[str, Any]) -> bool:
+    if "start" in props and "end" in props:
+        return partial_date_bounds(props["start"])[0] <= partial_date_bounds(props["end"])[1]
+    return True
+
+
+def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None = None) -> Records:
+    """Validate ``package`` and return its records, or raise :class:`InvalidPackage`.
+
+    ``lookup`` finds ids already in the store, so ties may point at nodes other
+    packages loaded, and ids owned by another package are reported.
+    """
+    ctx = _Context(schema, package, list(package.problems))
+    known_tables = {lb.table for lb in schema.data_labels.values()} | {TIES, CODES}
+    for table in package.tables.values():
+        if table.name not in known_tables:
+            ctx.report(table, 1, "-", f"unknown table {table.name!r}; expected one of {', '.join(sorted(t for t in known_tables if t))}")
+    nodes: dict[str, _Node] = {}
+    ties: list[_Tie] = []
+    _read_nodes(ctx, nodes)
+    _read_ties(ctx, ties)
+    _derived_ties(ctx, nodes, ties)
+
+    referenced = {t.source for t in ties} | {t.target for t in ties}
+    referenced |= {e for t in ties for e in t.props.get("evidence", [])}
+    referenced |= {str(t.props[p]) for t in ties for p in ("on_behalf_of", "ngo") if p in t.props}
+    stored = lookup(set(nodes) | referenced) if lookup else {}
+    for node_id, node in nodes.items():
+        owner = stored.get(node_id)
+        if owner and owner[1] != package.name:
+            ctx.report(node.table, node.row.number, "id", f"id {node_id!r} is already loaded by package {owner[1]!r}")
+    labels = {**{i: v[0] for i, v in stored.items()}, **{i: n.label for i, n in nodes.items()}}
+
+    def check_ref(tie: _Tie, column: str, value: str, allowed: Iterable[str], what: str) -> bool:
+        label = labels.get(value)
+        allowed = tuple(allowed)
+        if label is None:
+            ctx.report(tie.table, tie.row.number, column, f"{what} {value!r} does not exist")
+        elif label not in allowed:
+            ctx.report(tie.table, tie.row.number, column, f"{what} {value!r} is {label}; {tie.type} needs {' or '.join(allowed)}")
+        else:
+            return True
+        return False
+
+    records = Records(package.name)
+    for node in nodes.values():
+        props = {**node.props, **_provenance(ctx, node.table, node.row)}
+        props["_hash"] = digest(props)
+        records.nodes.append(NodeRecord(node.label, node.props["id"], props))
+
+    seen_keys: dict[str, _Tie] = {}
+    for tie in ties:
+        rel = schema.relationships[tie.type]
+        ok = check_ref(tie, tie.columns[0], tie.source, rel.sources, "source")
+        ok &= check_ref(tie, tie.columns[1], tie.target, rel.targets, "target")
+        for name, prop in rel.properties.items():
+            if prop.reference and name in tie.props:
+                column = "ngo" if tie.type == "MENTIONS" else name
+                ok &= check_ref(tie, column, str(tie.props[name]), prop.reference, name)
+        for interview in tie.props.get("evidence", []):
+            ok &= check_ref(tie, "evidence" if tie.type not in DERIVED else tie.columns[0], interview, ("Interview",), "evidence interview")
+        if not _start_before_end(tie.props):
+            ctx.report(tie.table, tie.row.number, "end", f"ends ({tie.props['end']}) before it starts ({tie.props['start']})")
+            ok = False
+        identity = [tie.source, tie.type, tie.target] + [tie.props.get(k) for k in rel.key_properties]
+        key = digest(identity)
+        if key in seen_keys:
+            first = seen_keys[key]
+            named = ", ".join(("source", "type", "target") + rel.key_properties)
+            ctx.report(tie.table, tie.row.number, "-", f"the same tie as {first.table.source} row {first.row.number} (same {named})")
+            continue
+        seen_keys[key] = tie
+        if not ok:
+            continue
+        props = {**tie.props, **_provenance(ctx, tie.table, tie.row), "_key": key}
+        props["_hash"] = digest(props)
+        records.ties.append(TieRecord(tie.type, labels[tie.source], tie.source, labels[tie.target], tie.target, props))
+
+    if ctx.problems:
+        raise InvalidPackage(ctx.problems)
+    return records
