@@ -180,6 +180,26 @@ def status(store: StoreOption = None) -> None:
             console.print("no packages loaded")
 
 
+@app.command()
+def schema(
+    write: Annotated[Path | None, typer.Option("--write", help="Write the Markdown reference to this file.")] = None,
+    check: Annotated[Path | None, typer.Option("--check", help="Fail if this file differs from the generated reference.")] = None,
+) -> None:
+    """Print (or write, or check) the schema reference generated from schema.yaml."""
+    from graphmodel.docs import render_schema
+
+    text = render_schema(load_schema())
+    if check is not None:
+        if not check.is_file() or check.read_text(encoding="utf-8") != text:
+            _fail(f"{check} is stale: run `graphmodel schema --write {check}`")
+        console.print(f"{check} is current")
+    elif write is not None:
+        write.write_text(text, encoding="utf-8")
+        console.print(f"wrote {write}")
+    else:
+        sys.stdout.write(text)
+
+
 def print_profile(db: Store) -> None:
     """Print Table 1 (the sample profile) with characteristics as rows, provinces as columns."""
     result = run_query(db, "sample_profile")

@@ -110,3 +110,31 @@ def any_node() -> LiteralString:
 def delete_everything() -> LiteralString:
     """Remove every node and tie (tests and the demo's own store only)."""
     return "MATCH (n) DETACH DELETE n"
+
+
+def neo4j_unique_id(schema: Schema, label: str) -> LiteralString:
+    """Neo4j: the uniqueness constraint on a label's ``id`` (named predictably)."""
+    quoted = _label(schema, label)
+    return "CREATE CONSTRAINT `graphmodel_" + quoted.strip("`") + "_id` IF NOT EXISTS FOR (n:" + quoted + ") REQUIRE n.id IS UNIQUE"
+
+
+def neo4j_package_index(schema: Schema, label: str) -> LiteralString:
+    """Neo4j: the index that finds a package's nodes of one label."""
+    quoted = _label(schema, label)
+    return "CREATE INDEX `graphmodel_" + quoted.strip("`") + "__package` IF NOT EXISTS FOR (n:" + quoted + ") ON (n._package)"
+
+
+def neo4j_tie_key_index(schema: Schema, rel: str) -> LiteralString:
+    """Neo4j: the index on a relationship type's ``_key``."""
+    quoted = _type(schema, rel)
+    return "CREATE INDEX `graphmodel_" + quoted.strip("`") + "__key` IF NOT EXISTS FOR ()-[r:" + quoted + "]-() ON (r._key)"
+
+
+def all_nodes() -> LiteralString:
+    """Every node's labels and properties (for fingerprints and exports)."""
+    return "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+
+
+def all_ties() -> LiteralString:
+    """Every tie's type, endpoint ids and properties (for fingerprints and exports)."""
+    return "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"

@@ -40,17 +40,19 @@ class EmbeddedStore(Store):
             self._db = FalkorDB(str(self.path / DB_FILE))
         except Exception as exc:
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
-        self._graph = self._db.select_graph(GRAPH_NAME)
+        self._graph = self._select()
+
+    def _select(self) -> Any:
+        graph = self._db.select_graph(GRAPH_NAME)
+        graph.query("RETURN 1")  # creates the graph's key, so read queries on an empty graph work
+        return graph
 
     def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
         call = self._graph.query if write else self._graph.ro_query
         try:
             result = call(cypher, dict(params or {}))
         except Exception as exc:
-            message = str(exc)
-            if "empty key" in message:  # FalkorDB's way of saying the graph has no data yet
-                return Result([], [])
-            raise StoreError(f"{self.description}: {message}") from exc
+            raise StoreError(f"{self.description}: {exc}") from exc
         columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
         return Result(columns, [tuple(plain(v) for v in row) for row in result.result_set])
 
@@ -101,10 +103,15 @@ class EmbeddedStore(Store):
         except Exception as exc:
             if "empty key" not in str(exc):
                 raise StoreError(f"{self.description}: {exc}") from exc
-        self._graph = self._db.select_graph(GRAPH_NAME)
+        self._graph = self._select()
 
     def close(self) -> None:
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         try:
+            # The server goes away during SHUTDOWN; without this the client retries for seconds.
+            self._db.client.set_retry(Retry(NoBackoff(), 0))
             self._db.close()
         except Exception:
             pass

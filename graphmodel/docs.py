@@ -1,0 +1,59 @@
+"""Generate ``docs/schema.md`` from the schema, so the docs can never drift from it."""
+
+from __future__ import annotations
+
+from graphmodel.schema import Property, Schema
+
+
+def _prop_rows(schema: Schema, props: dict[str, Property]) -> list[str]:
+    rows = ["| property | type | required | values | description |", "|---|---|---|---|---|"]
+    for p in props.values():
+        values = ""
+        if p.vocabulary:
+            values = ", ".join(f"`{v}`" for v in schema.vocabularies[p.vocabulary].values)
+        elif p.reference:
+            values = "id of " + " or ".join(f"`{r}`" for r in p.reference)
+        if p.minimum is not None or p.maximum is not None:
+            bounds = f"{'' if p.minimum is None else p.minimum} .. {'' if p.maximum is None else p.maximum}"
+            values = f"{values} {bounds}".strip()
+        rows.append(f"| `{p.name}` | {p.type} | {'yes' if p.required else ''} | {values} | {p.description} |")
+    return rows
+
+
+def render_schema(schema: Schema) -> str:
+    """The Markdown reference of the whole schema."""
+    out = [
+        "# Schema reference",
+        "",
+        "<!-- Generated from graphmodel/schema.yaml by `graphmodel schema --write docs/schema.md`; do not edit. -->",
+        "",
+        f"Schema version {schema.version}. Each data label is loaded from the fieldwork table named beside it;",
+        "`ties` holds every relationship type except `WITH` (from `interviews.organization`) and",
+        "`MENTIONS` (from `codes`).",
+        "",
+        "## Labels",
+        "",
+        "| label | table | sector | description |",
+        "|---|---|---|---|",
+    ]
+    for lb in schema.labels.values():
+        out.append(f"| [`{lb.name}`](#{lb.name.lower()}) | {lb.table or '(system)'} | {lb.sector or ''} | {lb.description} |")
+    out += ["", "## Relationship types", "", "| type | from | to | identified by | description |", "|---|---|---|---|---|"]
+    for rel in schema.relationships.values():
+        key = ", ".join(rel.key_properties)
+        out.append(
+            f"| [`{rel.name}`](#{rel.name.lower()}) | {', '.join(rel.sources)} | {', '.join(rel.targets)} | {key} | {rel.description} |"
+        )
+    out += ["", "## Properties of every node", "", *_prop_rows(schema, schema.node_properties)]
+    out += ["", "## Properties of every tie", "", *_prop_rows(schema, schema.tie_properties)]
+    out += ["", "## Provenance written by the loader", "", *_prop_rows(schema, schema.provenance)]
+    for lb in schema.labels.values():
+        out += ["", f"### {lb.name}", "", lb.description, ""]
+        out += _prop_rows(schema, lb.properties) if lb.properties else ["No properties beyond those of every node."]
+    for rel in schema.relationships.values():
+        out += ["", f"### {rel.name}", "", f"{rel.description} ({', '.join(rel.sources)} → {', '.join(rel.targets)})", ""]
+        out += _prop_rows(schema, rel.properties) if rel.properties else ["No properties beyond those of every tie."]
+    out += ["", "## Vocabularies", "", "| vocabulary | values | description |", "|---|---|---|"]
+    for voc in schema.vocabularies.values():
+        out.append(f"| `{voc.name}` | {', '.join(f'`{v}`' for v in voc.values)} | {voc.description} |")
+    return "\n".join(out) + "\n"

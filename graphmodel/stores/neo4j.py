@@ -1,0 +1,110 @@
+"""Neo4j as a store: any Bolt URI (a local server, docker compose, a cluster, Aura).
+
+Loads run in one managed write transaction (``execute_write``), so a package applies
+whole or not at all; library queries run in managed read transactions
+(``execute_read``), in which the server refuses writes. Credentials come from the
+settings and never appear in descriptions or messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, LiteralString
+from urllib.parse import urlsplit
+
+from graphmodel import statements as cy
+from graphmodel.errors import StoreError
+from graphmodel.schema import Schema
+from graphmodel.settings import Neo4jSettings
+from graphmodel.stores.base import Progress, Result, Statement, Store, constraint_name
+from graphmodel.stores.values import plain
+
+
+def describe(uri: str, database: str | None) -> str:
+    """A URI safe to print: scheme, host and port only.
+
+    >>> describe("neo4j+s://abc.databases.neo4j.io", None)
+    'neo4j+s://abc.databases.neo4j.io (default database)'
+    """
+    parts = urlsplit(uri)
+    host = parts.hostname or "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port} ({database or 'default database'})"
+
+
+class Neo4jStore(Store):
+    """A Neo4j server reached with the official driver."""
+
+    def __init__(self, settings: Neo4jSettings) -> None:
+        import neo4j
+
+        if not settings.uri:
+            raise StoreError("no Neo4j URI: pass --store bolt://HOST:PORT or set NEO4J_URI")
+        parts = urlsplit(settings.uri)
+        if parts.username or parts.password:
+            raise StoreError("put credentials in NEO4J_USERNAME and NEO4J_PASSWORD, not in the URI")
+        self.database = settings.database
+        self.description = describe(settings.uri, settings.database)
+        if not settings.password:
+            raise StoreError(f"{self.description}: NEO4J_PASSWORD is not set")
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                settings.uri,
+                auth=(settings.username, settings.password),
+                notifications_min_severity="OFF",
+                connection_timeout=15,
+            )
+            self._driver.verify_connectivity()
+        except neo4j.exceptions.AuthError:
+            raise StoreError(f"{self.description}: authentication failed for user {settings.username!r}") from None
+        except Exception as exc:
+            raise StoreError(f"{self.description}: cannot connect ({type(exc).__name__}: {exc})") from None
+
+    def _session(self) -> Any:
+        return self._driver.session(database=self.database) if self.database else self._driver.session()
+
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
+        def work(tx: Any) -> Result:
+            result = tx.run(cypher, dict(params or {}))
+            columns = list(result.keys())
+            return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
+
+        try:
+            with self._session() as session:
+                return session.execute_write(work) if write else session.execute_read(work)  # type: ignore[no-any-return]
+        except Exception as exc:
+            raise StoreError(f"{self.description}: {_message(exc)}") from None
+
+    def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
+        def work(tx: Any) -> None:
+            for statement in statements:
+                tx.run(statement.cypher, dict(statement.params)).consume()
+                if progress:
+                    progress(statement.rows)
+
+        try:
+            with self._session() as session:
+                session.execute_write(work)
+        except Exception as exc:
+            raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
+
+    def ensure_constraints(self, schema: Schema) -> list[str]:
+        names = []
+        with self._session() as session:
+            for label in schema.labels:
+                session.run(cy.neo4j_unique_id(schema, label)).consume()
+                session.run(cy.neo4j_package_index(schema, label)).consume()
+                names.append(constraint_name(label, "id"))
+            for rel in schema.relationships:
+                session.run(cy.neo4j_tie_key_index(schema, rel)).consume()
+            session.run("CALL db.awaitIndexes(300)").consume()
+        return names
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def _message(exc: Exception) -> str:
+    code = getattr(exc, "code", None)
+    message = getattr(exc, "message", None) or str(exc)
+    return f"{message} [{code}]" if code else message
