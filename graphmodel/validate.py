@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
@@ -45,11 +45,15 @@ def partial_date_bounds(value: str) -> tuple[dt.date, dt.date]:
     m = _DATE.match(value)
     if not m:
         raise ValueError("not a date like 2010, 2010-06 or 2010-06-15")
-    year, month, day = int(m[1]), m[2] and int(m[2]), m[3] and int(m[3])
-    if day:
+    year = int(m[1])
+    month = int(m[2]) if m[2] is not None else None
+    day = int(m[3]) if m[3] is not None else None
+    if month is not None and day is not None:
         d = dt.date(year, month, day)
         return d, d
-    if month:
+    if month is not None:
+        if not 1 <= month <= 12:
+            raise ValueError("month must be in 1..12")
         first = dt.date(year, month, 1)
         nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
         return first, nxt - dt.timedelta(days=1)
@@ -123,6 +127,8 @@ class _Context:
     schema: Schema
     package: RawPackage
     problems: list[Problem]
+    #: Ids on rows that failed validation: references to them are not reported again.
+    invalid: set[str] = field(default_factory=set)
 
     def report(self, table: Table, row: int, column: str, reason: str) -> None:
         self.problems.append(Problem(table.source, row, column, reason))
@@ -192,6 +198,8 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
         for row in table.rows:
             values = _parse(ctx, table, row, model, missing)
             if values is None:
+                if row.values.get("id"):
+                    ctx.invalid.add(row.values["id"])
                 continue
             node_id = values["id"]
             if node_id in nodes:
@@ -302,6 +310,8 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
     def check_ref(tie: _Tie, column: str, value: str, allowed: Iterable[str], what: str) -> bool:
         label = labels.get(value)
         allowed = tuple(allowed)
+        if label is None and value in ctx.invalid:
+            return False  # the row defining it is already reported
         if label is None:
             ctx.report(tie.table, tie.row.number, column, f"{what} {value!r} does not exist")
         elif label not in allowed:

@@ -1,8 +1,9 @@
 """Decode the bytes of a text file the way Chinese spreadsheets save them.
 
 UTF-8 (with or without a byte-order mark) is tried first, then GB18030 (a superset
-of GBK and GB2312, which Excel on a Chinese system writes); anything else is left to
-charset-normalizer's detection.
+of GBK and GB2312, which Excel on a Chinese system writes). Anything else is refused
+rather than guessed, since a wrong guess would load garbled names without a word;
+charset-normalizer names the likely encoding in the error so the user can re-save.
 
 >>> decode("云南".encode("gb18030"))
 ('云南', 'gb18030')
@@ -35,6 +36,5 @@ def decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     best = from_bytes(data).best()
-    if best is None:
-        raise UndecodableText("not UTF-8, GB18030/GBK or any encoding that can be detected")
-    return str(best), best.encoding
+    guess = f" (it looks like {best.encoding})" if best is not None else ""
+    raise UndecodableText(f"not UTF-8 or GB18030/GBK{guess}; save it as UTF-8 CSV")

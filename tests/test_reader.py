@@ -1,0 +1,100 @@
+"""Reading fieldwork files: encodings Chinese spreadsheets use, workbooks, odd rows."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from graphmodel.schema import load_schema
+from graphmodel.validate import validate_package
+from loaders.fieldwork import read_package
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NGOS = "id,name,name_zh,registration\nngo-a,Green Hills,青山环保协会,ngo\nngo-b,Bright Desks,明桌教育,unregistered\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_chinese_encodings(tmp_path: Path, encoding: str) -> None:
+    (tmp_path / "ngos.csv").write_bytes(NGOS.encode(encoding))
+    table = read_package(tmp_path).tables["ngos"]
+    assert table.columns == ["id", "name", "name_zh", "registration"]
+    assert [r.values["name_zh"] for r in table.rows] == ["青山环保协会", "明桌教育"]
+
+
+def test_mixed_encodings_in_one_package(tmp_path: Path) -> None:
+    (tmp_path / "ngos.csv").write_bytes(NGOS.encode("gbk"))
+    (tmp_path / "villages.csv").write_bytes("id,name,name_zh\nv-1,Upper,上村\n".encode("utf-8-sig"))
+    package = read_package(tmp_path)
+    assert package.tables["villages"].rows[0].values["name_zh"] == "上村"
+    assert package.tables["ngos"].rows[1].values["name_zh"] == "明桌教育"
+
+
+def test_blank_rows_are_skipped_but_row_numbers_kept(tmp_path: Path) -> None:
+    (tmp_path / "ngos.csv").write_text("id,name,registration\n\nngo-a,A,ngo\n,,\nngo-b,\"B,\nline two\",ngo\nngo-c,C,ngo\n", encoding="utf-8")
+    rows = read_package(tmp_path).tables["ngos"].rows
+    assert [(r.number, r.values["id"]) for r in rows] == [(3, "ngo-a"), (5, "ngo-b"), (6, "ngo-c")]
+    assert rows[1].values["name"] == "B,\nline two"
+
+
+def test_undecodable_file_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "ngos.csv").write_bytes("id,name\nngo-a,Société générale, café crème\n".encode("latin-1") + b"\xff\xfe\x80")
+    package = read_package(tmp_path)
+    assert "ngos" not in package.tables
+    [problem] = package.problems
+    assert (problem.file, problem.row) == ("ngos.csv", 1)
+    assert "not UTF-8 or GB18030/GBK" in problem.reason
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+def test_workbook_gives_the_same_records_as_csv(tmp_path: Path) -> None:
+    import csv
+
+    sheets = {}
+    for file in sorted((FIXTURES / "mini").glob("*.csv")):
+        with file.open(encoding="utf-8") as f:
+            rows: list[list[object]] = [list(r) for r in csv.reader(f)]
+        for row in rows[1:]:  # numbers as Excel stores them
+            for i, value in enumerate(row):
+                if isinstance(value, str) and value.isdigit() and rows[0][i] in ("founded", "core_staff", "round"):
+                    row[i] = float(value)
+        sheets[file.stem] = rows
+    _workbook(tmp_path / "mini.xlsx", sheets)
+    schema = load_schema()
+    from_csv = validate_package(read_package(FIXTURES / "mini"), schema)
+    from_xlsx = validate_package(read_package(tmp_path / "mini.xlsx"), schema)
+
+    def strip(props: dict) -> dict:
+        return {k: v for k, v in props.items() if k not in ("_file", "_hash")}
+
+    assert sorted(strip(n.props) == strip(m.props) for n, m in zip(from_csv.nodes, from_xlsx.nodes, strict=True)) == [True] * 11
+    assert [t.key for t in from_csv.ties] == [t.key for t in from_xlsx.ties]
+    assert from_xlsx.nodes[0].props["_file"] == "mini.xlsx[ngos]"
+
+
+def test_workbook_formulas_are_reported(tmp_path: Path) -> None:
+    _workbook(tmp_path / "p.xlsx", {"ngos": [["id", "name", "registration", "core_staff"], ["ngo-a", "A", "ngo", "=2+2"]]})
+    package = read_package(tmp_path / "p.xlsx")
+    assert [str(p) for p in package.problems] == ["p.xlsx[ngos]:2:core_staff: a formula, not a value: paste values instead"]
+
+
+def test_duplicate_headers_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "ngos.csv").write_text("id,name,name,registration\nngo-a,A,B,ngo\n", encoding="utf-8")
+    package = read_package(tmp_path)
+    assert [str(p) for p in package.problems] == ["ngos.csv:1:name: duplicate header (also column 2)"]
+
+
+def test_copy_of_mini_reads(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "mini", tmp_path / "m")
+    assert read_package(tmp_path / "m").name == "m"

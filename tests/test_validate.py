@@ -1,0 +1,94 @@
+"""Validation reports every problem of a package in one pass, located as file:row:column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphmodel.errors import InvalidPackage
+from graphmodel.schema import load_schema
+from graphmodel.validate import partial_date_bounds, validate_package
+from loaders.fieldwork import read_package
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# Each line of tests/fixtures/broken, and what is wrong with it (row = spreadsheet row, header = 1).
+EXPECTED = [
+    ("ngos.csv", 3, "id", "duplicate id 'ngo-a'"),
+    ("ngos.csv", 4, "issue_area", "Input should be"),
+    ("ngos.csv", 4, "registration", "Input should be 'ngo', 'business' or 'unregistered'"),
+    ("ngos.csv", 4, "founded", "valid integer"),
+    ("ngos.csv", 4, "founder_origin", "Input should be"),
+    ("ngos.csv", 4, "core_staff", "greater than or equal to 0"),
+    ("ngos.csv", 4, "scope", "Input should be"),
+    ("ngos.csv", 5, "id", "a value is required"),
+    ("ngos.csv", 6, "name", "a value is required"),
+    ("agencies.csv", 3, "level", "Input should be"),
+    ("interviews.csv", 2, "date", "not a real date"),
+    ("interviews.csv", 3, "organization", "target 'v-1' is Village; WITH needs NGO or Agency"),
+    ("ties.csv", 3, "-", "the same tie as ties.csv row 2"),
+    ("ties.csv", 4, "type", "unknown tie type 'FRIENDS_WITH'"),
+    ("ties.csv", 5, "source", "source 'ngo-a' is NGO; SPONSORS needs Agency"),
+    ("ties.csv", 5, "target", "target 'wf-county' is Agency; SPONSORS needs NGO"),
+    ("ties.csv", 6, "target", "target 'ngo-zz' does not exist"),
+    ("ties.csv", 7, "start", "not a real date"),
+    ("ties.csv", 7, "kind", "a value is required"),
+    ("ties.csv", 8, "evidence", "evidence interview 'Y999' does not exist"),
+    ("ties.csv", 8, "end", "ends (2011) before it starts (2012)"),
+    ("ties.csv", 9, "on_behalf_of", "a value is required"),
+    ("ties.csv", 10, "kind", "does not apply to SPONSORS ties"),
+    ("ties.csv", 11, "type", "WITH ties are derived from interviews.organization"),
+    ("codes.csv", 2, "code", "target 'public_trust' does not exist"),
+    ("stray.csv", 1, "-", "unknown table 'stray'"),
+]
+
+
+def test_every_problem_is_reported_with_its_place() -> None:
+    with pytest.raises(InvalidPackage) as info:
+        validate_package(read_package(FIXTURES / "broken"), load_schema())
+    problems = info.value.problems
+    for file, row, column, reason in EXPECTED:
+        matches = [p for p in problems if (p.file, p.row, p.column) == (file, row, column) and reason in p.reason]
+        assert matches, f"missing {file}:{row}:{column}: {reason}\nreported:\n{info.value.report()}"
+    # the round "x" on row 10 is reported too, and nothing unexpected beyond the list
+    assert any(p.row == 10 and p.column == "round" for p in problems)
+    assert len(problems) == len(EXPECTED) + 1, info.value.report()
+
+
+def test_report_lines_read_file_row_column_reason() -> None:
+    with pytest.raises(InvalidPackage) as info:
+        validate_package(read_package(FIXTURES / "broken"), load_schema())
+    first = info.value.report().splitlines()[0]
+    file, row, column, reason = first.split(":", 3)
+    assert file.endswith(".csv") and int(row) >= 1 and column and reason.strip()
+
+
+def test_missing_required_column_is_reported_once_on_the_header(tmp_path: Path) -> None:
+    (tmp_path / "ngos.csv").write_text("id,name\nngo-a,A\nngo-b,B\n", encoding="utf-8")
+    with pytest.raises(InvalidPackage) as info:
+        validate_package(read_package(tmp_path), load_schema())
+    assert [str(p) for p in info.value.problems] == ["ngos.csv:1:registration: required column is missing"]
+
+
+def test_valid_package_gives_records() -> None:
+    records = validate_package(read_package(FIXTURES / "mini"), load_schema())
+    assert len(records.nodes) == 11
+    assert sorted({t.type for t in records.ties}) == ["COOPERATES_WITH", "MENTIONS", "MOBILIZES", "SPONSORS", "SUPPORTS", "WITH", "WORKS_IN"]
+    mention = next(t for t in records.ties if t.type == "MENTIONS" and t.target == "scale")
+    assert mention.props["ngo"] == "ngo-a" and mention.props["evidence"] == ["Y900"] and mention.props["round"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "bounds"),
+    [("2010", ("2010-01-01", "2010-12-31")), ("2012-02", ("2012-02-01", "2012-02-29")), ("2010-06-15", ("2010-06-15", "2010-06-15"))],
+)
+def test_partial_dates(text: str, bounds: tuple[str, str]) -> None:
+    low, high = partial_date_bounds(text)
+    assert (low.isoformat(), high.isoformat()) == bounds
+
+
+@pytest.mark.parametrize("text", ["2010-6", "10", "2010-00", "2010-02-30", "2010/06"])
+def test_bad_partial_dates(text: str) -> None:
+    with pytest.raises(ValueError):
+        partial_date_bounds(text)
