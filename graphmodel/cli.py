@@ -244,6 +244,15 @@ def demo(
     console.print(f"The sample is in {store or DEMO_STORE}; try: graphmodel query motivations -p by=registration --store {store or DEMO_STORE}")
 
 
+def _register_extras() -> None:
+    from graphmodel.commands import register_all
+
+    register_all(app)
+
+
+_register_extras()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
