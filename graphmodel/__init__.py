@@ -22,8 +22,8 @@ __all__ = [
     "Problem",
     "QueryError",
     "StoreError",
+    "__version__",
     "load_package",
     "load_schema",
     "open_store",
-    "__version__",
 ]

@@ -27,7 +27,12 @@ errors = Console(stderr=True)
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", "-s", help="embedded:PATH, or a bolt:// / neo4j:// / neo4j+s:// URI. Default: $GRAPHMODEL_STORE or embedded:.graphmodel/graph."),
+    typer.Option(
+        "--store",
+        "-s",
+        help="embedded:PATH, or a bolt:// / neo4j:// / neo4j+s:// URI. "
+        "Default: $GRAPHMODEL_STORE or embedded:.graphmodel/graph.",
+    ),
 ]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
 DEMO_STORE = f"embedded:{DEFAULT_STORE_DIR / 'demo'}"
@@ -183,7 +188,9 @@ def status(store: StoreOption = None) -> None:
 @app.command()
 def schema(
     write: Annotated[Path | None, typer.Option("--write", help="Write the Markdown reference to this file.")] = None,
-    check: Annotated[Path | None, typer.Option("--check", help="Fail if this file differs from the generated reference.")] = None,
+    check: Annotated[
+        Path | None, typer.Option("--check", help="Fail if this file differs from the generated reference.")
+    ] = None,
 ) -> None:
     """Print (or write, or check) the schema reference generated from schema.yaml."""
     from graphmodel.docs import render_schema
@@ -219,13 +226,20 @@ def print_motivations(db: Store) -> None:
     for column in ("motivation", "中文", "NGOs", "percent"):
         table.add_column(column, justify="right" if column in ("NGOs", "percent") else "left")
     for rec in result.records():
-        table.add_row(Text(str(rec["name"])), Text(str(rec["name_zh"] or "")), str(rec["ngos"]), f"{round(rec['percent'])}% of {rec['of_ngos']}")
+        table.add_row(
+            Text(str(rec["name"])),
+            Text(str(rec["name_zh"] or "")),
+            str(rec["ngos"]),
+            f"{round(rec['percent'])}% of {rec['of_ngos']}",
+        )
     console.print(table)
 
 
 @app.command()
 def demo(
-    store: Annotated[str | None, typer.Option("--store", "-s", help=f"Where to load the sample (default: a fresh {DEMO_STORE}).")] = None,
+    store: Annotated[
+        str | None, typer.Option("--store", "-s", help=f"Where to load the sample (default: a fresh {DEMO_STORE}).")
+    ] = None,
 ) -> None:
     """Load the paper's sample and print Table 1 and Table 3 computed from the graph."""
     from graphmodel.sample import sample_path
@@ -241,7 +255,10 @@ def demo(
             print_motivations(db)
         except GraphmodelError as exc:
             _fail(str(exc))
-    console.print(f"The sample is in {store or DEMO_STORE}; try: graphmodel query motivations -p by=registration --store {store or DEMO_STORE}")
+    console.print(
+        f"The sample is in {store or DEMO_STORE}; try: "
+        f"graphmodel query motivations -p by=registration --store {store or DEMO_STORE}"
+    )
 
 
 def _register_extras() -> None:

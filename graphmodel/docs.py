@@ -37,12 +37,21 @@ def render_schema(schema: Schema) -> str:
         "|---|---|---|---|",
     ]
     for lb in schema.labels.values():
-        out.append(f"| [`{lb.name}`](#{lb.name.lower()}) | {lb.table or '(system)'} | {lb.sector or ''} | {lb.description} |")
-    out += ["", "## Relationship types", "", "| type | from | to | identified by | description |", "|---|---|---|---|---|"]
+        out.append(
+            f"| [`{lb.name}`](#{lb.name.lower()}) | {lb.table or '(system)'} | {lb.sector or ''} | {lb.description} |"
+        )
+    out += [
+        "",
+        "## Relationship types",
+        "",
+        "| type | from | to | identified by | description |",
+        "|---|---|---|---|---|",
+    ]
     for rel in schema.relationships.values():
         key = ", ".join(rel.key_properties)
         out.append(
-            f"| [`{rel.name}`](#{rel.name.lower()}) | {', '.join(rel.sources)} | {', '.join(rel.targets)} | {key} | {rel.description} |"
+            f"| [`{rel.name}`](#{rel.name.lower()}) | {', '.join(rel.sources)} | {', '.join(rel.targets)} "
+            f"| {key} | {rel.description} |"
         )
     out += ["", "## Properties of every node", "", *_prop_rows(schema, schema.node_properties)]
     out += ["", "## Properties of every tie", "", *_prop_rows(schema, schema.tie_properties)]
@@ -51,7 +60,13 @@ def render_schema(schema: Schema) -> str:
         out += ["", f"### {lb.name}", "", lb.description, ""]
         out += _prop_rows(schema, lb.properties) if lb.properties else ["No properties beyond those of every node."]
     for rel in schema.relationships.values():
-        out += ["", f"### {rel.name}", "", f"{rel.description} ({', '.join(rel.sources)} → {', '.join(rel.targets)})", ""]
+        out += [
+            "",
+            f"### {rel.name}",
+            "",
+            f"{rel.description} ({', '.join(rel.sources)} → {', '.join(rel.targets)})",
+            "",
+        ]
         out += _prop_rows(schema, rel.properties) if rel.properties else ["No properties beyond those of every tie."]
     out += ["", "## Vocabularies", "", "| vocabulary | values | description |", "|---|---|---|"]
     for voc in schema.vocabularies.values():

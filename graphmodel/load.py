@@ -23,7 +23,7 @@ from graphmodel.validate import validate_package
 
 BATCH_SIZE = 2_000
 
-__all__ = ["LoadPlan", "load_package", "plan_load", "lookup_in", "BATCH_SIZE"]
+__all__ = ["BATCH_SIZE", "LoadPlan", "load_package", "lookup_in", "plan_load"]
 
 
 @dataclass
@@ -102,7 +102,7 @@ def plan_load(store: Store, records: Records, schema: Schema) -> LoadPlan:
     for tie in records.ties:
         old_tie = stored_ties.pop((tie.type, tie.key), None)
         _sort(plan, tie, old_tie[2] if old_tie else None)
-    for (label, node_id) in stored_nodes:
+    for label, node_id in stored_nodes:
         plan.remove_nodes.setdefault(label, []).append(node_id)
     for (rel, key), (source_label, source, _) in stored_ties.items():
         plan.remove_ties_by_source.setdefault((rel, source_label), []).append((source, key))
@@ -130,7 +130,9 @@ def write_statements(plan: LoadPlan, schema: Schema, package_props: dict[str, An
     for (rel, source_label), pairs in sorted(plan.remove_ties_by_source.items()):
         rows = [{"source": s, "key": k} for s, k in pairs]
         for batch in _batches(rows):
-            out.append(Statement(cy.delete_ties(schema, rel, source_label), {"rows": batch, "package": name}, len(batch)))
+            out.append(
+                Statement(cy.delete_ties(schema, rel, source_label), {"rows": batch, "package": name}, len(batch))
+            )
     for label, ids in sorted(plan.remove_nodes.items()):
         for start in range(0, len(ids), BATCH_SIZE):
             batch_ids = ids[start : start + BATCH_SIZE]

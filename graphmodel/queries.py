@@ -28,7 +28,7 @@ from graphmodel.stores.base import Result, Store
 PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "string_list")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
-__all__ = ["Query", "Param", "library", "find_query", "run_query", "parse_query", "library_dir"]
+__all__ = ["Param", "Query", "find_query", "library", "library_dir", "parse_query", "run_query"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,9 @@ class Param:
         except ValueError as exc:
             raise QueryError(f"parameter {self.name!r}: {value!r} is not a valid {self.type} ({exc})") from None
         if self.choices and converted not in self.choices:
-            raise QueryError(f"parameter {self.name!r}: {converted!r} is not one of {', '.join(map(str, self.choices))}")
+            raise QueryError(
+                f"parameter {self.name!r}: {converted!r} is not one of {', '.join(map(str, self.choices))}"
+            )
         return converted
 
 

@@ -156,9 +156,9 @@ def _check(schema: Schema) -> None:
     for name in names:
         if not NAME_PATTERN.match(name):
             raise InvalidSchema(f"{name!r} is not a plain identifier")
-    all_props = [
-        (f"labels.{lb.name}", lb.properties) for lb in schema.labels.values()
-    ] + [(f"relationships.{r.name}", r.properties) for r in schema.relationships.values()]
+    all_props = [(f"labels.{lb.name}", lb.properties) for lb in schema.labels.values()] + [
+        (f"relationships.{r.name}", r.properties) for r in schema.relationships.values()
+    ]
     all_props += [("node_properties", schema.node_properties), ("tie_properties", schema.tie_properties)]
     for where, props in all_props:
         for prop in props.values():
@@ -185,8 +185,7 @@ def parse_schema(data: dict[str, Any]) -> Schema:
     """Build and check a :class:`Schema` from parsed YAML."""
     try:
         vocabularies = {
-            name: Vocabulary(name, v["description"], tuple(v["values"]))
-            for name, v in data["vocabularies"].items()
+            name: Vocabulary(name, v["description"], tuple(v["values"])) for name, v in data["vocabularies"].items()
         }
         labels = {
             name: Label(

@@ -46,14 +46,19 @@ def merge_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralStr
 def delete_ties(schema: Schema, rel: str, source: str) -> LiteralString:
     """Delete this package's ties from ``$rows`` of ``{source, key}``."""
     return (
-        "UNWIND $rows AS row MATCH (a:" + _label(schema, source) + " {id: row.source})-[r:"
-        + _type(schema, rel) + "]->() WHERE r._key = row.key AND r._package = $package DELETE r"
+        "UNWIND $rows AS row MATCH (a:"
+        + _label(schema, source)
+        + " {id: row.source})-[r:"
+        + _type(schema, rel)
+        + "]->() WHERE r._key = row.key AND r._package = $package DELETE r"
     )
 
 
 def delete_nodes(schema: Schema, label: str) -> LiteralString:
     """Delete this package's nodes (and any ties left on them) from ``$ids``."""
-    return "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) WHERE n._package = $package DETACH DELETE n"
+    return (
+        "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) WHERE n._package = $package DETACH DELETE n"
+    )
 
 
 def package_nodes(schema: Schema, label: str) -> LiteralString:
@@ -115,19 +120,37 @@ def delete_everything() -> LiteralString:
 def neo4j_unique_id(schema: Schema, label: str) -> LiteralString:
     """Neo4j: the uniqueness constraint on a label's ``id`` (named predictably)."""
     quoted = _label(schema, label)
-    return "CREATE CONSTRAINT `graphmodel_" + quoted.strip("`") + "_id` IF NOT EXISTS FOR (n:" + quoted + ") REQUIRE n.id IS UNIQUE"
+    return (
+        "CREATE CONSTRAINT `graphmodel_"
+        + quoted.strip("`")
+        + "_id` IF NOT EXISTS FOR (n:"
+        + quoted
+        + ") REQUIRE n.id IS UNIQUE"
+    )
 
 
 def neo4j_package_index(schema: Schema, label: str) -> LiteralString:
     """Neo4j: the index that finds a package's nodes of one label."""
     quoted = _label(schema, label)
-    return "CREATE INDEX `graphmodel_" + quoted.strip("`") + "__package` IF NOT EXISTS FOR (n:" + quoted + ") ON (n._package)"
+    return (
+        "CREATE INDEX `graphmodel_"
+        + quoted.strip("`")
+        + "__package` IF NOT EXISTS FOR (n:"
+        + quoted
+        + ") ON (n._package)"
+    )
 
 
 def neo4j_tie_key_index(schema: Schema, rel: str) -> LiteralString:
     """Neo4j: the index on a relationship type's ``_key``."""
     quoted = _type(schema, rel)
-    return "CREATE INDEX `graphmodel_" + quoted.strip("`") + "__key` IF NOT EXISTS FOR ()-[r:" + quoted + "]-() ON (r._key)"
+    return (
+        "CREATE INDEX `graphmodel_"
+        + quoted.strip("`")
+        + "__key` IF NOT EXISTS FOR ()-[r:"
+        + quoted
+        + "]-() ON (r._key)"
+    )
 
 
 def all_nodes() -> LiteralString:

@@ -21,7 +21,7 @@ from graphmodel.records import NodeRecord, Records, TieRecord, digest
 from graphmodel.schema import Property, Schema
 from graphmodel.tables import RawPackage, Row, Table
 
-__all__ = ["validate_package", "Lookup", "MAX_CELL_CHARS", "partial_date_bounds"]
+__all__ = ["MAX_CELL_CHARS", "Lookup", "partial_date_bounds", "validate_package"]
 
 #: Longest cell accepted, in characters; longer ones are reported, never cut.
 MAX_CELL_CHARS = 32_768
@@ -204,7 +204,12 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
             node_id = values["id"]
             if node_id in nodes:
                 first = nodes[node_id]
-                ctx.report(table, row.number, "id", f"duplicate id {node_id!r} (first in {first.table.source} row {first.row.number})")
+                ctx.report(
+                    table,
+                    row.number,
+                    "id",
+                    f"duplicate id {node_id!r} (first in {first.table.source} row {first.row.number})",
+                )
                 continue
             nodes[node_id] = _Node(label.name, table, row, values)
 
@@ -226,7 +231,12 @@ def _read_ties(ctx: _Context, ties: list[_Tie]) -> None:
             continue
         if rel not in schema.relationships:
             known = ", ".join(n for n in schema.relationships if n not in DERIVED)
-            ctx.report(table, row.number, "type", f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required")
+            ctx.report(
+                table,
+                row.number,
+                "type",
+                f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required",
+            )
             continue
         foreign = sorted(c for c in own_columns - set(schema.relationships[rel].properties) if c in row.values)
         for column in foreign:
@@ -249,7 +259,17 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> N
             props = {"evidence": [node.props["id"]]}
             props.update({k: node.props[k] for k in ("round",) if k in node.props})
             props["start"] = node.props["date"]
-            ties.append(_Tie("WITH", node.props["id"], node.props["organization"], node.table, node.row, props, ("id", "organization")))
+            ties.append(
+                _Tie(
+                    "WITH",
+                    node.props["id"],
+                    node.props["organization"],
+                    node.table,
+                    node.row,
+                    props,
+                    ("id", "organization"),
+                )
+            )
     table = ctx.package.tables.get(CODES)
     if table is None:
         return
@@ -290,7 +310,12 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
     known_tables = {lb.table for lb in schema.data_labels.values()} | {TIES, CODES}
     for table in package.tables.values():
         if table.name not in known_tables:
-            ctx.report(table, 1, "-", f"unknown table {table.name!r}; expected one of {', '.join(sorted(t for t in known_tables if t))}")
+            ctx.report(
+                table,
+                1,
+                "-",
+                f"unknown table {table.name!r}; expected one of {', '.join(sorted(t for t in known_tables if t))}",
+            )
     nodes: dict[str, _Node] = {}
     ties: list[_Tie] = []
     _read_nodes(ctx, nodes)
@@ -315,7 +340,12 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
         if label is None:
             ctx.report(tie.table, tie.row.number, column, f"{what} {value!r} does not exist")
         elif label not in allowed:
-            ctx.report(tie.table, tie.row.number, column, f"{what} {value!r} is {label}; {tie.type} needs {' or '.join(allowed)}")
+            ctx.report(
+                tie.table,
+                tie.row.number,
+                column,
+                f"{what} {value!r} is {label}; {tie.type} needs {' or '.join(allowed)}",
+            )
         else:
             return True
         return False
@@ -336,16 +366,29 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
                 column = "ngo" if tie.type == "MENTIONS" else name
                 ok &= check_ref(tie, column, str(tie.props[name]), prop.reference, name)
         for interview in tie.props.get("evidence", []):
-            ok &= check_ref(tie, "evidence" if tie.type not in DERIVED else tie.columns[0], interview, ("Interview",), "evidence interview")
+            ok &= check_ref(
+                tie,
+                "evidence" if tie.type not in DERIVED else tie.columns[0],
+                interview,
+                ("Interview",),
+                "evidence interview",
+            )
         if not _start_before_end(tie.props):
-            ctx.report(tie.table, tie.row.number, "end", f"ends ({tie.props['end']}) before it starts ({tie.props['start']})")
+            ctx.report(
+                tie.table, tie.row.number, "end", f"ends ({tie.props['end']}) before it starts ({tie.props['start']})"
+            )
             ok = False
         identity = [tie.source, tie.type, tie.target] + [tie.props.get(k) for k in rel.key_properties]
         key = digest(identity)
         if key in seen_keys:
             first = seen_keys[key]
-            named = ", ".join(("source", "type", "target") + rel.key_properties)
-            ctx.report(tie.table, tie.row.number, "-", f"the same tie as {first.table.source} row {first.row.number} (same {named})")
+            named = ", ".join(("source", "type", "target", *rel.key_properties))
+            ctx.report(
+                tie.table,
+                tie.row.number,
+                "-",
+                f"the same tie as {first.table.source} row {first.row.number} (same {named})",
+            )
             continue
         seen_keys[key] = tie
         if not ok:

@@ -29,7 +29,9 @@ def decode(data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise UndecodableText(f"starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason} at byte {exc.start}") from exc
+                raise UndecodableText(
+                    f"starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason} at byte {exc.start}"
+                ) from exc
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding), encoding

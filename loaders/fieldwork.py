@@ -24,7 +24,7 @@ from graphmodel.errors import GraphmodelError, Problem
 from graphmodel.tables import RawPackage, Row, Table
 from loaders.encoding import UndecodableText, decode
 
-__all__ = ["read_package", "cell_text"]
+__all__ = ["cell_text", "read_package"]
 
 
 def cell_text(value: Any) -> str:
@@ -46,7 +46,9 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _table(name: str, source: str, header: list[Any], body: list[tuple[int, list[Any]]], problems: list[Problem]) -> Table:
+def _table(
+    name: str, source: str, header: list[Any], body: list[tuple[int, list[Any]]], problems: list[Problem]
+) -> Table:
     columns = [cell_text(h) for h in header]
     seen: dict[str, int] = {}
     for index, column in enumerate(columns, start=1):
@@ -63,7 +65,7 @@ def _table(name: str, source: str, header: list[Any], body: list[tuple[int, list
         if not any(texts):
             continue  # a blank row carries no data
         if len(texts) > len(columns):
-            extra = [t for t in texts[len(columns):] if t]
+            extra = [t for t in texts[len(columns) :] if t]
             if extra:
                 problems.append(Problem(source, number, f"column {len(columns) + 1}", "more cells than headers"))
         values: dict[str, str] = {}
@@ -117,7 +119,14 @@ def _read_workbook(path: Path, problems: list[Problem]) -> list[Table]:
                 for index, value in enumerate(cells, start=1):
                     if isinstance(value, str) and value.startswith("="):
                         header = cell_text(rows[0][index - 1]) if index <= len(rows[0]) else f"column {index}"
-                        problems.append(Problem(source, offset, header or f"column {index}", "a formula, not a value: paste values instead"))
+                        problems.append(
+                            Problem(
+                                source,
+                                offset,
+                                header or f"column {index}",
+                                "a formula, not a value: paste values instead",
+                            )
+                        )
                 body.append((offset, list(cells)))
             tables.append(_table(sheet.title, source, list(rows[0]), body, problems))
     finally:
@@ -166,4 +175,6 @@ def read_package(path: str | Path, name: str | None = None) -> RawPackage:
         raise GraphmodelError(f"{path}: a package is a folder of .csv files or one .xlsx workbook")
     else:
         raise GraphmodelError(f"{path}: no such file or folder")
-    return RawPackage(name=package_name, path=str(path), tables=tables, problems=problems, fingerprint=_fingerprint(files))
+    return RawPackage(
+        name=package_name, path=str(path), tables=tables, problems=problems, fingerprint=_fingerprint(files)
+    )

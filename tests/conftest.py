@@ -31,7 +31,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def _missing_neo4j(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"Neo4j is required under CI=true: {reason}", pytrace=False)
-    pytest.skip(f"no Neo4j: {reason} (run: eval \"$(scripts/neo4j-local start)\")")
+    pytest.skip(f'no Neo4j: {reason} (run: eval "$(scripts/neo4j-local start)")')
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +47,7 @@ def neo4j_server() -> Iterator[Store]:
     except StoreError as exc:
         _missing_neo4j(str(exc))
     schema = load_schema()
-    nodes, foreign = store.run(cy.any_node()).rows[0]
+    nodes, _ = store.run(cy.any_node()).rows[0]
     marker = store.run(cy.find_ids(schema, "Package"), {"ids": [MARKER]}).rows
     if nodes and not marker:
         store.close()

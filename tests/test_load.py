@@ -53,7 +53,9 @@ def test_provenance_on_nodes_and_ties(store: Store, mini: Path) -> None:
     load_package(store, mini)
     rows = store.run("MATCH (n:NGO {id: 'ngo-b'}) RETURN n._package, n._file, n._row, n.website").rows
     assert rows == [("mini", "ngos.csv", 3, None)]
-    rows = store.run("MATCH (:Agency {id: 'wf-county'})-[r:SUPPORTS]->(:NGO) RETURN r._file, r._row, r.evidence, r.kind").rows
+    rows = store.run(
+        "MATCH (:Agency {id: 'wf-county'})-[r:SUPPORTS]->(:NGO) RETURN r._file, r._row, r.evidence, r.kind"
+    ).rows
     assert rows == [("ties.csv", 8, ["Y900", "N900"], "venue")]
     # extra columns the schema does not name are kept as properties
     assert store.run("MATCH (n:NGO {id: 'ngo-a'}) RETURN n.website").rows == [("http://example.org/a",)]
@@ -83,7 +85,9 @@ def test_changed_value_is_an_update(store: Store, mini: Path) -> None:
 
 def test_removed_node_goes_with_its_ties(store: Store, mini: Path) -> None:
     load_package(store, mini)
-    (mini / "villages.csv").write_text("id,name,name_zh,township,county,province\nv-1,Upper Village,上村,Shan,Lu,Yunnan\n", encoding="utf-8")
+    (mini / "villages.csv").write_text(
+        "id,name,name_zh,township,county,province\nv-1,Upper Village,上村,Shan,Lu,Yunnan\n", encoding="utf-8"
+    )
     ties = (mini / "ties.csv").read_text(encoding="utf-8").splitlines()
     (mini / "ties.csv").write_text("\n".join(t for t in ties if "v-2" not in t) + "\n", encoding="utf-8")
     load_package(store, mini)

@@ -33,14 +33,18 @@ def test_mixed_encodings_in_one_package(tmp_path: Path) -> None:
 
 
 def test_blank_rows_are_skipped_but_row_numbers_kept(tmp_path: Path) -> None:
-    (tmp_path / "ngos.csv").write_text("id,name,registration\n\nngo-a,A,ngo\n,,\nngo-b,\"B,\nline two\",ngo\nngo-c,C,ngo\n", encoding="utf-8")
+    (tmp_path / "ngos.csv").write_text(
+        'id,name,registration\n\nngo-a,A,ngo\n,,\nngo-b,"B,\nline two",ngo\nngo-c,C,ngo\n', encoding="utf-8"
+    )
     rows = read_package(tmp_path).tables["ngos"].rows
     assert [(r.number, r.values["id"]) for r in rows] == [(3, "ngo-a"), (5, "ngo-b"), (6, "ngo-c")]
     assert rows[1].values["name"] == "B,\nline two"
 
 
 def test_undecodable_file_is_a_problem(tmp_path: Path) -> None:
-    (tmp_path / "ngos.csv").write_bytes("id,name\nngo-a,Société générale, café crème\n".encode("latin-1") + b"\xff\xfe\x80")
+    (tmp_path / "ngos.csv").write_bytes(
+        "id,name\nngo-a,Société générale, café crème\n".encode("latin-1") + b"\xff\xfe\x80"
+    )
     package = read_package(tmp_path)
     assert "ngos" not in package.tables
     [problem] = package.problems
@@ -78,15 +82,22 @@ def test_workbook_gives_the_same_records_as_csv(tmp_path: Path) -> None:
     def strip(props: dict) -> dict:
         return {k: v for k, v in props.items() if k not in ("_file", "_hash")}
 
-    assert sorted(strip(n.props) == strip(m.props) for n, m in zip(from_csv.nodes, from_xlsx.nodes, strict=True)) == [True] * 11
+    assert (
+        sorted(strip(n.props) == strip(m.props) for n, m in zip(from_csv.nodes, from_xlsx.nodes, strict=True))
+        == [True] * 11
+    )
     assert [t.key for t in from_csv.ties] == [t.key for t in from_xlsx.ties]
     assert from_xlsx.nodes[0].props["_file"] == "mini.xlsx[ngos]"
 
 
 def test_workbook_formulas_are_reported(tmp_path: Path) -> None:
-    _workbook(tmp_path / "p.xlsx", {"ngos": [["id", "name", "registration", "core_staff"], ["ngo-a", "A", "ngo", "=2+2"]]})
+    _workbook(
+        tmp_path / "p.xlsx", {"ngos": [["id", "name", "registration", "core_staff"], ["ngo-a", "A", "ngo", "=2+2"]]}
+    )
     package = read_package(tmp_path / "p.xlsx")
-    assert [str(p) for p in package.problems] == ["p.xlsx[ngos]:2:core_staff: a formula, not a value: paste values instead"]
+    assert [str(p) for p in package.problems] == [
+        "p.xlsx[ngos]:2:core_staff: a formula, not a value: paste values instead"
+    ]
 
 
 def test_duplicate_headers_are_reported(tmp_path: Path) -> None:

@@ -36,7 +36,14 @@ def test_required_names_exist() -> None:
     assert schema.relationships["MOBILIZES"].properties["on_behalf_of"].reference == ("NGO",)
     kinds = schema.vocabularies[schema.relationships["SUPPORTS"].properties["kind"].vocabulary or ""].values
     assert set(kinds) == {"information", "technical", "venue", "equipment", "personnel", "coordination", "registration"}
-    assert schema.vocabularies["level"].values == ("national", "province", "prefecture", "county", "township", "village")
+    assert schema.vocabularies["level"].values == (
+        "national",
+        "province",
+        "prefecture",
+        "county",
+        "township",
+        "village",
+    )
     assert set(schema.tie_properties) >= {"start", "end", "round", "evidence"}
 
 
@@ -73,4 +80,6 @@ def test_broken_schema_is_refused(change, message: str) -> None:  # type: ignore
 
 def test_generated_schema_doc_is_current() -> None:
     current = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
-    assert current == render_schema(load_schema()), "docs/schema.md is stale: run `graphmodel schema --write docs/schema.md`"
+    assert current == render_schema(load_schema()), (
+        "docs/schema.md is stale: run `graphmodel schema --write docs/schema.md`"
+    )

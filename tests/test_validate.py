@@ -74,14 +74,26 @@ def test_missing_required_column_is_reported_once_on_the_header(tmp_path: Path) 
 def test_valid_package_gives_records() -> None:
     records = validate_package(read_package(FIXTURES / "mini"), load_schema())
     assert len(records.nodes) == 11
-    assert sorted({t.type for t in records.ties}) == ["COOPERATES_WITH", "MENTIONS", "MOBILIZES", "SPONSORS", "SUPPORTS", "WITH", "WORKS_IN"]
+    assert sorted({t.type for t in records.ties}) == [
+        "COOPERATES_WITH",
+        "MENTIONS",
+        "MOBILIZES",
+        "SPONSORS",
+        "SUPPORTS",
+        "WITH",
+        "WORKS_IN",
+    ]
     mention = next(t for t in records.ties if t.type == "MENTIONS" and t.target == "scale")
     assert mention.props["ngo"] == "ngo-a" and mention.props["evidence"] == ["Y900"] and mention.props["round"] == 1
 
 
 @pytest.mark.parametrize(
     ("text", "bounds"),
-    [("2010", ("2010-01-01", "2010-12-31")), ("2012-02", ("2012-02-01", "2012-02-29")), ("2010-06-15", ("2010-06-15", "2010-06-15"))],
+    [
+        ("2010", ("2010-01-01", "2010-12-31")),
+        ("2012-02", ("2012-02-01", "2012-02-29")),
+        ("2010-06-15", ("2010-06-15", "2010-06-15")),
+    ],
 )
 def test_partial_dates(text: str, bounds: tuple[str, str]) -> None:
     low, high = partial_date_bounds(text)

@@ -13,7 +13,7 @@ from graphmodel.stores.base import Result, Statement, Store
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
-__all__ = ["open_store", "Store", "Result", "Statement", "NEO4J_SCHEMES"]
+__all__ = ["NEO4J_SCHEMES", "Result", "Statement", "Store", "open_store"]
 
 
 def open_store(url: str | None = None) -> Store:
