@@ -88,8 +88,8 @@ def _load(store: Store, path: Path | str, name: str | None, dry_run: bool = Fals
             return load_package(store, path, name=name, progress=advance, dry_run=dry_run)
         except InvalidPackage as exc:
             progress.stop()
-            for problem in exc.problems:
-                errors.print(Text(str(problem)))
+            for problem in exc.problems:  # plain lines, never wrapped, so tools can parse them
+                typer.echo(str(problem), err=True)
             _fail(f"{exc}; nothing was written")
             raise  # unreachable
 
