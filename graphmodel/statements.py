@@ -161,3 +161,32 @@ def all_nodes() -> LiteralString:
 def all_ties() -> LiteralString:
     """Every tie's type, endpoint ids and properties (for fingerprints and exports)."""
     return "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
+
+
+def export_nodes(schema: Schema, label: str) -> LiteralString:
+    """Id and properties of every node of one label, by id (for exports to NetworkX)."""
+    return "MATCH (n:" + _label(schema, label) + ") RETURN n.id AS id, properties(n) AS props ORDER BY n.id"
+
+
+def export_ties(schema: Schema, rel: str) -> LiteralString:
+    """Endpoint ids and properties of every tie of one type, in a fixed order (for exports)."""
+    return (
+        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) RETURN a.id AS source, b.id AS target, "
+        "properties(r) AS props ORDER BY a.id, b.id, r._key"
+    )
+
+
+def set_node_property(schema: Schema, label: str, prop: str) -> LiteralString:
+    """Set (or, with a null value, remove) one property on nodes of a label from ``$rows`` of ``{id, value}``.
+
+    ``prop`` must be a plain identifier; metrics write results back with it.
+    """
+    from graphmodel.errors import GraphmodelError
+    from graphmodel.schema import NAME_PATTERN
+
+    if not NAME_PATTERN.match(prop):
+        raise GraphmodelError(f"{prop!r} is not a plain identifier (letters, digits and _)")
+    return (
+        "UNWIND $rows AS row MATCH (n:" + _label(schema, label) + " {id: row.id}) SET n." + _quoted(prop)
+        + " = row.value"
+    )

@@ -1,0 +1,210 @@
+"""From a store to NetworkX, and from NetworkX to GraphML, GEXF and CSV.
+
+:func:`to_networkx` reads the whole graph, or part of it, into a
+:class:`networkx.MultiDiGraph`: nodes are keyed by ``id`` and carry ``label`` plus
+their properties; edges are keyed by the tie's ``_key`` and carry ``type`` plus
+their properties. :func:`filter_graph` applies the same filters to a graph already
+in memory.
+
+A tie is kept ``as_of`` a date when the span its partial dates allow overlaps that
+date (itself possibly partial): a tie started "2010" is active as of "2010-06", and a
+tie ended "2012" is still active as of "2012-12-31". Ties without a start are taken
+to have always existed, ties without an end to still exist.
+
+>>> g = nx.MultiDiGraph()
+>>> g.add_node("a", label="Agency"); g.add_node("n", label="NGO")
+>>> _ = g.add_edge("a", "n", key="k1", type="SUPPORTS", start="2010", end="2011-06", round=1)
+>>> _ = g.add_edge("a", "n", key="k2", type="SPONSORS", start="2015", round=2)
+>>> sorted(k for *_, k in filter_graph(g, as_of="2011").edges(keys=True))
+['k1']
+>>> sorted(k for *_, k in filter_graph(g, fieldwork_round=2).edges(keys=True))
+['k2']
+>>> sorted(filter_graph(g, labels=["NGO"]).nodes)
+['n']
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graphmodel import statements as cy
+from graphmodel.errors import GraphmodelError
+from graphmodel.schema import Schema, load_schema
+from graphmodel.stores.base import Store
+from graphmodel.validate import partial_date_bounds
+
+__all__ = ["EXPORT_FORMATS", "filter_graph", "tie_active", "to_networkx", "write_graph"]
+
+EXPORT_FORMATS = ("graphml", "gexf", "csv")
+
+
+def _bounds(value: str, what: str) -> tuple[dt.date, dt.date]:
+    try:
+        return partial_date_bounds(str(value))
+    except ValueError as exc:
+        raise GraphmodelError(f"{what} {value!r}: {exc}") from None
+
+
+def tie_active(start: str | None, end: str | None, as_of: str) -> bool:
+    """Whether a tie with these partial dates may have been active during ``as_of``.
+
+    >>> tie_active("2010", None, "2010-06"), tie_active("2010-07", None, "2010-06")
+    (True, False)
+    >>> tie_active(None, "2012", "2012-12-31"), tie_active(None, "2012", "2013")
+    (True, False)
+    """
+    first, last = _bounds(as_of, "as-of date")
+    if start and _bounds(start, "tie start")[0] > last:
+        return False
+    return not (end and _bounds(end, "tie end")[1] < first)
+
+
+def _check_names(schema: Schema, labels: Iterable[str] | None, types: Iterable[str] | None) -> None:
+    for label in labels or ():
+        if label not in schema.data_labels:
+            raise GraphmodelError(f"unknown label {label!r}; labels are: {', '.join(schema.data_labels)}")
+    for rel in types or ():
+        if rel not in schema.relationships:
+            raise GraphmodelError(f"unknown relationship type {rel!r}; types are: {', '.join(schema.relationships)}")
+
+
+def filter_graph(
+    graph: nx.MultiDiGraph,
+    *,
+    labels: Iterable[str] | None = None,
+    types: Iterable[str] | None = None,
+    fieldwork_round: int | None = None,
+    as_of: str | None = None,
+) -> nx.MultiDiGraph:
+    """A copy of ``graph`` with only the nodes of ``labels`` and the ties that pass every filter.
+
+    Ties are kept when both ends are kept, their ``type`` is in ``types``, their
+    ``round`` equals ``fieldwork_round`` and they may have been active ``as_of``
+    (see :func:`tie_active`). ``None`` means no filter.
+    """
+    if as_of is not None:
+        _bounds(as_of, "as-of date")
+    keep_labels = set(labels) if labels is not None else None
+    keep_types = set(types) if types is not None else None
+    out = nx.MultiDiGraph()
+    out.graph.update(graph.graph)
+    out.add_nodes_from(
+        (n, dict(d)) for n, d in graph.nodes(data=True) if keep_labels is None or d.get("label") in keep_labels
+    )
+    for u, v, key, d in graph.edges(keys=True, data=True):
+        if u not in out or v not in out:
+            continue
+        if keep_types is not None and d.get("type") not in keep_types:
+            continue
+        if fieldwork_round is not None and d.get("round") != fieldwork_round:
+            continue
+        if as_of is not None and not tie_active(d.get("start"), d.get("end"), as_of):
+            continue
+        out.add_edge(u, v, key=key, **d)
+    return out
+
+
+def to_networkx(
+    store: Store,
+    *,
+    labels: Iterable[str] | None = None,
+    types: Iterable[str] | None = None,
+    fieldwork_round: int | None = None,
+    as_of: str | None = None,
+    schema: Schema | None = None,
+) -> nx.MultiDiGraph:
+    """Read the graph (or the part the filters select) from a store into a ``MultiDiGraph``.
+
+    Labels and types must be names from the schema; filters are those of
+    :func:`filter_graph`. Nodes and ties are added in id order, so two stores with
+    the same content give equal graphs.
+    """
+    schema = schema or load_schema()
+    labels = list(labels) if labels is not None else None
+    types = list(types) if types is not None else None
+    _check_names(schema, labels, types)
+    graph = nx.MultiDiGraph()
+    for label in labels if labels is not None else schema.data_labels:
+        for node_id, props in store.run(cy.export_nodes(schema, label)).rows:
+            graph.add_node(node_id, label=label, **{k: v for k, v in props.items() if k != "label"})
+    for rel in types if types is not None else schema.relationships:
+        for source, target, props in store.run(cy.export_ties(schema, rel)).rows:
+            if source not in graph or target not in graph:
+                continue
+            key = props.get("_key") or f"{source}|{rel}|{target}"
+            while graph.has_edge(source, target, key):  # the same _key from two packages
+                key += "'"
+            graph.add_edge(source, target, key=key, type=rel, **{k: v for k, v in props.items() if k != "type"})
+    graph.graph.update(
+        {"labels": labels, "types": types, "round": fieldwork_round, "as_of": as_of, "store": store.description}
+    )
+    return filter_graph(graph, fieldwork_round=fieldwork_round, as_of=as_of)
+
+
+def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Attributes GraphML and GEXF can hold: no None, lists joined with ``;``."""
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        out[key] = ";".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+    return out
+
+
+def _for_files(graph: nx.MultiDiGraph, *, gexf: bool) -> nx.MultiDiGraph:
+    out = nx.MultiDiGraph()
+    out.add_nodes_from((n, _flat(d)) for n, d in graph.nodes(data=True))
+    for u, v, key, d in graph.edges(keys=True, data=True):
+        attrs = _flat(d)
+        if gexf:
+            # GEXF's dynamic edges: start and end as full dates (first and last possible day).
+            start, end = attrs.pop("start", None), attrs.pop("end", None)
+            if start is not None:
+                attrs["start"] = partial_date_bounds(str(start))[0].isoformat()
+                attrs["tie_start"] = str(start)
+            if end is not None:
+                attrs["end"] = partial_date_bounds(str(end))[1].isoformat()
+                attrs["tie_end"] = str(end)
+        out.add_edge(u, v, key=key, **attrs)
+    return out
+
+
+def write_graph(graph: nx.MultiDiGraph, path: str | Path, fmt: str) -> list[Path]:
+    """Write ``graph`` as GraphML or GEXF (one file at ``path``) or CSV (``nodes.csv`` and ``edges.csv``
+    in the folder ``path``). Returns the files written.
+
+    GEXF edges carry ``start`` and ``end`` as full dates (the first and last day the
+    partial dates allow) so Gephi's timeline can use them; ``tie_start`` and
+    ``tie_end`` keep the dates as recorded.
+    """
+    path = Path(path)
+    if fmt == "graphml":
+        nx.write_graphml(_for_files(graph, gexf=False), path)
+        return [path]
+    if fmt == "gexf":
+        nx.write_gexf(_for_files(graph, gexf=True), path)
+        return [path]
+    if fmt != "csv":
+        raise GraphmodelError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    path.mkdir(parents=True, exist_ok=True)
+    flat = _for_files(graph, gexf=False)
+    node_cols = sorted({k for _, d in flat.nodes(data=True) for k in d} - {"label"})
+    edge_cols = sorted({k for *_, d in flat.edges(data=True) for k in d} - {"type", "_key"})
+    nodes_file, edges_file = path / "nodes.csv", path / "edges.csv"
+    with nodes_file.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["id", "label", *node_cols])
+        for n, d in sorted(flat.nodes(data=True)):
+            writer.writerow([n, d.get("label", ""), *(d.get(c, "") for c in node_cols)])
+    with edges_file.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["source", "target", "type", "key", *edge_cols])
+        for u, v, key, d in sorted(flat.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+            writer.writerow([u, v, d.get("type", ""), key, *(d.get(c, "") for c in edge_cols)])
+    return [nodes_file, edges_file]
