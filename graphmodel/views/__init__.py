@@ -1,0 +1,26 @@
+"""HTML views of the graph: self-contained, offline pages drawn with vis-network (shipped by pyvis).
+
+Build a page from a NetworkX graph (:func:`read_graph` reads one from a store), or
+from a focused view (:func:`ego`, :func:`access`, :func:`broker`), then write it
+only to the path you name with :func:`write_page`.
+"""
+
+from graphmodel.views.focus import Focus, access, broker, ego
+from graphmodel.views.graph import ViewError, only_round, read_graph
+from graphmodel.views.layout import group_villages, layered_layout
+from graphmodel.views.page import PHYSICS_LIMIT, build_page, write_page
+
+__all__ = [
+    "PHYSICS_LIMIT",
+    "Focus",
+    "ViewError",
+    "access",
+    "broker",
+    "build_page",
+    "ego",
+    "group_villages",
+    "layered_layout",
+    "only_round",
+    "read_graph",
+    "write_page",
+]

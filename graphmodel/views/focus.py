@@ -1,0 +1,130 @@
+"""Focused views: the part of the graph one question is about.
+
+- :func:`ego`: an NGO (or any node) and its neighbours.
+- :func:`access`: how an NGO reaches villages and schools, directly (``WORKS_IN``)
+  or down a mobilisation chain of departments (``MOBILIZES`` ties on its behalf);
+  the departments on the way are highlighted.
+- :func:`broker`: a department with the NGOs on one side and the villages and
+  schools it mobilises (directly or through lower bodies) on the other.
+
+>>> g = nx.MultiDiGraph()
+>>> for node, label in [("ngo", "NGO"), ("cwf", "Agency"), ("twf", "Agency"), ("v1", "Village"), ("v2", "Village")]:
+...     g.add_node(node, label=label, name=node)
+>>> _ = g.add_edge("cwf", "ngo", type="SUPPORTS")
+>>> _ = g.add_edge("cwf", "twf", type="MOBILIZES", on_behalf_of="ngo")
+>>> _ = g.add_edge("twf", "v1", type="MOBILIZES", on_behalf_of="ngo")
+>>> _ = g.add_edge("ngo", "v2", type="WORKS_IN")
+>>> view = access(g, "ngo")
+>>> sorted(view.graph.nodes), sorted(view.highlight_nodes)
+(['cwf', 'ngo', 'twf', 'v1', 'v2'], ['cwf', 'twf'])
+>>> sorted(broker(g, "twf").graph.nodes)
+['cwf', 'ngo', 'twf', 'v1']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from graphmodel.views.graph import ViewError
+
+EdgeKey = tuple[Any, Any, Any]
+GRASSROOTS = frozenset({"Village", "School"})
+
+
+@dataclass
+class Focus:
+    """A subgraph to draw, with what to emphasise in it."""
+
+    graph: nx.MultiDiGraph
+    title: str
+    centre: Any = None
+    highlight_nodes: set[Any] = field(default_factory=set)
+    highlight_edges: set[EdgeKey] = field(default_factory=set)
+
+
+def _check(graph: nx.MultiDiGraph, node: str, label: str | None) -> str:
+    if node not in graph:
+        raise ViewError(f"no node with id {node!r} in the graph")
+    found = graph.nodes[node].get("label")
+    if label and found != label:
+        raise ViewError(f"{node!r} is a {found}, not an {label}")
+    return str(graph.nodes[node].get("name") or node)
+
+
+def _subgraph(graph: nx.MultiDiGraph, nodes: Iterable[Any], edges: Iterable[EdgeKey]) -> nx.MultiDiGraph:
+    """The given edges plus the given nodes (also when they have none of those edges)."""
+    sub = nx.MultiDiGraph()
+    for node in nodes:
+        sub.add_node(node, **graph.nodes[node])
+    for u, v, k in edges:
+        for end in (u, v):
+            if end not in sub:
+                sub.add_node(end, **graph.nodes[end])
+        sub.add_edge(u, v, key=k, **graph.edges[u, v, k])
+    return sub
+
+
+def _ties_between(graph: nx.MultiDiGraph, a: Any, others: set[Any]) -> list[EdgeKey]:
+    out = [(a, v, k) for _, v, k in graph.out_edges(a, keys=True) if v in others]
+    return out + [(u, a, k) for u, _, k in graph.in_edges(a, keys=True) if u in others]
+
+
+def ego(graph: nx.MultiDiGraph, node: str, radius: int = 1) -> Focus:
+    """``node`` and everything within ``radius`` ties of it, in either direction."""
+    name = _check(graph, node, None)
+    sub = nx.MultiDiGraph(nx.ego_graph(graph, node, radius=radius, undirected=True))
+    return Focus(sub, f"Ego network of {name}", centre=node, highlight_nodes={node})
+
+
+def access(graph: nx.MultiDiGraph, ngo: str) -> Focus:
+    """How ``ngo`` reaches villages and schools, with the departments on the way highlighted."""
+    name = _check(graph, ngo, "NGO")
+    chain = [
+        (u, v, k)
+        for u, v, k, d in graph.edges(keys=True, data=True)
+        if d.get("type") == "MOBILIZES" and d.get("on_behalf_of") == ngo
+    ]
+    direct = [
+        (ngo, v, k)
+        for _, v, k, t in graph.out_edges(ngo, keys=True, data="type")
+        if t == "WORKS_IN" and graph.nodes[v].get("label") in GRASSROOTS
+    ]
+    departments = {end for u, v, _ in chain for end in (u, v) if graph.nodes[end].get("label") == "Agency"}
+    links = _ties_between(graph, ngo, departments)
+    return Focus(
+        _subgraph(graph, [ngo], chain + direct + links),
+        f"Access paths of {name} to villages and schools",
+        centre=ngo,
+        highlight_nodes=departments,
+        highlight_edges=set(chain),
+    )
+
+
+def broker(graph: nx.MultiDiGraph, agency: str) -> Focus:
+    """``agency`` between the NGOs it deals with and the villages and schools it mobilises."""
+    name = _check(graph, agency, "Agency")
+    chain: list[EdgeKey] = []
+    seen, todo = {agency}, [agency]
+    while todo:  # follow MOBILIZES ties downwards, through lower bodies
+        node = todo.pop()
+        for _, v, k, t in graph.out_edges(node, keys=True, data="type"):
+            if t == "MOBILIZES":
+                chain.append((node, v, k))
+                if v not in seen:
+                    seen.add(v)
+                    todo.append(v)
+    upstream = [(u, agency, k) for u, _, k, t in graph.in_edges(agency, keys=True, data="type") if t == "MOBILIZES"]
+    ngos = {n for n in nx.all_neighbors(graph, agency) if graph.nodes[n].get("label") == "NGO"}
+    ngos |= {graph.edges[e].get("on_behalf_of") for e in chain + upstream} & set(graph.nodes)
+    links = _ties_between(graph, agency, ngos)
+    return Focus(
+        _subgraph(graph, [agency, *sorted(ngos)], chain + upstream + links),
+        f"{name}: the NGOs and villages it brokers between",
+        centre=agency,
+        highlight_nodes={agency},
+        highlight_edges=set(chain),
+    )
