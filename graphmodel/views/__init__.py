@@ -8,7 +8,7 @@ only to the path you name with :func:`write_page`.
 from graphmodel.views.focus import Focus, access, broker, ego
 from graphmodel.views.graph import ViewError, only_round, read_graph
 from graphmodel.views.layout import group_villages, layered_layout
-from graphmodel.views.page import PHYSICS_LIMIT, build_page, write_page
+from graphmodel.views.page import PHYSICS_LIMIT, build_page, interview_index, write_page
 
 __all__ = [
     "PHYSICS_LIMIT",
@@ -19,6 +19,7 @@ __all__ = [
     "build_page",
     "ego",
     "group_villages",
+    "interview_index",
     "layered_layout",
     "only_round",
     "read_graph",

@@ -51,7 +51,7 @@ def _check(graph: nx.MultiDiGraph, node: str, label: str | None) -> str:
         raise ViewError(f"no node with id {node!r} in the graph")
     found = graph.nodes[node].get("label")
     if label and found != label:
-        raise ViewError(f"{node!r} is a {found}, not an {label}")
+        raise ViewError(f"{node!r} is labelled {found}, not {label}")
     return str(graph.nodes[node].get("name") or node)
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import networkx as nx
 
-from graphmodel import statements as cy
 from graphmodel.errors import GraphmodelError
-from graphmodel.schema import Schema, load_schema
+from graphmodel.export import to_networkx
+from graphmodel.schema import Schema
 from graphmodel.stores.base import Store
 
 
@@ -30,22 +30,8 @@ class ViewError(GraphmodelError):
 
 
 def read_graph(store: Store, schema: Schema | None = None) -> nx.MultiDiGraph:
-    """The whole fieldwork graph in ``store`` (system labels such as :Package left out).
-
-    A small private reader until :mod:`graphmodel.export` offers the same; it uses
-    the exporters' statements :func:`graphmodel.statements.all_nodes` and ``all_ties``.
-    """
-    schema = schema or load_schema()
-    graph = nx.MultiDiGraph()
-    for labels, props in store.run(cy.all_nodes()).rows:
-        label = next((lb for lb in labels if lb in schema.data_labels), None)
-        if label is None:
-            continue
-        graph.add_node(props["id"], label=label, **{k: v for k, v in props.items() if k != "id"})
-    for rel, source, target, props in store.run(cy.all_ties()).rows:
-        if source in graph and target in graph and rel in schema.relationships:
-            graph.add_edge(source, target, type=rel, **props)
-    return graph
+    """The whole fieldwork graph in ``store``, read by :func:`graphmodel.export.to_networkx`."""
+    return to_networkx(store, schema=schema)
 
 
 def only_round(graph: nx.MultiDiGraph, round_: int) -> nx.MultiDiGraph:
