@@ -46,18 +46,24 @@ def neo4j_server() -> Iterator[Store]:
         store = Neo4jStore(settings)
     except StoreError as exc:
         _missing_neo4j(str(exc))
-    schema = load_schema()
-    nodes, _ = store.run(cy.any_node()).rows[0]
-    marker = store.run(cy.find_ids(schema, "Package"), {"ids": [MARKER]}).rows
-    if nodes and not marker:
+    refusal = foreign_data(store)
+    if refusal:
         store.close()
-        pytest.fail(
-            f"refusing to use {store.description} for tests: it holds {nodes} nodes that this test suite did not "
-            "create. Point NEO4J_URI at an empty database (scripts/neo4j-local start gives one).",
-            pytrace=False,
-        )
+        pytest.fail(refusal, pytrace=False)
     yield store
     store.close()
+
+
+def foreign_data(store: Store) -> str | None:
+    """Why ``store`` must not be wiped by the tests, or None when it is empty or ours."""
+    nodes, _ = store.run(cy.any_node()).rows[0]
+    marker = store.run(cy.find_ids(load_schema(), "Package"), {"ids": [MARKER]}).rows
+    if nodes and not marker:
+        return (
+            f"refusing to use {store.description} for tests: it holds {nodes} nodes that this test suite did "
+            "not create. Point NEO4J_URI at an empty database (scripts/neo4j-local start gives one)."
+        )
+    return None
 
 
 def _reset_neo4j(store: Store) -> None:

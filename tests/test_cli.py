@@ -41,7 +41,9 @@ def test_bad_package_prints_every_problem_and_exits_non_zero(runner: CliRunner, 
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.count(":") >= 3 and ".csv:" in line]
     assert len(lines) == 27  # the 27 problems tests/test_validate.py lists for this fixture
-    assert "ngos.csv:4:registration: Input should be 'ngo', 'business' or 'unregistered' (got 'secret')" in result.stderr
+    assert (
+        "ngos.csv:4:registration: Input should be 'ngo', 'business' or 'unregistered' (got 'secret')" in result.stderr
+    )
     assert "nothing was written" in result.stderr
     status = runner.invoke(app, ["status", "--store", store_url])
     assert "no packages loaded" in status.output
@@ -49,7 +51,9 @@ def test_bad_package_prints_every_problem_and_exits_non_zero(runner: CliRunner, 
 
 def test_query_formats(runner: CliRunner, store_url: str) -> None:
     runner.invoke(app, ["load", str(FIXTURES / "mini"), "--store", store_url])
-    as_json = runner.invoke(app, ["query", "motivations", "-p", "by=province", "--store", store_url, "--format", "json"])
+    as_json = runner.invoke(
+        app, ["query", "motivations", "-p", "by=province", "--store", store_url, "--format", "json"]
+    )
     assert as_json.exit_code == 0, as_json.output
     rows = json.loads(as_json.stdout)
     # mini: ngo-a (Yunnan) codes public_trust and scale; ngo-b (Ningxia) codes public_trust

@@ -1,0 +1,84 @@
+"""One behaviour on two engines: the store fixture's guard, counts, read-only queries, credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graphmodel import statements as cy
+from graphmodel.cli import app
+from graphmodel.errors import StoreError
+from graphmodel.load import load_package
+from graphmodel.sample import sample_path
+from graphmodel.schema import load_schema
+from graphmodel.settings import Neo4jSettings
+from graphmodel.stores import open_store
+from graphmodel.stores.base import Store
+from tests.conftest import MARKER, foreign_data
+
+
+def test_guard_refuses_a_database_holding_foreign_data(store: Store) -> None:
+    schema = load_schema()
+    store.run(cy.delete_package(schema), {"id": MARKER}, write=True)
+    assert foreign_data(store) is None  # empty: ours to use
+    store.run("CREATE (:Village {id: 'someone-elses', name: 'Not ours'})", write=True)
+    reason = foreign_data(store)
+    assert reason is not None and "refusing to use" in reason and "1 nodes" in reason
+    store.run(cy.upsert_package(schema), {"id": MARKER, "props": {"id": MARKER}}, write=True)
+    assert foreign_data(store) is None  # marked as the suite's own
+
+
+def test_library_queries_cannot_write(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.run("CREATE (:Village {id: 'sneaky', name: 'x'})")
+    assert store.run("MATCH (v:Village {id: 'sneaky'}) RETURN count(v)").rows == [(0,)]
+
+
+def test_status_counts_match_across_stores(embedded_server: Store, neo4j_server: Store) -> None:
+    from tests.conftest import _reset_neo4j
+
+    embedded_server.delete_all()  # type: ignore[attr-defined]
+    _reset_neo4j(neo4j_server)
+    schema = load_schema()
+    counts = []
+    for db in (embedded_server, neo4j_server):
+        load_package(db, sample_path(), name="paper")
+        counts.append(
+            {label: db.run(cy.count_label(schema, label)).rows[0][0] for label in schema.data_labels}
+            | {rel: db.run(cy.count_type(schema, rel)).rows[0][0] for rel in schema.relationships}
+        )
+    assert counts[0] == counts[1]
+    assert counts[0]["NGO"] == 22 and counts[0]["MENTIONS"] > 0
+
+
+def test_credentials_in_the_uri_are_refused_without_echo() -> None:
+    settings = Neo4jSettings(uri="bolt://neo4j:hunter2-secret@127.0.0.1:7687", password="x")
+    from graphmodel.stores.neo4j import Neo4jStore
+
+    with pytest.raises(StoreError) as info:
+        Neo4jStore(settings)
+    assert "hunter2-secret" not in str(info.value)
+
+
+def test_wrong_password_message_hides_the_password(neo4j_server: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    uri = Neo4jSettings.from_env().uri
+    monkeypatch.setenv("NEO4J_PASSWORD", "wrong-password-Zq8")
+    result = CliRunner().invoke(app, ["status", "--store", uri])
+    assert result.exit_code == 1
+    assert "authentication failed" in result.stderr
+    assert "wrong-password-Zq8" not in result.output + result.stderr
+
+
+def test_unknown_store_scheme() -> None:
+    with pytest.raises(StoreError, match="unknown store"):
+        open_store("http://127.0.0.1:7474")
+
+
+def test_embedded_store_persists_between_openings(tmp_path: Path) -> None:
+    url = f"embedded:{tmp_path / 'g'}"
+    with open_store(url) as db:
+        load_package(db, sample_path(), name="paper")
+    with open_store(url) as db:
+        assert db.run("MATCH (n:NGO) RETURN count(n)").rows == [(22,)]
