@@ -28,7 +28,7 @@ from graphmodel.stores.base import Result, Store
 PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "string_list")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
-__all__ = ["Param", "Query", "find_query", "library", "library_dir", "parse_query", "run_query"]
+__all__ = ["Param", "Query", "find_query", "library", "library_dir", "parse_query", "render_library", "run_query"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class Query:
     cypher: str
     path: Path
     params: dict[str, Param] = field(default_factory=dict)
+    notes: str = ""
 
     def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
         """All parameters with defaults filled in; unknown or missing ones raise :class:`QueryError`."""
@@ -149,7 +150,8 @@ def parse_query(text: str, path: Path) -> Query:
     undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params))
     if undeclared:
         raise QueryError(f"{path}: uses undeclared parameters {', '.join(undeclared)}")
-    return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params)
+    notes = " ".join(str(meta.get("notes") or "").split())
+    return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params, notes)
 
 
 def library_dir() -> Path:
@@ -194,3 +196,48 @@ def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = 
     bound = q.bind(params)
     # The text comes from a query file, not from user-supplied values.
     return store.run(cast(LiteralString, q.cypher), bound, write=False)
+
+
+def _param_line(param: Param) -> str:
+    """One parameter as a Markdown list item.
+
+    >>> _param_line(Param("ngo", "string", "Id of the NGO.", required=True))
+    '- `ngo` (string, required): Id of the NGO.'
+    >>> _param_line(Param("by", "string", "Split.", choices=("a", "b")))
+    '- `by` (string, optional; one of `a`, `b`): Split.'
+    """
+    if param.required:
+        how = "required"
+    elif param.default is None:
+        how = "optional"
+    else:
+        how = f"default `{param.default}`"
+    if param.choices:
+        how += "; one of " + ", ".join(f"`{c}`" for c in param.choices)
+    return f"- `{param.name}` ({param.type}, {how}): {param.description}"
+
+
+def render_library(queries: dict[str, Query]) -> str:
+    """The query library reference (docs/queries.md), generated from the query headers."""
+    lines = [
+        "# The query library",
+        "",
+        "<!-- Generated from the headers of cypher/*.cypher by graphmodel.queries.render_library; do not edit. -->",
+        "",
+        "Run a query with `graphmodel query NAME -p key=value [--format table|csv|json]`, or from Python with",
+        "`graphmodel.queries.run_query(store, NAME, {key: value}).dataframe()`. Every query runs in a read",
+        "transaction on the embedded store and on Neo4j alike, and gives the same rows on both.",
+        "",
+        "| query | what it answers |",
+        "| --- | --- |",
+    ]
+    lines += [f"| [`{q.name}`](#{q.name}) | {q.description} |" for q in queries.values()]
+    for q in queries.values():
+        lines += ["", f"## {q.name}", "", q.description, ""]
+        if q.notes:
+            lines += [q.notes, ""]
+        lines += ["Parameters:", ""] if q.params else ["No parameters."]
+        lines += [_param_line(p) for p in q.params.values()]
+        example = " ".join(f"-p {p.name}=..." for p in q.params.values() if p.required)
+        lines += ["", "```sh", f"graphmodel query {q.name}{' ' + example if example else ''}", "```"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,30 @@
+// name: as_of
+// description: >-
+//   The network as it stood on a date: every tie in force then, once per tie even if
+//   several rounds observed it. Partial dates are honoured (see notes), so
+//   -p date=2010 gives the ties in force at any time in 2010.
+// params:
+//   date: {type: date, required: true, description: "A date: 2010, 2010-06 or 2010-06-15."}
+//   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
+// notes: >-
+//   Every date stands for the days it may mean: `2010` for 2010-01-01 to 2010-12-31,
+//   `2010-06` for June 2010. A tie is in force on `date` if it may have started by the
+//   last day `date` may mean and may have ended no earlier than its first day: start
+//   '2010' is in force on 2010-03-01, end '2012-06' still on 2012-06-30 but not on
+//   2012-07-01. A tie with no start (administrative lines) counts as always begun; one
+//   with no end as still in force. Observations of one tie (same source, type, target,
+//   start, `on_behalf_of` and `kind`) in several rounds make one row, with the first and
+//   last round and the latest end (none if any observation has none). Ties from
+//   interviews (WITH, MENTIONS) are left out.
+MATCH (a)-[r]->(b)
+WHERE NOT a:Interview
+  AND ($ngo IS NULL OR a.id = $ngo OR b.id = $ngo OR r.on_behalf_of = $ngo)
+  AND (r.start IS NULL OR r.start + substring('0000-01-01', size(r.start)) <= $date + substring('9999-12-31', size($date)))
+  AND (r.end IS NULL OR r.end + substring('9999-12-31', size(r.end)) >= $date + substring('0000-01-01', size($date)))
+WITH a, type(r) AS type, b, r.start AS start, r.on_behalf_of AS on_behalf_of, r.kind AS kind,
+  count(r) AS observations, count(r.end) AS ended, max(r.end) AS last_end,
+  min(r.round) AS first_round, max(r.round) AS last_round
+RETURN a.id AS source, labels(a)[0] AS source_label, type, b.id AS target, labels(b)[0] AS target_label,
+  on_behalf_of, kind, start, CASE WHEN ended < observations THEN null ELSE last_end END AS end,
+  first_round, last_round
+ORDER BY type, source, target, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, '')

@@ -1,0 +1,29 @@
+// name: evidence
+// description: >-
+//   The interviews behind ties: one row per tie and interview it cites, with the
+//   interview's date, sector, respondent role and the organisation it was held with.
+//   Narrow it to one tie (source, type, target) or to all ties of one NGO.
+// params:
+//   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
+//   source: {type: string, default: null, description: Only ties from this node id.}
+//   type: {type: string, default: null, choices: [SPONSORS, APPROVES, FUNDS, MOBILIZES, SUPERVISES, COOPERATES_WITH, SUPPORTS, INSTRUCTS, INFLUENCES, REGISTERED_WITH, WORKS_IN, DISTRUSTS], description: Only ties of this type.}
+//   target: {type: string, default: null, description: Only ties to this node id.}
+//   round: {type: integer, default: null, description: Only ties observed in this fieldwork round.}
+// notes: >-
+//   With no parameter, every tie is listed. Ties from interviews themselves (WITH,
+//   MENTIONS) are left out. An interview id that names no loaded interview still gets
+//   a row, with empty interview columns.
+MATCH (a)-[r]->(b)
+WHERE NOT a:Interview
+  AND ($ngo IS NULL OR a.id = $ngo OR b.id = $ngo OR r.on_behalf_of = $ngo)
+  AND ($source IS NULL OR a.id = $source)
+  AND ($target IS NULL OR b.id = $target)
+  AND ($type IS NULL OR type(r) = $type)
+  AND ($round IS NULL OR r.round = $round)
+UNWIND r.evidence AS interview
+OPTIONAL MATCH (i:Interview {id: interview})
+OPTIONAL MATCH (i)-[:WITH]->(o)
+RETURN a.id AS source, type(r) AS type, b.id AS target, r.on_behalf_of AS on_behalf_of, r.kind AS kind,
+  r.round AS round, r.start AS start, r.end AS end, interview, i.date AS date, i.round AS interview_round,
+  i.sector AS sector, i.role AS role, o.id AS organization, o.name AS organization_name
+ORDER BY source, type, target, round, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, ''), interview

@@ -1,0 +1,35 @@
+// name: round_changes
+// description: >-
+//   Ties that appear or disappear between two fieldwork rounds: `appeared` if seen in
+//   the given round but not the one before, `disappeared` if seen in the round before
+//   but not in the given one. Narrow to one NGO, or to ties with a department of one
+//   system (e.g. -p "system=Communist Party").
+// params:
+//   round: {type: integer, default: 2, description: The later round; it is compared with the round before it.}
+//   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
+//   system: {type: string, default: null, description: Only ties with an agency of this system at either end.}
+// notes: >-
+//   A tie is the same across rounds if it has the same source, type, target,
+//   `on_behalf_of` and `kind`; start dates and other details may differ. A tie
+//   counts as changed only if one of its ends was observed in both rounds (has any
+//   tie, interviews included, in each): an absence says nothing about actors no one
+//   looked at again. One row per observation of a changed tie, with its dates and
+//   interviews. Ties from interviews (WITH, MENTIONS) are left out.
+MATCH (a)-[r]->(b)
+WHERE NOT a:Interview
+  AND r.round IN [$round - 1, $round]
+  AND ($ngo IS NULL OR a.id = $ngo OR b.id = $ngo OR r.on_behalf_of = $ngo)
+  AND ($system IS NULL OR a.system = $system OR b.system = $system)
+WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind,
+  collect(r) AS ties, min(r.round) AS seen, max(r.round) AS last
+WHERE seen = last
+UNWIND [a, b] AS x
+OPTIONAL MATCH (x)-[q]-()
+WHERE q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END
+WITH a, type, b, on_behalf_of, kind, ties, seen, count(q) AS ends_seen
+WHERE ends_seen > 0
+UNWIND ties AS r
+RETURN CASE seen WHEN $round THEN 'appeared' ELSE 'disappeared' END AS change,
+  a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind,
+  r.round AS round, r.start AS start, r.end AS end, r.evidence AS evidence, r.note AS note
+ORDER BY change, type, source, target, coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(start, '')
