@@ -54,7 +54,8 @@ class LoadPlan:
             counts[label]["removed"] += len(ids)
         for (rel, _), pairs in self.remove_ties_by_source.items():
             counts[rel]["removed"] += len(pairs)
-        total: Counter[str] = Counter(_kind(x) for x in [*self.records.nodes, *self.records.ties])
+        records: list[NodeRecord | TieRecord] = [*self.records.nodes, *self.records.ties]
+        total: Counter[str] = Counter(_kind(x) for x in records)
         rows = []
         for name in sorted(set(counts) | set(total)):
             c = counts[name]

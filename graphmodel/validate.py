@@ -275,8 +275,8 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> N
         return
     if _check_columns(ctx, table, CODE_COLUMNS):
         return
-    props = ctx.schema.tie_table_properties("MENTIONS")
-    model = _model(ctx.schema, "Code", {k: v for k, v in props.items() if k not in ("evidence", "ngo")})
+    mention_props = ctx.schema.tie_table_properties("MENTIONS")
+    model = _model(ctx.schema, "Code", {k: v for k, v in mention_props.items() if k not in ("evidence", "ngo")})
     for row in table.rows:
         body = {k: v for k, v in row.values.items() if k not in CODE_COLUMNS}
         values = _parse(ctx, table, Row(row.number, body), model, set())
