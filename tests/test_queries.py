@@ -517,6 +517,8 @@ def test_tables_1_and_3(paper: Store) -> None:
     # Table 1 (docs/sample.md): Yunnan 8, Ningxia 7, Hebei 7; Table 3: public trust 14 of 22.
     profile = {r["province"]: r for r in rows(paper, "sample_profile")}
     assert [profile[p]["ngos"] for p in ("Yunnan", "Ningxia", "Hebei", "Total")] == [8, 7, 7, 22]
+    # Ages to 2010 from ngos.csv `founded`: 106 / 8 = 13.25, 43 / 7 = 6.14, 76 / 7 = 10.86, 225 / 22 = 10.23.
+    assert [profile[p]["average_age"] for p in ("Yunnan", "Ningxia", "Hebei", "Total")] == [13.3, 6.1, 10.9, 10.2]
     trust = [r for r in rows(paper, "motivations") if r["motivation"] == "public_trust"]
     assert [(r["ngos"], r["of_ngos"], r["percent"]) for r in trust] == [(14, 22, 63.6)]
 
