@@ -3,6 +3,7 @@
 // put on the page with textContent, never as HTML.
 (function () {
   "use strict";
+  var timings = { start: performance.now() };
   var data = JSON.parse(document.getElementById("graph-data").textContent);
   var labelStyle = {}, typeStyle = {}, groups = {};
   data.labels.forEach(function (lb) {
@@ -10,6 +11,7 @@
     groups[lb.name] = { color: { background: lb.color, border: lb.color }, shape: lb.shape };
   });
   data.types.forEach(function (t) { typeStyle[t.name] = t; });
+  timings.parsed = performance.now();
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -61,6 +63,7 @@
     return item;
   });
 
+  timings.items = performance.now();
   var nodes = new vis.DataSet(nodeItems);
   var edges = new vis.DataSet(edgeItems);
   var shownLabels = {}, shownTypes = {}, round = null;
@@ -93,13 +96,16 @@
                                barnesHut: { gravitationalConstant: -6000, springLength: 140 } }
   };
   var container = document.getElementById("network");
+  timings.datasets = performance.now();
   var network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
+  timings.network = performance.now();
   var api = { network: network, nodes: nodes, edges: edges, nodeView: nodeView, edgeView: edgeView,
-              tooltip: tooltip, ready: false };
+              tooltip: tooltip, ready: false, timings: timings };
   window.graphmodelView = api;
 
   function markReady() {
     if (!large) network.setOptions({ physics: false });  // settle once, then stay still
+    timings.ready = performance.now();
     api.ready = true;
     document.body.setAttribute("data-ready", "true");
   }
