@@ -2,12 +2,16 @@
 
 Loading is idempotent (a second load of the same files changes nothing) and a
 refresh (what disappeared from the package is removed from the graph, but only
-what this package loaded before).
+what this package loaded before). It is atomic: the store applies a package whole
+or not at all (see :meth:`~graphmodel.stores.base.Store.load_unit`), and loads of one
+package run one after the other, each planned against what the last one committed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +26,9 @@ from graphmodel.tables import RawPackage
 from graphmodel.validate import validate_package
 
 BATCH_SIZE = 2_000
+#: Test hook (crash tests): seconds to pause after each written statement, so that a
+#: test can kill a load part-way through its writes. Unset in normal use.
+PAUSE_ENV = "GRAPHMODEL_TEST_PAUSE_SECONDS"
 
 __all__ = ["BATCH_SIZE", "LoadPlan", "load_package", "lookup_in", "plan_load"]
 
@@ -186,27 +193,34 @@ def load_package(
     schema = schema or load_schema()
     raw = source if isinstance(source, RawPackage) else read_package(source, name=name)
     store.ensure_constraints(schema)
-    records = validate_package(raw, schema, lookup_in(store, schema))
-    plan = plan_load(store, records, schema)
-    if dry_run or plan.changes == 0:
-        return LoadReport(raw.name, plan, written=False)
-    package_props = {
-        "id": raw.name,
-        "path": str(Path(raw.path).resolve()),
-        "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "fingerprint": raw.fingerprint,
-        "nodes": len(records.nodes),
-        "ties": len(records.ties),
-    }
-    todo = write_statements(plan, schema, package_props)
-    total = sum(s.rows for s in todo)
-    done = 0
+    pause = float(os.environ.get(PAUSE_ENV) or 0)
 
-    def advance(rows: int) -> None:
-        nonlocal done
-        done += rows
-        if progress:
-            progress(done, total)
+    def work(db: Store) -> LoadReport:
+        records = validate_package(raw, schema, lookup_in(db, schema))
+        plan = plan_load(db, records, schema)
+        if dry_run or plan.changes == 0:
+            return LoadReport(raw.name, plan, written=False)
+        package_props = {
+            "id": raw.name,
+            "path": str(Path(raw.path).resolve()),
+            "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "fingerprint": raw.fingerprint,
+            "nodes": len(records.nodes),
+            "ties": len(records.ties),
+        }
+        todo = write_statements(plan, schema, package_props)
+        total = sum(s.rows for s in todo)
+        done = 0
 
-    store.apply(todo, advance)
-    return LoadReport(raw.name, plan, written=True)
+        def advance(rows: int) -> None:
+            nonlocal done
+            done += rows
+            if progress:
+                progress(done, total)
+            if pause:
+                time.sleep(pause)
+
+        db.apply(todo, advance)
+        return LoadReport(raw.name, plan, written=True)
+
+    return work(store) if dry_run else store.load_unit(raw.name, work)

@@ -94,6 +94,15 @@ def upsert_package(schema: Schema) -> LiteralString:
     return "MERGE (p:" + _label(schema, "Package") + " {id: $id}) SET p = $props"
 
 
+def lock_package(schema: Schema) -> LiteralString:
+    """Take the write lock on a package's :Package node (creating it if new) without changing it.
+
+    Neo4j: run first in a load's transaction, it makes concurrent loads of ``$id`` take turns
+    (the node's uniqueness constraint serialises its creation too).
+    """
+    return "MERGE (p:" + _label(schema, "Package") + " {id: $id}) SET p._lock = true REMOVE p._lock"
+
+
 def delete_package(schema: Schema) -> LiteralString:
     """Forget a package's :Package node."""
     return "MATCH (p:" + _label(schema, "Package") + " {id: $id}) DELETE p"
@@ -153,6 +162,23 @@ def neo4j_tie_key_index(schema: Schema, rel: str) -> LiteralString:
     )
 
 
+def neo4j_unique_tie_key(schema: Schema, rel: str) -> LiteralString:
+    """Neo4j: the uniqueness constraint on a relationship type's ``_key`` (5.7+, Community included)."""
+    quoted = _type(schema, rel)
+    return (
+        "CREATE CONSTRAINT `graphmodel_"
+        + quoted.strip("`")
+        + "__key_unique` IF NOT EXISTS FOR ()-[r:"
+        + quoted
+        + "]-() REQUIRE r._key IS UNIQUE"
+    )
+
+
+def neo4j_drop_tie_key_index(schema: Schema, rel: str) -> LiteralString:
+    """Neo4j: drop the plain ``_key`` index that :func:`neo4j_unique_tie_key`'s constraint replaces."""
+    return "DROP INDEX `graphmodel_" + _type(schema, rel).strip("`") + "__key` IF EXISTS"
+
+
 def all_nodes() -> LiteralString:
     """Every node's labels and properties (for fingerprints and exports)."""
     return "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
@@ -187,6 +213,9 @@ def set_node_property(schema: Schema, label: str, prop: str) -> LiteralString:
     if not NAME_PATTERN.match(prop):
         raise GraphmodelError(f"{prop!r} is not a plain identifier (letters, digits and _)")
     return (
-        "UNWIND $rows AS row MATCH (n:" + _label(schema, label) + " {id: row.id}) SET n." + _quoted(prop)
+        "UNWIND $rows AS row MATCH (n:"
+        + _label(schema, label)
+        + " {id: row.id}) SET n."
+        + _quoted(prop)
         + " = row.value"
     )

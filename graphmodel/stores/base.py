@@ -10,11 +10,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 from graphmodel.schema import Schema
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ class Store(ABC):
     @abstractmethod
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
         """Apply write statements in order, all or nothing as far as the engine allows."""
+
+    def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
+        """Run one load of ``package``: ``work(store)`` reads, plans and calls ``apply``.
+
+        Stores override this so that concurrent loads of a package take turns and
+        what ``work`` reads is what its writes build on. The default just calls ``work``.
+        """
+        return work(self)
 
     @abstractmethod
     def ensure_constraints(self, schema: Schema) -> list[str]:

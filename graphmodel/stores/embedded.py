@@ -1,16 +1,26 @@
 """The embedded default store: FalkorDB inside the Python process (FalkorDBLite).
 
 The graph lives in one file (by default ``.graphmodel/graph.db`` under the current
-folder); no server is needed. FalkorDB has no multi-statement transactions: each
-statement is atomic on its own, and :meth:`EmbeddedStore.apply` runs them in order.
+folder); no server is needed. FalkorDBLite runs one redis-server per file, shared by
+every process that opens it.
+
+FalkorDB has no multi-statement transactions, so :meth:`EmbeddedStore.apply` works on
+a copy: ``GRAPH.COPY`` the live graph to a staging key, run the statements there, then
+``RENAME`` the staging key over the live one (one atomic command). A crash or an
+error before the rename leaves the live graph as it was. Writers take a file lock
+(``load.lock``), so two processes never copy the same graph at once; starting and
+stopping the shared server takes another (``server.lock``).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 from graphmodel.errors import StoreError
 from graphmodel.schema import Schema
@@ -18,7 +28,23 @@ from graphmodel.stores.base import Progress, Result, Statement, Store, constrain
 from graphmodel.stores.values import plain
 
 GRAPH_NAME = "graphmodel"
+#: Where a load is built before it replaces the live graph; left over only by a crash.
+STAGING_NAME = "graphmodel.staging"
 DB_FILE = "graph.db"
+LOAD_LOCK = "load.lock"
+SERVER_LOCK = "server.lock"
+T = TypeVar("T")
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path``; the OS releases it if the process dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 class EmbeddedStore(Store):
@@ -35,12 +61,31 @@ class EmbeddedStore(Store):
 
         self.path = Path(path)
         self.description = f"embedded:{self.path}"
+        self._writing = 0  # depth of the load lock this object holds (it is re-entrant)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            self._db = FalkorDB(str(self.path / DB_FILE))
+            # Two processes starting at once would each start a server on the same file.
+            with _file_lock(self.path / SERVER_LOCK):
+                self._db = FalkorDB(str(self.path / DB_FILE))
         except Exception as exc:
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
         self._graph = self._select()
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        if self._writing:
+            self._writing += 1
+            try:
+                yield
+            finally:
+                self._writing -= 1
+            return
+        with _file_lock(self.path / LOAD_LOCK):
+            self._writing = 1
+            try:
+                yield
+            finally:
+                self._writing = 0
 
     def _select(self) -> Any:
         graph = self._db.select_graph(GRAPH_NAME)
@@ -48,7 +93,15 @@ class EmbeddedStore(Store):
         return graph
 
     def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
-        call = self._graph.query if write else self._graph.ro_query
+        if write:
+            with self._write_lock():
+                return self._run(self._graph, cypher, params, write=True)
+        return self._run(self._graph, cypher, params)
+
+    def _run(
+        self, graph: Any, cypher: LiteralString, params: Mapping[str, Any] | None, *, write: bool = False
+    ) -> Result:
+        call = graph.query if write else graph.ro_query
         try:
             result = call(cypher, dict(params or {}))
         except Exception as exc:
@@ -57,12 +110,40 @@ class EmbeddedStore(Store):
         return Result(columns, [tuple(plain(v) for v in row) for row in result.result_set])
 
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
-        for statement in statements:
-            self.run(statement.cypher, statement.params, write=True)
-            if progress:
-                progress(statement.rows)
+        """Apply ``statements`` whole or not at all: on a staging copy, renamed over the live graph at the end."""
+        client = self._db.client
+        with self._write_lock():
+            try:
+                client.delete(STAGING_NAME)  # a crashed load's leftover
+                staging = self._graph.copy(STAGING_NAME)
+            except Exception as exc:
+                raise StoreError(f"{self.description}: cannot stage the load: {exc}") from exc
+            try:
+                for statement in statements:
+                    self._run(staging, statement.cypher, statement.params, write=True)
+                    if progress:
+                        progress(statement.rows)
+            except BaseException as exc:
+                client.delete(STAGING_NAME)
+                if isinstance(exc, StoreError):
+                    raise StoreError(f"{exc}; the load was rolled back") from exc
+                raise
+            try:
+                client.rename(STAGING_NAME, GRAPH_NAME)  # the commit: one atomic command
+            except Exception as exc:
+                raise StoreError(f"{self.description}: cannot switch the load live: {exc}") from exc
+            self._graph = self._db.select_graph(GRAPH_NAME)
+
+    def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
+        """Run ``work`` holding the store's write lock, so concurrent loaders take turns."""
+        with self._write_lock():
+            return work(self)
 
     def ensure_constraints(self, schema: Schema) -> list[str]:
+        with self._write_lock():
+            return self._ensure_constraints(schema)
+
+    def _ensure_constraints(self, schema: Schema) -> list[str]:
         names = []
         existing = {(c.get("label"), tuple(c.get("properties", ()))) for c in self._constraints()}
         for label in schema.labels:
@@ -98,12 +179,14 @@ class EmbeddedStore(Store):
 
     def delete_all(self) -> None:
         """Drop the whole graph (used by ``demo`` on its own store and by tests)."""
-        try:
-            self._graph.delete()
-        except Exception as exc:
-            if "empty key" not in str(exc):
-                raise StoreError(f"{self.description}: {exc}") from exc
-        self._graph = self._select()
+        with self._write_lock():
+            try:
+                self._db.client.delete(STAGING_NAME)
+                self._graph.delete()
+            except Exception as exc:
+                if "empty key" not in str(exc):
+                    raise StoreError(f"{self.description}: {exc}") from exc
+            self._graph = self._select()
 
     def close(self) -> None:
         from redis.backoff import NoBackoff
@@ -112,6 +195,8 @@ class EmbeddedStore(Store):
         try:
             # The server goes away during SHUTDOWN; without this the client retries for seconds.
             self._db.client.set_retry(Retry(NoBackoff(), 0))
-            self._db.close()
+            # The last client stops the shared server; never while another process attaches to it.
+            with _file_lock(self.path / SERVER_LOCK):
+                self._db.close()
         except Exception:
             pass

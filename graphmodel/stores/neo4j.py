@@ -2,22 +2,29 @@
 
 Loads run in one managed write transaction (``execute_write``), so a package applies
 whole or not at all; library queries run in managed read transactions
-(``execute_read``), in which the server refuses writes. Credentials come from the
-settings and never appear in descriptions or messages.
+(``execute_read``), in which the server refuses writes. A load's transaction first
+locks its :Package node, then validates, plans and writes, so concurrent loads of a
+package take turns; the driver retries it whole after a deadlock or a lost
+connection (a server restart), for up to ``RETRY_SECONDS``. Credentials come from
+the settings and never appear in descriptions or messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, LiteralString
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlsplit
 
 from graphmodel import statements as cy
-from graphmodel.errors import StoreError
+from graphmodel.errors import GraphmodelError, StoreError
 from graphmodel.schema import Schema
 from graphmodel.settings import Neo4jSettings
 from graphmodel.stores.base import Progress, Result, Statement, Store, constraint_name
 from graphmodel.stores.values import plain
+
+T = TypeVar("T")
+#: How long the driver keeps retrying a load after transient errors (deadlocks, a restart).
+RETRY_SECONDS = 60.0
 
 
 def describe(uri: str, database: str | None) -> str:
@@ -53,6 +60,7 @@ class Neo4jStore(Store):
                 auth=(settings.username, settings.password),
                 notifications_min_severity="OFF",
                 connection_timeout=15,
+                max_transaction_retry_time=RETRY_SECONDS,
             )
             self._driver.verify_connectivity()
         except neo4j.exceptions.AuthError:
@@ -88,6 +96,34 @@ class Neo4jStore(Store):
         except Exception as exc:
             raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
 
+    def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
+        """Run a whole load (validation reads, planning, writes) in one write transaction.
+
+        The transaction first locks the package's :Package node, so a second loader of
+        the same package waits and then plans against what the first one committed.
+        """
+        from graphmodel.schema import load_schema
+
+        lock = cy.lock_package(load_schema())
+
+        def attempt(tx: Any) -> T:
+            tx.run(lock, {"id": package}).consume()
+            inner = _Transaction(tx, self.description)
+            result = work(inner)
+            if not inner.wrote:
+                raise _NothingWritten(result)  # roll back the lock's MERGE of a new :Package node
+            return result
+
+        try:
+            with self._session() as session:
+                return session.execute_write(attempt)  # type: ignore[no-any-return]
+        except _NothingWritten as done:
+            return done.result  # type: ignore[no-any-return]
+        except GraphmodelError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
+
     def ensure_constraints(self, schema: Schema) -> list[str]:
         names = []
         with self._session() as session:
@@ -96,12 +132,49 @@ class Neo4jStore(Store):
                 session.run(cy.neo4j_package_index(schema, label)).consume()
                 names.append(constraint_name(label, "id"))
             for rel in schema.relationships:
-                session.run(cy.neo4j_tie_key_index(schema, rel)).consume()
+                # A uniqueness constraint, not a plain index: concurrent MERGEs cannot duplicate a tie.
+                session.run(cy.neo4j_drop_tie_key_index(schema, rel)).consume()
+                session.run(cy.neo4j_unique_tie_key(schema, rel)).consume()
             session.run("CALL db.awaitIndexes(300)").consume()
         return names
 
     def close(self) -> None:
         self._driver.close()
+
+
+class _NothingWritten(Exception):
+    """Ends a load transaction that wrote nothing, carrying the load's result."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("nothing written")
+        self.result = result
+
+
+class _Transaction(Store):
+    """The store as seen from inside one load transaction (driver errors pass through, so it can retry)."""
+
+    def __init__(self, tx: Any, description: str) -> None:
+        self._tx = tx
+        self.description = description
+        self.wrote = False
+
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
+        result = self._tx.run(cypher, dict(params or {}))
+        columns = list(result.keys())
+        return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
+
+    def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
+        self.wrote = True
+        for statement in statements:
+            self._tx.run(statement.cypher, dict(statement.params)).consume()
+            if progress:
+                progress(statement.rows)
+
+    def ensure_constraints(self, schema: Schema) -> list[str]:
+        raise StoreError(f"{self.description}: constraints cannot be created inside a load")
+
+    def close(self) -> None:
+        """The transaction belongs to :meth:`Neo4jStore.load_unit`."""
 
 
 def _message(exc: Exception) -> str:
