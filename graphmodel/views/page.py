@@ -103,7 +103,7 @@ def _colour(style: Mapping[str, Any], default: str = "#9e9e9e") -> str:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, list | tuple | set):
+    if isinstance(value, (list, tuple, set)):  # a tuple: isinstance with a union is slower
         return "; ".join(str(v) for v in value)
     return str(value)
 
