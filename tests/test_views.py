@@ -384,3 +384,19 @@ def test_20000_node_page_opens_in_chromium(browser: Browser, tmp_path: Path) -> 
     ]
     assert browser.js("return graphmodelView.network.physics.options.enabled") is False
     assert browser.js("return graphmodelView.search('第1234村')") == ["vil-1234"]
+
+
+def test_view_command_writes_the_access_view(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from graphmodel.cli import app
+
+    runner, store = CliRunner(), f"embedded:{tmp_path / 'graph'}"
+    assert runner.invoke(app, ["load", str(sample_path()), "--name", "paper", "--store", store]).exit_code == 0
+    out = tmp_path / "y01.html"
+    result = runner.invoke(app, ["view", str(out), "--store", store, "--ngo", "ngo-y01", "--focus", "access"])
+    assert result.exit_code == 0, result.output
+    data = page_json(out.read_text(encoding="utf-8"))
+    assert (len(data["nodes"]), len(data["edges"])) == (10, 15)  # as in test_access_view_of_ngo_y01
+    result = runner.invoke(app, ["view", str(tmp_path / "x.html"), "--store", store, "--agency", "ngo-y01"])
+    assert result.exit_code == 1 and "labelled NGO, not Agency" in result.output
