@@ -84,6 +84,11 @@ def test_py2neo_schema_api_fails_on_neo4j_5(store: Store, p2n: Py2neoStore) -> N
         p2n.graph.schema.get_indexes("NGO")
     with pytest.raises(ClientError, match=r"no procedure with the name `db\.indexes`"):
         p2n.graph.schema.get_uniqueness_constraints("NGO")
+    # Creating them uses the Neo4j 4 syntax (CREATE INDEX ON, ASSERT ... IS UNIQUE), a syntax error in 5.
+    with pytest.raises(ClientError, match=r"use `CREATE INDEX FOR \.\.\.` instead"):
+        p2n.graph.schema.create_index("NGO", "name")
+    with pytest.raises(ClientError, match="Replace ON with FOR and ASSERT with REQUIRE"):
+        p2n.graph.schema.create_uniqueness_constraint("NGO", "name")
     # The replacement works through py2neo: constraints graphmodel made, listed with SHOW.
     p2n.ensure_constraints(__import__("graphmodel").load_schema())
     names = {r["name"] for r in p2n.graph.run("SHOW CONSTRAINTS YIELD name").data()}
