@@ -1,95 +1,103 @@
-"""Time graphmodel's HTML views on synthetic graphs, and pyvis's own node/edge insertion for comparison.
+"""View benchmarks: time to build and write the HTML page, its size, and time until it is usable.
 
-Run: ``python bench/views.py [--browser] [--pyvis] [SIZES...]`` from the repository root.
-Prints build time, page size and (with --browser) time until headless Chromium has
-drawn the page. Numbers go to stdout only; nothing is asserted.
+For each target size a synthetic package of that many nodes (about) is generated with
+the national preset's fan-outs and turned into a NetworkX graph straight from its
+validated records (as :func:`graphmodel.export.to_networkx` would read it from a store).
+"Usable" is the moment the page sets ``body[data-ready=true]`` (vis-network drew the
+network, or finished stabilising), measured from navigation start in headless Chromium
+(Playwright driving ``CHROMIUM`` or ``/usr/bin/chromium``).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
+import math
+import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import log, median, peak_memory
 
-from graphmodel.views import build_page, group_villages, write_page
-from graphmodel.views.synthetic import synthetic_graph
-
-
-def pyvis_insert(graph, limit_s: float = 60.0) -> float:
-    """Seconds pyvis 0.3.2 takes to add the nodes and ties one by one (its documented API)."""
-    from pyvis.network import Network
-
-    net = Network(directed=True)
-    start = time.perf_counter()
-    for node, data in graph.nodes(data=True):
-        net.add_node(node, label=str(data.get("name")))
-        if time.perf_counter() - start > limit_s:
-            return float("nan")
-    for u, v, _ in graph.edges(data=True):
-        net.add_edge(u, v)
-    return time.perf_counter() - start
+PER_COUNTY = 352  # nodes per county with the national preset's fan-outs
 
 
-def browser_load(path: Path) -> float:
-    """Seconds from navigation until the page reports it has drawn (headless Chromium)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+def graph_of(package: Path) -> Any:
+    """A MultiDiGraph of a package's records, shaped like ``export.to_networkx``'s."""
+    import networkx as nx
 
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for arg in [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,900",
-    ]:
-        opts.add_argument(arg)
-    opts.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='gm-bench-')}")
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    from bench.loader import records_of
+
+    records = records_of(package)
+    graph = nx.MultiDiGraph()
+    for n in records.nodes:
+        graph.add_node(n.id, label=n.label, **n.props)
+    for t in records.ties:
+        graph.add_edge(t.source, t.target, key=t.key, type=t.type, **t.props)
+    return graph
+
+
+def synthetic_graph(nodes: int, folder: Path, seed: int = 0) -> Any:
+    from graphmodel.synth import scaled, write_package
+
+    counties = max(1, math.ceil(nodes / PER_COUNTY))
+    size = scaled("national", provinces=1, prefectures=1, counties=counties)
+    write_package(folder, size, seed=seed)
+    return graph_of(folder)
+
+
+def time_to_usable(path: Path, runs: int, timeout_s: float = 120.0) -> dict[str, Any]:
+    """Milliseconds from navigation start until ``data-ready``, in headless Chromium."""
     try:
-        start = time.perf_counter()
-        driver.get(path.as_uri())
-        while not driver.execute_script("return !!(window.graphmodelView && window.graphmodelView.ready)"):
-            if time.perf_counter() - start > 300:
-                return float("nan")
-            time.sleep(0.05)
-        return time.perf_counter() - start
-    finally:
-        driver.quit()
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"error": "playwright is not installed (pip install 'graphmodel[bench]')"}
+    executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    usable, in_page = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable if Path(executable).exists() else None,
+                                     args=["--no-sandbox"])  # fmt: skip
+        try:
+            for _ in range(runs):
+                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                start = time.perf_counter()
+                page.goto(path.as_uri(), wait_until="commit", timeout=timeout_s * 1000)
+                page.wait_for_selector("body[data-ready=true]", state="attached", timeout=timeout_s * 1000)
+                usable.append((time.perf_counter() - start) * 1000)
+                in_page.append(page.evaluate("window.graphmodelView.timings.ready"))
+                page.close()
+        finally:
+            browser.close()
+    return {
+        "usable_ms": [round(x) for x in usable],
+        "median_usable_ms": round(median(usable)),
+        "median_ready_performance_now_ms": round(median(in_page)),
+        "browser": executable,
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("sizes", nargs="*", type=int, default=[1_000, 5_000, 20_000])
-    parser.add_argument("--browser", action="store_true", help="also time loading in headless Chromium")
-    parser.add_argument("--pyvis", action="store_true", help="also time pyvis add_node/add_edge (slow)")
-    args = parser.parse_args()
-    out = Path(tempfile.mkdtemp(prefix="gm-bench-views-"))
-    print(f"{'nodes':>7} {'ties':>7} {'variant':<16} {'build s':>8} {'MB':>6} {'browser s':>9} {'pyvis s':>8}")
-    for size in args.sizes:
-        graph = synthetic_graph(size)
-        for variant, g in (("full", graph), ("villages grouped", group_villages(graph))):
-            start = time.perf_counter()
-            page = build_page(g, title=f"synthetic {size}")
-            built = time.perf_counter() - start
-            path = write_page(page, out / f"synthetic-{size}-{variant.split()[0]}.html")
-            loaded = browser_load(path) if args.browser else float("nan")
-            pv = pyvis_insert(g) if args.pyvis and variant == "full" else float("nan")
-            print(
-                f"{g.number_of_nodes():>7} {g.number_of_edges():>7} {variant:<16} {built:>8.2f} "
-                f"{len(page.encode()) / 1e6:>6.1f} {loaded:>9.2f} {pv:>8.2f}"
-            )
-    print(f"pages in {out}")
+def run(sizes: list[int], runs: int) -> dict[str, Any]:
+    from graphmodel.views import build_page, write_page
 
-
-if __name__ == "__main__":
-    main()
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for nodes in sizes:
+            log(f"views: ~{nodes:,} nodes")
+            graph = synthetic_graph(nodes, Path(tmp, f"pkg-{nodes}"))
+            times, peak = [], 0.0
+            for _ in range(runs):
+                with peak_memory() as m:
+                    path = write_page(build_page(graph), Path(tmp, f"view-{nodes}.html"))
+                times.append(m["seconds"])
+                peak = max(peak, m["peak_mib"])
+            entry: dict[str, Any] = {
+                "nodes": graph.number_of_nodes(),
+                "edges": graph.number_of_edges(),
+                "write_s": [round(x, 3) for x in times],
+                "median_write_s": round(median(times), 3),
+                "write_peak_mib": peak,
+                "html_mib": round(path.stat().st_size / 2**20, 2),
+            }
+            entry.update(time_to_usable(path, runs))
+            out[str(nodes)] = entry
+    return {"views": out}

@@ -1,0 +1,523 @@
+"""Loader benchmarks: graphmodel's loader against the alternatives, side by side in one run.
+
+Neo4j (same server, same constraints, empty database before each run):
+
+- ``graphmodel``: :func:`graphmodel.load.load_package` (read, validate, plan, write in one transaction);
+- ``load_csv``: Neo4j's own ``LOAD CSV`` with the same MERGE semantics (nodes merged on ``id``
+  per label, ties on ``_key`` between endpoints matched by label and id, ``SET x = props``),
+  from CSV files of the same records (provenance included) in the server's import folder,
+  ``CALL {…} IN TRANSACTIONS OF 5000 ROWS``; validation is not part of it;
+- ``per_row``: one auto-commit driver call per row (``MERGE … SET``), timed on a sample and
+  extrapolated to the whole package;
+- ``py2neo``: py2neo's ``bulk.merge_nodes`` / ``merge_relationships``, run in its own venv
+  (``PY2NEO_PYTHON``), if it can talk to the server at all.
+
+Embedded FalkorDB (a fresh store per run):
+
+- ``graphmodel``: :func:`load_package`;
+- ``bare``: a bare script that reads the same CSV files with :mod:`csv` and runs
+  ``UNWIND $rows … MERGE`` in batches of 2,000 (ids indexed first), without validation,
+  provenance or hashes;
+- ``per_row``: one query per row, sampled and extrapolated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, LiteralString, cast
+
+from bench.common import log, median, repeat
+from graphmodel.load import lookup_in, plan_load, write_statements
+from graphmodel.records import NodeRecord, Records, TieRecord
+from graphmodel.schema import load_schema
+from graphmodel.stores.base import Store
+from graphmodel.validate import validate_package
+from loaders.fieldwork import read_package
+
+SAMPLE_ROWS = 600  # rows timed one by one for the per-row loops
+BARE_BATCH = 2_000
+
+
+def _q(text: str) -> LiteralString:
+    return cast(LiteralString, text)
+
+
+# ---------------------------------------------------------------------------------------------- records
+
+
+def records_of(package: Path) -> Records:
+    """The validated records of a package (what every contender writes)."""
+    schema = load_schema()
+    return validate_package(read_package(package), schema)
+
+
+def rows_of(records: Records) -> int:
+    return len(records.nodes) + len(records.ties)
+
+
+def breakdown(store: Store, package: Path) -> dict[str, float]:
+    """Seconds spent reading, validating, planning and writing one load into an empty store."""
+    schema = load_schema()
+    out = {}
+    t = time.perf_counter()
+    store.ensure_constraints(schema)
+    out["constraints"] = time.perf_counter() - t
+    t = time.perf_counter()
+    raw = read_package(package)
+    out["read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    records = validate_package(raw, schema, lookup_in(store, schema))
+    out["validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    plan = plan_load(store, records, schema)
+    todo = write_statements(plan, schema, {"id": raw.name})
+    out["plan"] = time.perf_counter() - t
+    t = time.perf_counter()
+    store.apply(todo)
+    out["write"] = time.perf_counter() - t
+    return {k: round(v, 3) for k, v in out.items()}
+
+
+# ---------------------------------------------------------------------------------------------- Neo4j
+
+
+def neo4j_wipe(store: Any) -> None:
+    """Empty the database (constraints and indexes stay)."""
+    with store._session() as session:
+        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+
+
+def _kind(values: Iterable[Any]) -> str:
+    for v in values:
+        if isinstance(v, bool):
+            return "bool"
+        if isinstance(v, int):
+            return "int"
+        if isinstance(v, float):
+            return "float"
+        if isinstance(v, list):
+            return "list"
+        if v is not None:
+            return "str"
+    return "str"
+
+
+def _convert(column: str, kind: str) -> str:
+    ref = f"row.`{column}`"
+    return {
+        "int": f"toInteger({ref})",
+        "float": f"toFloat({ref})",
+        "bool": f"toBoolean({ref})",
+        "list": f"split({ref}, ';')",
+    }.get(kind, ref)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], extra: list[str]) -> dict[str, str]:
+    columns = sorted({k for r in rows for k in r if not k.startswith("__")})
+    kinds = {c: _kind(r.get(c) for r in rows) for c in columns}
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(extra + columns)
+        for row in rows:
+            cells = []
+            for c in columns:
+                v = row.get(c)
+                cells.append(";".join(v) if isinstance(v, list) else ("" if v is None else v))
+            w.writerow([row["__" + e] for e in extra] + cells)
+    return kinds
+
+
+def load_csv_statements(records: Records, import_dir: Path, batch: int = 5_000) -> list[tuple[LiteralString, int]]:
+    """Write the records as CSV files into ``import_dir`` and return the LOAD CSV statements that merge them."""
+    schema = load_schema()
+    import_dir.mkdir(parents=True, exist_ok=True)
+    statements: list[tuple[LiteralString, int]] = []
+    nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n in records.nodes:
+        nodes[n.label].append(n.props)
+    for label, rows in sorted(nodes.items()):
+        name = f"gm-bench-nodes-{label}.csv"
+        kinds = _write_csv(import_dir / name, rows, [])
+        props = ", ".join(f"`{c}`: {_convert(c, k)}" for c, k in kinds.items())
+        statements.append(
+            (
+                _q(
+                    f"LOAD CSV WITH HEADERS FROM 'file:///{name}' AS row CALL {{ WITH row "
+                    f"MERGE (n:`{schema.label(label)}` {{id: row.id}}) SET n = {{{props}}} }} "
+                    f"IN TRANSACTIONS OF {batch} ROWS"
+                ),
+                len(rows),
+            )
+        )
+    ties: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for t in records.ties:
+        ties[(t.type, t.source_label, t.target_label)].append({**t.props, "__source": t.source, "__target": t.target})
+    for (rel, src, tgt), rows in sorted(ties.items()):
+        name = f"gm-bench-ties-{rel}-{src}-{tgt}.csv"
+        clean = [{k: v for k, v in r.items() if not k.startswith("__")} for r in rows]
+        for r, c in zip(rows, clean, strict=True):
+            c["__source"], c["__target"] = r["__source"], r["__target"]
+        kinds = _write_csv(import_dir / name, clean, ["source", "target"])
+        props = ", ".join(f"`{c}`: {_convert(c, k)}" for c, k in kinds.items())
+        statements.append(
+            (
+                _q(
+                    f"LOAD CSV WITH HEADERS FROM 'file:///{name}' AS row CALL {{ WITH row "
+                    f"MATCH (a:`{schema.label(src)}` {{id: row.source}}) MATCH (b:`{schema.label(tgt)}` {{id: row.target}}) "
+                    f"MERGE (a)-[r:`{schema.relationship(rel)}` {{_key: row._key}}]->(b) SET r = {{{props}}} }} "
+                    f"IN TRANSACTIONS OF {batch} ROWS"
+                ),
+                len(rows),
+            )
+        )
+    return statements
+
+
+def neo4j_load_csv(store: Any, statements: list[tuple[LiteralString, int]]) -> None:
+    with store._session() as session:
+        for cypher, _ in statements:
+            session.run(cypher).consume()
+
+
+def _sample(items: list[Any], k: int) -> list[Any]:
+    if len(items) <= k:
+        return items
+    step = len(items) / k
+    return [items[int(i * step)] for i in range(k)]
+
+
+def neo4j_per_row(store: Any, records: Records) -> dict[str, float]:
+    """Rows per second of one auto-commit call per row, for nodes and for ties (sampled), and the extrapolation."""
+    schema = load_schema()
+    node_sample = _sample(records.nodes, SAMPLE_ROWS)
+    tie_sample = _sample(records.ties, SAMPLE_ROWS)
+    with store._session() as session:
+        start = time.perf_counter()
+        for n in node_sample:
+            session.run(
+                _q(f"MERGE (n:`{schema.label(n.label)}` {{id: $id}}) SET n = $props"), id=n.id, props=n.props
+            ).consume()
+        node_rate = len(node_sample) / (time.perf_counter() - start)
+    store.apply(write_statements_for_nodes(records))  # every endpoint present, untimed
+    with store._session() as session:
+        start = time.perf_counter()
+        for t in tie_sample:
+            session.run(
+                _q(
+                    f"MATCH (a:`{schema.label(t.source_label)}` {{id: $source}}) "
+                    f"MATCH (b:`{schema.label(t.target_label)}` {{id: $target}}) "
+                    f"MERGE (a)-[r:`{schema.relationship(t.type)}` {{_key: $key}}]->(b) SET r = $props"
+                ),
+                source=t.source,
+                target=t.target,
+                key=t.key,
+                props=t.props,
+            ).consume()
+        tie_rate = len(tie_sample) / (time.perf_counter() - start)
+    seconds = len(records.nodes) / node_rate + len(records.ties) / tie_rate
+    return {
+        "node_rows_per_s": round(node_rate, 1),
+        "tie_rows_per_s": round(tie_rate, 1),
+        "sampled_rows": len(node_sample) + len(tie_sample),
+        "extrapolated_seconds": round(seconds, 2),
+    }
+
+
+def write_statements_for_nodes(records: Records) -> list[Any]:
+    from graphmodel.load import LoadPlan
+
+    plan = LoadPlan(records, create=list(records.nodes))
+    return write_statements(plan, load_schema(), {"id": records.package})
+
+
+PY2NEO_SCRIPT = r"""
+import json, sys, time
+from py2neo import Graph
+from py2neo.bulk import merge_nodes, merge_relationships
+spec = json.load(open(sys.argv[1]))
+try:
+    graph = Graph(spec["uri"], auth=(spec["user"], spec["password"]))
+    graph.run("RETURN 1").evaluate()
+except Exception as exc:
+    print(json.dumps({"ok": False, "stage": "connect", "error": f"{type(exc).__name__}: {exc}"})); sys.exit(0)
+start = time.perf_counter()
+try:
+    for label, rows in spec["nodes"].items():
+        for i in range(0, len(rows), 2000):
+            merge_nodes(graph.auto(), rows[i:i + 2000], merge_key=(label, "id"))
+    for group in spec["ties"]:
+        rows = group["rows"]
+        for i in range(0, len(rows), 2000):
+            merge_relationships(graph.auto(), rows[i:i + 2000], merge_key=(group["type"], "_key"),
+                                start_node_key=(group["source"], "id"), end_node_key=(group["target"], "id"))
+except Exception as exc:
+    print(json.dumps({"ok": False, "stage": "load", "error": f"{type(exc).__name__}: {exc}",
+                      "seconds": time.perf_counter() - start})); sys.exit(0)
+print(json.dumps({"ok": True, "seconds": time.perf_counter() - start}))
+"""
+
+
+def neo4j_py2neo(records: Records) -> dict[str, Any]:
+    """Load with py2neo's bulk module in its own interpreter; report the rate or what went wrong."""
+    python = os.environ.get("PY2NEO_PYTHON", "/tmp/py2neo-venv/bin/python")
+    if not Path(python).exists():
+        return {"ok": False, "stage": "install", "error": f"no py2neo interpreter at {python} (set PY2NEO_PYTHON)"}
+    nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n in records.nodes:
+        nodes[n.label].append(n.props)
+    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for t in records.ties:
+        # py2neo merges a relationship on its endpoints, its type and the merge key's properties (_key here).
+        groups[(t.type, t.source_label, t.target_label)].append([t.source, t.props, t.target])
+    spec = {
+        "uri": os.environ["NEO4J_URI"],
+        "user": os.environ.get("NEO4J_USERNAME", "neo4j"),
+        "password": os.environ["NEO4J_PASSWORD"],
+        "nodes": nodes,
+        "ties": [{"type": k[0], "source": k[1], "target": k[2], "rows": v} for k, v in groups.items()],
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path, script = Path(tmp, "spec.json"), Path(tmp, "py2neo_load.py")
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        script.write_text(PY2NEO_SCRIPT, encoding="utf-8")
+        try:
+            proc = subprocess.run([python, str(script), str(spec_path)], capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            return {"ok": False, "stage": "load", "error": "timed out after 900 s"}
+    try:
+        result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {"ok": False, "stage": "run", "error": (proc.stderr or proc.stdout)[-800:]}
+    if result.get("ok"):
+        result["rows_per_s"] = round(rows_of(records) / result["seconds"], 1)
+    return result
+
+
+def bench_neo4j(package: Path, runs: int, import_dir: Path) -> dict[str, Any]:
+    """Every Neo4j contender on the same package, side by side."""
+    from graphmodel.load import load_package
+    from graphmodel.settings import Neo4jSettings
+    from graphmodel.stores.neo4j import Neo4jStore
+
+    store = Neo4jStore(Neo4jSettings.from_env())
+    schema = load_schema()
+    store.ensure_constraints(schema)
+    records = records_of(package)
+    rows = rows_of(records)
+    out: dict[str, Any] = {"rows": rows, "nodes": len(records.nodes), "ties": len(records.ties)}
+    try:
+        log("neo4j: warming up (plans, JIT) on a tiny package, untimed")
+        with tempfile.TemporaryDirectory() as tmp:
+            from graphmodel.synth import write_package
+
+            write_package(tmp, "tiny", seed=99)
+            warm = records_of(Path(tmp))
+            for _ in range(2):
+                neo4j_wipe(store)
+                load_package(store, Path(tmp))
+                neo4j_wipe(store)
+                neo4j_load_csv(store, load_csv_statements(warm, import_dir))
+        neo4j_wipe(store)
+        log(f"neo4j: graphmodel load of {rows:,} rows x{runs}")
+        gm = repeat(lambda: load_package(store, package), runs, setup=lambda: neo4j_wipe(store))
+        neo4j_wipe(store)
+        out["graphmodel_breakdown"] = breakdown(store, package)
+        statements = load_csv_statements(records, import_dir)
+        log(f"neo4j: LOAD CSV x{runs}")
+        lc = repeat(lambda: neo4j_load_csv(store, statements), runs, setup=lambda: neo4j_wipe(store))
+        _check_same_graph(store, records)
+        neo4j_wipe(store)
+        log("neo4j: per-row loop (sampled)")
+        per_row = neo4j_per_row(store, records)
+        neo4j_wipe(store)
+        log("neo4j: py2neo bulk")
+        py2neo = neo4j_py2neo(records)
+        neo4j_wipe(store)
+    finally:
+        for path in import_dir.glob("gm-bench-*.csv"):
+            path.unlink()
+        store.close()
+    gm_rate, lc_rate = rows / median(gm), rows / median(lc)
+    out.update(
+        graphmodel={"seconds": [round(x, 3) for x in gm], "median_s": round(median(gm), 3),
+                    "rows_per_s": round(gm_rate, 1)},
+        load_csv={"seconds": [round(x, 3) for x in lc], "median_s": round(median(lc), 3),
+                  "rows_per_s": round(lc_rate, 1), "batch": "IN TRANSACTIONS OF 5000 ROWS"},
+        per_row=per_row,
+        py2neo=py2neo,
+    )  # fmt: skip
+    out["ratios"] = {
+        "graphmodel_vs_load_csv": round(gm_rate / lc_rate, 3),
+        "graphmodel_vs_per_row": round(per_row["extrapolated_seconds"] / median(gm), 1),
+    }
+    if py2neo.get("ok"):
+        out["ratios"]["graphmodel_vs_py2neo"] = round(gm_rate / py2neo["rows_per_s"], 3)
+    return out
+
+
+def _check_same_graph(store: Store, records: Records) -> None:
+    """LOAD CSV must have written as many nodes and ties as the records hold."""
+    nodes = store.run(_q("MATCH (n) WHERE n._package IS NOT NULL RETURN count(n) AS n")).rows[0][0]
+    ties = store.run(_q("MATCH ()-[r]->() RETURN count(r) AS n")).rows[0][0]
+    if (nodes, ties) != (len(records.nodes), len(records.ties)):
+        raise RuntimeError(f"LOAD CSV wrote {nodes} nodes and {ties} ties; expected {len(records.nodes)}, "
+                           f"{len(records.ties)}")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- embedded
+
+
+def bare_load(store: Any, package: Path, batch: int = BARE_BATCH) -> int:
+    """A bare script: csv rows straight into ``UNWIND $rows … MERGE``; returns the rows written."""
+    tables = {"ngos": "NGO", "agencies": "Agency", "villages": "Village", "schools": "School", "funders": "Funder",
+              "companies": "Company", "interviews": "Interview", "motivations": "Motivation"}  # fmt: skip
+    graph = store._graph
+    label_of: dict[str, str] = {}
+    ties: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    written = 0
+    for table, label in tables.items():
+        path = package / f"{table}.csv"
+        if not path.exists():
+            continue
+        with contextlib.suppress(Exception):
+            graph.create_node_range_index(label, "id")
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = [{k: v for k, v in r.items() if v} for r in csv.DictReader(handle)]
+        for r in rows:
+            label_of[r["id"]] = label
+            if table == "interviews" and r.get("organization"):
+                ties[("WITH", label, "")].append({"s": r["id"], "t": r["organization"], "k": r["id"], "p": {}})
+        cypher = f"UNWIND $rows AS row MERGE (n:`{label}` {{id: row.id}}) SET n = row"
+        for i in range(0, len(rows), batch):
+            graph.query(cypher, {"rows": rows[i : i + batch]})
+        written += len(rows)
+    with (package / "ties.csv").open(encoding="utf-8", newline="") as handle:
+        for r in csv.DictReader(handle):
+            p = {k: v for k, v in r.items() if v and k not in ("source", "type", "target")}
+            key = "|".join((r["source"], r["type"], r["target"], r["start"], r["round"], r["kind"], r["on_behalf_of"]))
+            ties[(r["type"], label_of[r["source"]], label_of[r["target"]])].append(
+                {"s": r["source"], "t": r["target"], "k": key, "p": p}
+            )
+    codes = package / "codes.csv"
+    if codes.exists():
+        with codes.open(encoding="utf-8", newline="") as handle:
+            for r in csv.DictReader(handle):
+                ties[("MENTIONS", "Interview", "Motivation")].append(
+                    {"s": r["interview"], "t": r["code"], "k": "|".join(r.values()), "p": {"ngo": r["ngo"]}}
+                )
+    with_rows = ties.pop(("WITH", "Interview", ""), [])
+    for row in with_rows:
+        ties[("WITH", "Interview", label_of[row["t"]])].append(row)
+    for (rel, src, tgt), rows in ties.items():
+        cypher = (
+            f"UNWIND $rows AS row MATCH (a:`{src}` {{id: row.s}}) MATCH (b:`{tgt}` {{id: row.t}}) "
+            f"MERGE (a)-[r:`{rel}` {{_key: row.k}}]->(b) SET r += row.p"
+        )
+        for i in range(0, len(rows), batch):
+            graph.query(cypher, {"rows": rows[i : i + batch]})
+        written += len(rows)
+    return written
+
+
+def embedded_per_row(store: Any, records: Records) -> dict[str, float]:
+    """Rows per second of one query per row on the embedded store (sampled)."""
+    schema = load_schema()
+    store.ensure_constraints(schema)
+    node_sample = _sample(records.nodes, SAMPLE_ROWS)
+    tie_sample = _sample(records.ties, SAMPLE_ROWS)
+    start = time.perf_counter()
+    for n in node_sample:
+        store.run(_q(f"MERGE (n:`{schema.label(n.label)}` {{id: $id}}) SET n = $props"), {"id": n.id, "props": n.props},
+                  write=True)  # fmt: skip
+    node_rate = len(node_sample) / (time.perf_counter() - start)
+    store.apply(write_statements_for_nodes(records))
+    start = time.perf_counter()
+    for t in tie_sample:
+        store.run(
+            _q(
+                f"MATCH (a:`{schema.label(t.source_label)}` {{id: $source}}) "
+                f"MATCH (b:`{schema.label(t.target_label)}` {{id: $target}}) "
+                f"MERGE (a)-[r:`{schema.relationship(t.type)}` {{_key: $key}}]->(b) SET r = $props"
+            ),
+            {"source": t.source, "target": t.target, "key": t.key, "props": t.props},
+            write=True,
+        )
+    tie_rate = len(tie_sample) / (time.perf_counter() - start)
+    return {
+        "node_rows_per_s": round(node_rate, 1),
+        "tie_rows_per_s": round(tie_rate, 1),
+        "sampled_rows": len(node_sample) + len(tie_sample),
+        "extrapolated_seconds": round(len(records.nodes) / node_rate + len(records.ties) / tie_rate, 2),
+    }
+
+
+def bench_embedded(package: Path, runs: int) -> dict[str, Any]:
+    """graphmodel's loader against a bare UNWIND MERGE script and a per-row loop, each on a fresh embedded store."""
+    from graphmodel.load import load_package
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    records = records_of(package)
+    rows = rows_of(records)
+    gm, bare, bare_rows = [], [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        log(f"embedded: graphmodel load and bare script, {rows:,} rows x{runs}, alternating")
+        for i in range(runs):
+            with EmbeddedStore(Path(tmp, f"gm{i}")) as store:
+                gm += repeat(lambda s=store: load_package(s, package), 1)
+                if i == 0:
+                    counts = _counts(store)
+            with EmbeddedStore(Path(tmp, f"bare{i}")) as store:
+                start = time.perf_counter()
+                bare_rows = bare_load(store, package)
+                bare.append(time.perf_counter() - start)
+                if i == 0:
+                    bare_counts = _counts(store)
+        with EmbeddedStore(Path(tmp, "breakdown")) as store:
+            split = breakdown(store, package)
+        with EmbeddedStore(Path(tmp, "per-row")) as store:
+            log("embedded: per-row loop (sampled)")
+            per_row = embedded_per_row(store, records)
+    gm_rate, bare_rate = rows / median(gm), bare_rows / median(bare)
+    return {
+        "rows": rows,
+        "nodes": len(records.nodes),
+        "ties": len(records.ties),
+        "graphmodel": {"seconds": [round(x, 3) for x in gm], "median_s": round(median(gm), 3),
+                       "rows_per_s": round(gm_rate, 1), "graph": counts},
+        "graphmodel_breakdown": split,
+        "bare_unwind_merge": {"seconds": [round(x, 3) for x in bare], "median_s": round(median(bare), 3),
+                              "rows": bare_rows, "rows_per_s": round(bare_rate, 1), "graph": bare_counts},
+        "per_row": per_row,
+        "ratios": {
+            "graphmodel_vs_bare": round(gm_rate / bare_rate, 3),
+            "graphmodel_vs_per_row": round(per_row["extrapolated_seconds"] / median(gm), 1),
+        },
+    }  # fmt: skip
+
+
+def _counts(store: Store) -> dict[str, int]:
+    nodes = store.run(_q("MATCH (n) RETURN count(n) AS n")).rows[0][0]
+    ties = store.run(_q("MATCH ()-[r]->() RETURN count(r) AS n")).rows[0][0]
+    return {"nodes": nodes, "ties": ties}
+
+
+def run(package: Path, runs: int, *, neo4j: bool, import_dir: Path | None) -> dict[str, Any]:
+    """The loader benchmarks for one package."""
+    out: dict[str, Any] = {"embedded": bench_embedded(package, runs)}
+    if neo4j:
+        if import_dir is None:
+            raise RuntimeError("the Neo4j loader benchmark needs the server's import folder (--neo4j-import)")
+        out["neo4j"] = bench_neo4j(package, runs, import_dir)
+    return out
+
+
+__all__ = ["NodeRecord", "TieRecord", "bench_embedded", "bench_neo4j", "run"]

@@ -1,0 +1,161 @@
+"""The national graph end to end: generate, load, query, compute metrics, draw an aggregated view.
+
+Every stage records wall and CPU time, this process's peak resident memory during the
+stage, and the embedded store server's peak. Metrics are sampled where exact is
+infeasible (access betweenness from ``SAMPLE`` NGOs, scaled up, with a standard error).
+The aggregated view keeps departments at county level and above and folds everything
+below a county (townships' bodies, villages, schools, NGOs, interviews, companies) into
+one node per county and label, with ties counted.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.common import Stages, log, median, quantile
+
+SAMPLE = 400
+COUNTY = re.compile(r"(p\d\df\d\dc\d\d)")
+MAX_WALL_S = 20 * 60
+
+
+def aggregate(graph: Any) -> Any:
+    """Fold every node below county level into one node per (county, label); count the ties between groups."""
+    import networkx as nx
+
+    def group(node: str, data: dict[str, Any]) -> str:
+        if data.get("label") == "Agency" and data.get("level") in ("national", "province", "prefecture", "county"):
+            return node
+        m = COUNTY.search(node)
+        return f"{m[1]}:{data.get('label')}" if m else f"all:{data.get('label')}"
+
+    groups = {n: group(n, d) for n, d in graph.nodes(data=True)}
+    out = nx.MultiDiGraph()
+    sizes = Counter(groups.values())
+    for n, d in graph.nodes(data=True):
+        g = groups[n]
+        if g == n:
+            out.add_node(n, **d)
+        elif g not in out:
+            label = d.get("label")
+            out.add_node(g, label=label, name=f"{sizes[g]:,} {label} nodes in {g.split(':')[0]}", members=sizes[g])
+    counts = Counter((groups[u], groups[v], d.get("type")) for u, v, d in graph.edges(data=True))
+    for (u, v, rel), n in counts.items():
+        if u != v:
+            out.add_edge(u, v, key=f"{u}|{rel}|{v}", type=rel, ties=n)
+    return out
+
+
+def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str, Any]:
+    from graphmodel.export import to_networkx
+    from graphmodel.load import lookup_in, plan_load, write_statements
+    from graphmodel.metrics import access_graph, brokerage, subset_betweenness
+    from graphmodel.metrics._common import nodes_in_sectors
+    from graphmodel.queries import run_query
+    from graphmodel.schema import load_schema
+    from graphmodel.stores.embedded import EmbeddedStore
+    from graphmodel.synth import write_package
+    from graphmodel.validate import validate_package
+    from graphmodel.views import build_page, write_page
+    from loaders.fieldwork import read_package
+
+    started = time.perf_counter()
+    stages = Stages()
+    out: dict[str, Any] = {"stages": stages.stages, "store": "embedded"}
+    package = tmp / f"national-{size}"
+    schema = load_schema()
+
+    def over() -> bool:
+        return time.perf_counter() - started > MAX_WALL_S
+
+    with stages.stage("generate") as rec:
+        stats = write_package(package, size, seed=seed)
+        rec.update(nodes=stats.nodes, ties=stats.ties)
+    out["package"] = stats.as_dict()
+    out["package_mib"] = round(sum(p.stat().st_size for p in package.iterdir()) / 2**20, 1)
+    store = EmbeddedStore(tmp / "store")
+    stages.server_pid = store._db.client.pid
+    try:
+        with stages.stage("constraints"):
+            store.ensure_constraints(schema)
+        with stages.stage("read"):
+            raw = read_package(package)
+        with stages.stage("validate") as rec:
+            records = validate_package(raw, schema, lookup_in(store, schema))
+            rec["rows"] = len(records.nodes) + len(records.ties)
+        del raw
+        with stages.stage("plan"):
+            plan = plan_load(store, records, schema)
+            todo = write_statements(plan, schema, {"id": records.package})
+        with stages.stage("write") as rec:
+            store.apply(todo)
+            rec["rows_per_s"] = round(
+                (len(records.nodes) + len(records.ties)) / max(rec.get("seconds", 0) or 1e-9, 1e-9)
+            )
+        rows = len(records.nodes) + len(records.ties)
+        del todo, plan, records
+        load_s = sum(
+            s["seconds"] for s in stages.stages if s["stage"] in ("constraints", "read", "validate", "plan", "write")
+        )
+        out["load_rows_per_s"] = round(rows / load_s, 1)
+        if over():
+            out["stopped"] = "wall-time budget used up after loading"
+            return out
+        with stages.stage("queries") as rec:
+            ngos = [r[0] for r in store.run("MATCH (n:NGO) RETURN n.id AS id ORDER BY id").rows][::9973][:10]
+            latencies: dict[str, list[float]] = {}
+            for name in ("access_paths", "mediated_reach", "evidence", "sponsors_and_approvals", "funding_flows"):
+                for ngo in ngos:
+                    t = time.perf_counter()
+                    run_query(store, name, {"ngo": ngo})
+                    latencies.setdefault(name + ":point", []).append(time.perf_counter() - t)
+            for name in ("sample_profile", "motivations"):
+                t = time.perf_counter()
+                run_query(store, name, {})
+                latencies[name + ":global"] = [time.perf_counter() - t]
+            rec["latency_ms"] = {k: {"median": round(median(v) * 1000, 1), "max": round(max(v) * 1000, 1),
+                                     "p95": round(quantile(v, 0.95) * 1000, 1), "calls": len(v)}
+                                 for k, v in latencies.items()}  # fmt: skip
+        with stages.stage("export") as rec:
+            graph = to_networkx(store)
+            rec.update(nodes=graph.number_of_nodes(), edges=graph.number_of_edges())
+    finally:
+        store.close()
+    if over():
+        out["stopped"] = "wall-time budget used up after the export"
+        return out
+    with stages.stage("access_betweenness", sampled_sources=SAMPLE) as rec:
+        access = access_graph(graph)
+        sources = nodes_in_sectors(access, ("ngo",))
+        result = subset_betweenness(access, sources, nodes_in_sectors(access, ("grassroots",)), k=SAMPLE)
+        positive = result[result.betweenness > 0]
+        rec.update(
+            sources=len(sources),
+            median_relative_stderr=round(float((positive.stderr / positive.betweenness).median()), 4),
+        )
+    if not over():
+        with stages.stage("brokerage") as rec:
+            b = brokerage(graph)
+            rec["brokers"] = int((b["total"] > 0).sum())
+        del b
+    with stages.stage("aggregated_view") as rec:
+        agg = aggregate(graph)
+        path = write_page(build_page(agg, title="National graph, aggregated below county level"), tmp / "national.html")
+        rec.update(
+            nodes=agg.number_of_nodes(), edges=agg.number_of_edges(), html_mib=round(path.stat().st_size / 2**20, 1)
+        )
+    try:
+        from bench.views import time_to_usable
+
+        with stages.stage("aggregated_view_browser") as rec:
+            rec.update(time_to_usable(path, 1, timeout_s=300))
+    except Exception as exc:  # the browser is optional
+        log(f"browser: {exc}")
+    out["total_s"] = round(time.perf_counter() - started, 1)
+    out["peak_rss_mib"] = max(s["process_peak_rss_mib"] for s in stages.stages)
+    out["server_peak_rss_mib"] = max(s.get("server_peak_rss_mib", 0) for s in stages.stages)
+    return out

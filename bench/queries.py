@@ -1,0 +1,111 @@
+"""Query-library benchmarks: median and tail latency of every library query, on both stores.
+
+The package is loaded into a fresh embedded store and (if configured) an emptied Neo4j.
+Each query runs in two shapes where it can: ``point`` (about one NGO, chosen round-robin
+from a fixed sample of NGOs: the interactive case) and ``global`` (the whole graph, defaults
+only). Queries whose required parameters the harness cannot fill are skipped and listed.
+A case stops repeating once it has used its time budget; the number of calls is recorded.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import log, median, quantile
+
+#: Values for required parameters other than ``ngo``.
+FILL = {"date": "2011", "year": 2010}
+POINT_NGOS = 20
+BUDGET_S = 20.0
+
+
+def cases(ngos: list[str]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(query, shape, parameter sets) for every library query."""
+    from graphmodel.queries import library
+
+    out = []
+    for name, query in sorted(library().items()):
+        required = {n for n, p in query.params.items() if p.required}
+        fill = {n: FILL[n] for n in required if n in FILL}
+        if required - set(fill) - {"ngo"}:
+            continue
+        if "ngo" in query.params:
+            out.append((name, "point", [{**fill, "ngo": n} for n in ngos]))
+        if "ngo" not in required:
+            out.append((name, "global", [fill]))
+    return out
+
+
+def time_cases(store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S) -> dict[str, Any]:
+    from graphmodel.queries import run_query
+
+    results: dict[str, Any] = {}
+    for name, shape, param_sets in cases(ngos):
+        times: list[float] = []
+        rows = 0
+        calls = len(param_sets) * runs if shape == "point" else runs
+        spent = 0.0
+        run_query(store, name, param_sets[0])  # warm the plan cache, untimed
+        for i in range(calls):
+            start = time.perf_counter()
+            result = run_query(store, name, param_sets[i % len(param_sets)])
+            elapsed = time.perf_counter() - start
+            times.append(elapsed)
+            rows += len(result.rows)
+            spent += elapsed
+            if spent > budget:
+                break
+        results[f"{name}:{shape}"] = {
+            "calls": len(times),
+            "median_ms": round(median(times) * 1000, 2),
+            "p95_ms": round(quantile(times, 0.95) * 1000, 2),
+            "max_ms": round(max(times) * 1000, 2),
+            "mean_rows": round(rows / len(times), 1),
+        }
+        log(
+            f"queries {store.description.split(':')[0]}: {name}:{shape} median {results[f'{name}:{shape}']['median_ms']} ms"
+        )
+    return results
+
+
+def sample_ngos(store: Any, k: int = POINT_NGOS) -> list[str]:
+    ids = [r[0] for r in store.run("MATCH (n:NGO) RETURN n.id AS id ORDER BY id").rows]
+    step = max(1, len(ids) // k)
+    return ids[::step][:k]
+
+
+def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
+    from graphmodel.load import load_package
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(tmp) as store:
+        start = time.perf_counter()
+        load_package(store, package)
+        out["embedded_load_s"] = round(time.perf_counter() - start, 2)
+        ngos = sample_ngos(store)
+        out["point_ngos"] = ngos
+        out["embedded"] = time_cases(store, ngos, runs)
+    if neo4j:
+        from bench.loader import neo4j_wipe
+        from graphmodel.settings import Neo4jSettings
+        from graphmodel.stores.neo4j import Neo4jStore
+
+        store = Neo4jStore(Neo4jSettings.from_env())
+        try:
+            neo4j_wipe(store)
+            start = time.perf_counter()
+            load_package(store, package)
+            out["neo4j_load_s"] = round(time.perf_counter() - start, 2)
+            out["neo4j"] = time_cases(store, ngos, runs)
+            neo4j_wipe(store)
+        finally:
+            store.close()
+    both = sorted(set(out.get("embedded", {})) & set(out.get("neo4j", {})))
+    out["ratio_median_neo4j_over_embedded"] = {
+        k: round(out["neo4j"][k]["median_ms"] / max(out["embedded"][k]["median_ms"], 1e-3), 2) for k in both
+    }
+    return out
