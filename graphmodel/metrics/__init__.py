@@ -7,6 +7,30 @@ sector through their ``label`` (see ``schema.yaml``), other graphs through a
 
 from __future__ import annotations
 
+from graphmodel.metrics.access import (
+    ACCESS_TYPES,
+    access_betweenness,
+    access_graph,
+    department_withdrawal,
+    state_dependence,
+    subset_betweenness,
+)
 from graphmodel.metrics.brokerage import ROLES, brokerage, brokerage_null_model
+from graphmodel.metrics.holes import degree_by_type, structural_holes
+from graphmodel.metrics.writeback import metric_property, write_metric
 
-__all__ = ["ROLES", "brokerage", "brokerage_null_model"]
+__all__ = [
+    "ACCESS_TYPES",
+    "ROLES",
+    "access_betweenness",
+    "access_graph",
+    "brokerage",
+    "brokerage_null_model",
+    "degree_by_type",
+    "department_withdrawal",
+    "metric_property",
+    "state_dependence",
+    "structural_holes",
+    "subset_betweenness",
+    "write_metric",
+]

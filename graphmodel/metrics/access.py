@@ -82,13 +82,11 @@ def _stderr(total: np.ndarray, total_sq: np.ndarray, k: int, population: int) ->
     return population * np.sqrt((1 - k / population) * var / k)
 
 
-def _csr(graph: nx.DiGraph, order: list[Hashable]) -> tuple[np.ndarray, np.ndarray]:
-    index = {n: i for i, n in enumerate(order)}
-    n = len(order)
-    heads = np.fromiter((index[u] for u, _ in graph.edges), dtype=np.int64, count=graph.number_of_edges())
-    tails = np.fromiter((index[v] for _, v in graph.edges), dtype=np.int64, count=graph.number_of_edges())
-    perm = np.lexsort((tails, heads))
-    indices = tails[perm]
+def _csr(graph: nx.DiGraph, index: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray]:
+    n = len(index)
+    pairs = np.array([(index[u], index[v]) for u, v in graph.edges], dtype=np.int64).reshape(-1, 2)
+    heads, tails = pairs[:, 0], pairs[:, 1]
+    indices = tails[np.lexsort((tails, heads))]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(heads, minlength=n), out=indptr[1:])
     return indptr, indices
@@ -181,7 +179,7 @@ def subset_betweenness(
         stderr = np.full(len(order), np.nan if len(picked) < len(source_list) else 0.0)
     elif method == "fast":
         index = {v: i for i, v in enumerate(order)}
-        indptr, indices = _csr(graph, order)
+        indptr, indices = _csr(graph, index)
         is_target = np.zeros(len(order))
         is_target[[index[t] for t in target_set]] = 1.0
         src = np.array([index[s] for s in picked], dtype=np.int64)

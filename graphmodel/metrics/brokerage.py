@@ -91,8 +91,8 @@ def brokerage_null_model(sizes: dict[Any, int], n_nodes: int, n_edges: int) -> t
         e["total"] = p * (n_total - 1) * (n_total - 2)
         v["total"] = e["total"] * (1 - p) + 2 * (n_total - 1) * (n_total - 2) * (n_total - 3) * q
         expected[g], variance[g] = e, v
-    exp = pd.DataFrame.from_dict(expected, orient="index")[_COLUMNS]
-    sd = pd.DataFrame.from_dict(variance, orient="index")[_COLUMNS].map(lambda x: sqrt(max(x, 0.0)))
+    exp = pd.DataFrame.from_dict(expected, orient="index", columns=_COLUMNS)
+    sd = pd.DataFrame.from_dict(variance, orient="index", columns=_COLUMNS).map(lambda x: sqrt(max(x, 0.0)))
     return exp, sd
 
 
