@@ -252,8 +252,8 @@ def read_qdpx(path: str | Path) -> Coding:
                         )
                     )
                 for item in _children(selection, "Coding"):
-                    ref = _child(item, "CodeRef")
-                    target = ref.get("targetGUID", "") if ref is not None else ""
+                    code_ref = _child(item, "CodeRef")
+                    target = code_ref.get("targetGUID", "") if code_ref is not None else ""
                     if target not in coding.codes:
                         coding.problems.append(Problem(where[0], number, "code", f"no code with guid {target!r}"))
                         continue
