@@ -20,8 +20,9 @@ def plain(value: Any) -> Any:
     props = getattr(value, "properties", None)
     if isinstance(props, dict):
         return {str(k): plain(v) for k, v in props.items()}
-    if hasattr(value, "nodes") and callable(value.nodes):
-        return [plain(n) for n in value.nodes()]
+    nodes = getattr(value, "nodes", None)  # a path: a method in FalkorDB's client, a property in neo4j's
+    if nodes is not None:
+        return [plain(n) for n in (nodes() if callable(nodes) else nodes)]
     if hasattr(value, "iso_format"):
         return value.iso_format()
     return str(value)
