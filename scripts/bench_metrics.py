@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graphmodel.metrics import access_graph, department_withdrawal, subset_betweenness  # noqa: E402
-from graphmodel.metrics._common import nodes_in_sectors  # noqa: E402
+from graphmodel.metrics import access_graph, department_withdrawal, subset_betweenness
+from graphmodel.metrics._common import nodes_in_sectors
 
 SYSTEMS = ("wf", "edu", "water", "ahb", "pao")
 
@@ -114,8 +114,10 @@ def main() -> None:
     access = access_graph(g)
     sources = nodes_in_sectors(access, ("ngo",))
     targets = nodes_in_sectors(access, ("grassroots",))
-    print(f"graph: {g.number_of_nodes()} nodes, {g.number_of_edges()} ties; access graph "
-          f"{access.number_of_edges()} edges; {len(sources)} NGOs, {len(targets)} villages and schools")
+    print(
+        f"graph: {g.number_of_nodes()} nodes, {g.number_of_edges()} ties; access graph "
+        f"{access.number_of_edges()} edges; {len(sources)} NGOs, {len(targets)} villages and schools"
+    )
     fast_s = best_of(3, lambda: subset_betweenness(access, sources, targets))
     fast = subset_betweenness(access, sources, targets)
     print(f"graphmodel (fast, from NetworkX, best of 3):  {fast_s:8.3f} s")
@@ -131,10 +133,14 @@ def main() -> None:
         igraph_s = best_of(3, lambda: ig_graph.betweenness(directed=True, sources=ig_sources, targets=ig_targets))
         ig_values = ig_graph.betweenness(directed=True, sources=ig_sources, targets=ig_targets)
         diff = max(abs(ig_values[index[n]] - fast.at[n, "betweenness"]) for n in names)
-        print(f"igraph (best of 3): {igraph_s:8.3f} s, plus {convert_s:.2f} s to convert from NetworkX; "
-              f"max |difference| {diff:.2e}")
-        print(f"ratio graphmodel / igraph: {fast_s / igraph_s:.2f} (computation only), "
-              f"{fast_s / (igraph_s + convert_s):.2f} (both starting from NetworkX)")
+        print(
+            f"igraph (best of 3): {igraph_s:8.3f} s, plus {convert_s:.2f} s to convert from NetworkX; "
+            f"max |difference| {diff:.2e}"
+        )
+        print(
+            f"ratio graphmodel / igraph: {fast_s / igraph_s:.2f} (computation only), "
+            f"{fast_s / (igraph_s + convert_s):.2f} (both starting from NetworkX)"
+        )
     except ImportError:
         print("igraph: not installed (pip install igraph)")
     if not args.skip_networkx:
@@ -152,9 +158,11 @@ def main() -> None:
     rel_err = (sampled.betweenness[top] - fast.betweenness[top]).abs() / fast.betweenness[top]
     rel_se = sampled.stderr[top] / fast.betweenness[top]
     within = ((sampled.betweenness - fast.betweenness).abs() <= 2 * sampled.stderr)[fast.betweenness > 0].mean()
-    print(f"sampled 10% of NGOs: {time.perf_counter() - t:8.2f} s; top 100 nodes: median relative error "
-          f"{rel_err.median():.3f}, median relative stderr {rel_se.median():.3f}; "
-          f"nodes within 2 stderr: {within:.1%}")
+    print(
+        f"sampled 10% of NGOs: {time.perf_counter() - t:8.2f} s; top 100 nodes: median relative error "
+        f"{rel_err.median():.3f}, median relative stderr {rel_se.median():.3f}; "
+        f"nodes within 2 stderr: {within:.1%}"
+    )
 
 
 if __name__ == "__main__":

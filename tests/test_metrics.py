@@ -86,12 +86,29 @@ def test_brokerage_roles_by_hand() -> None:
     # wf -> twp -> village: twp is a representative (wf and twp state, village grassroots);
     # v1 -> ngo2 -> v2 with both villages grassroots: itinerant; funder -> ngo -> wf: liaison.
     g = nx.DiGraph()
-    for node, sector in [("ngo", "ngo"), ("ngo2", "ngo"), ("wf", "state"), ("twp", "state"),
-                         ("village", "grassroots"), ("v1", "grassroots"), ("v2", "grassroots"),
-                         ("funder", "funder"), ("interview", "interview")]:
+    for node, sector in [
+        ("ngo", "ngo"),
+        ("ngo2", "ngo"),
+        ("wf", "state"),
+        ("twp", "state"),
+        ("village", "grassroots"),
+        ("v1", "grassroots"),
+        ("v2", "grassroots"),
+        ("funder", "funder"),
+        ("interview", "interview"),
+    ]:
         g.add_node(node, sector=sector)
-    g.add_edges_from([("ngo", "wf"), ("wf", "twp"), ("twp", "village"), ("v1", "ngo2"), ("ngo2", "v2"),
-                      ("funder", "ngo"), ("interview", "ngo")])
+    g.add_edges_from(
+        [
+            ("ngo", "wf"),
+            ("wf", "twp"),
+            ("twp", "village"),
+            ("v1", "ngo2"),
+            ("ngo2", "v2"),
+            ("funder", "ngo"),
+            ("interview", "ngo"),
+        ]
+    )
     b = brokerage(g)
     assert "interview" not in b.index  # evidence is not an actor
     assert b.loc["wf", "gatekeeper"] == 1 and b.loc["wf", "total"] == 1
@@ -168,8 +185,13 @@ def test_access_betweenness_counts_ngo_to_grassroots_paths_by_hand() -> None:
     g.add_node("ngo", label="NGO")
     g.add_node("village", label="Village")
     g.add_nodes_from(["county", "townA", "townB"], label="Agency")
-    for u, v in [("ngo", "county"), ("county", "townA"), ("county", "townB"), ("townA", "village"),
-                 ("townB", "village")]:
+    for u, v in [
+        ("ngo", "county"),
+        ("county", "townA"),
+        ("county", "townB"),
+        ("townA", "village"),
+        ("townB", "village"),
+    ]:
         g.add_edge(u, v, type="COOPERATES_WITH" if u == "ngo" else "MOBILIZES")
     g.add_edge("county", "ngo", type="SUPPORTS")
     result = access_betweenness(g)["access_betweenness"].to_dict()

@@ -1,6 +1,5 @@
 """CLI: ``graphmodel export`` (GraphML, GEXF, CSV) and ``graphmodel metrics NAME``."""
 
-
 import sys
 from collections.abc import Callable
 from pathlib import Path

@@ -70,7 +70,9 @@ def simple_digraph(
     excluded = set(exclude_sectors)
     keep_types = set(types) if types is not None else None
     out = nx.DiGraph()
-    out.add_nodes_from((n, d) for n, d in graph.nodes(data=True) if not excluded or node_sector(graph, n) not in excluded)
+    out.add_nodes_from(
+        (n, d) for n, d in graph.nodes(data=True) if not excluded or node_sector(graph, n) not in excluded
+    )
     for u, v, d in graph.edges(data=True):
         if u == v or u not in out or v not in out:
             continue

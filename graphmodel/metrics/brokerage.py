@@ -82,9 +82,9 @@ def brokerage_null_model(sizes: dict[Any, int], n_nodes: int, n_edges: int) -> t
         e["itinerant"] = p * sum(o * (o - 1) for o in others)
         v["itinerant"] = e["itinerant"] * (1 - p) + 2 * sum(o * (o - 1) * (o - 2) for o in others) * q
         e["representative"] = p * (n_total - n) * (n - 1)
-        v["representative"] = e["representative"] * (1 - p) + 2 * (
-            (n - 1) * comb2(n_total - n) + (n_total - n) * comb2(n - 1)
-        ) * q
+        v["representative"] = (
+            e["representative"] * (1 - p) + 2 * ((n - 1) * comb2(n_total - n) + (n_total - n) * comb2(n - 1)) * q
+        )
         e["gatekeeper"], v["gatekeeper"] = e["representative"], v["representative"]
         e["liaison"] = p * (sum(others) ** 2 - sum(o * o for o in others))
         v["liaison"] = e["liaison"] * (1 - p) + 4 * sum(o * comb2(n_total - o - n) * q for o in others)

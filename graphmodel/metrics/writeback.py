@@ -58,7 +58,7 @@ def write_metric(
     """
     schema = schema or load_schema()
     prop = metric_property(name)
-    items = values.items() if isinstance(values, pd.Series) else values.items()
+    items = values.items()
     by_label: dict[str, list[dict[str, Any]]] = {}
     for node, value in items:
         if node not in graph:
