@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PACKAGES = ["graphmodel", "falkordblite", "falkordb", "neo4j", "neo4j-rust-ext", "networkx", "igraph", "numpy",
+PACKAGES = ["falkordblite", "falkordb", "neo4j", "neo4j-rust-ext", "networkx", "igraph", "numpy",
             "pandas", "pydantic", "pyvis", "playwright", "py2neo"]  # fmt: skip
 
 
@@ -62,7 +62,9 @@ def machine() -> dict[str, Any]:
     mem = 0
     with suppress(OSError, ValueError, IndexError):
         mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
-    versions = {}
+    import graphmodel
+
+    versions = {"graphmodel": graphmodel.__version__}
     for name in PACKAGES:
         with suppress(metadata.PackageNotFoundError):
             versions[name] = metadata.version(name)

@@ -90,6 +90,17 @@ def breakdown(store: Store, package: Path) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------- Neo4j
 
 
+def neo4j_require_empty(store: Any) -> None:
+    """Refuse to benchmark on a Neo4j database that holds anything: the benchmarks delete what they load."""
+    with store._session() as session:
+        count = session.run("MATCH (n) RETURN count(n) AS n").single()["n"]
+    if count:
+        raise RuntimeError(
+            f"{store.description} holds {count:,} nodes; the Neo4j benchmarks empty the database they use, "
+            "so point NEO4J_URI at an empty one (e.g. scripts/neo4j-local with its own GRAPHMODEL_NEO4J_HOME)"
+        )
+
+
 def neo4j_wipe(store: Any) -> None:
     """Empty the database (constraints and indexes stay)."""
     with store._session() as session:
@@ -309,6 +320,7 @@ def bench_neo4j(package: Path, runs: int, import_dir: Path) -> dict[str, Any]:
     from graphmodel.stores.neo4j import Neo4jStore
 
     store = Neo4jStore(Neo4jSettings.from_env())
+    neo4j_require_empty(store)
     schema = load_schema()
     store.ensure_constraints(schema)
     records = records_of(package)

@@ -151,6 +151,9 @@ def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str
     try:
         from bench.views import time_to_usable
 
+        if size == "tiny":  # the views benchmark already exercises the browser
+            raise RuntimeError("skipped at the tiny size")
+
         with stages.stage("aggregated_view_browser") as rec:
             rec.update(time_to_usable(path, 1, timeout_s=300))
     except Exception as exc:  # the browser is optional

@@ -90,13 +90,13 @@ def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
         out["point_ngos"] = ngos
         out["embedded"] = time_cases(store, ngos, runs)
     if neo4j:
-        from bench.loader import neo4j_wipe
+        from bench.loader import neo4j_require_empty, neo4j_wipe
         from graphmodel.settings import Neo4jSettings
         from graphmodel.stores.neo4j import Neo4jStore
 
         store = Neo4jStore(Neo4jSettings.from_env())
         try:
-            neo4j_wipe(store)
+            neo4j_require_empty(store)
             start = time.perf_counter()
             load_package(store, package)
             out["neo4j_load_s"] = round(time.perf_counter() - start, 2)

@@ -1,0 +1,72 @@
+"""Smoke test of the benchmark suite: every benchmark runs at the tiny size and writes its JSON.
+
+No timing is asserted (these are benchmarks, not timed tests); the test checks that each
+result file has its keys, positive figures, and that the contenders agree where they must
+(igraph's betweenness equals graphmodel's; the bare script writes the same graph).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import loader
+from graphmodel.synth import write_package
+from graphmodel.validate import validate_package
+from loaders.fieldwork import read_package
+
+
+def test_tiny_package_validates_and_has_state_chains(tmp_path: Path) -> None:
+    stats = write_package(tmp_path, "tiny", seed=3)
+    records = validate_package(read_package(tmp_path), loader.load_schema())
+    assert (len(records.nodes), len(records.ties)) == (stats.nodes, stats.ties)
+    mobilizes = [t for t in records.ties if t.type == "MOBILIZES"]
+    assert mobilizes and all(t.props["on_behalf_of"].startswith("ngo-") for t in mobilizes)
+    heads = {(t.source, t.target, t.props["round"]) for t in records.ties if t.type == "COOPERATES_WITH"}
+    # every chain's first MOBILIZES tie leaves a county body the NGO cooperates with, in the same round
+    county_steps = [t for t in mobilizes if re.fullmatch(r"ag-p\d\df\d\dc\d\d-\w+", t.source)]
+    assert county_steps
+    assert all((t.props["on_behalf_of"], t.source, t.props["round"]) in heads for t in county_steps)
+
+
+def test_every_benchmark_runs_at_tiny_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "SAMPLE_ROWS", 40)
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    code = bench_main.main(
+        ["--size", "tiny", "--only", "loader,queries,metrics,views,national", "--out", str(tmp_path), "--no-neo4j"]
+    )
+    assert code == 0
+    results = {p.stem.removesuffix("-tiny"): json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
+    assert sorted(results) == ["loader", "metrics", "national", "queries", "views"]
+    for body in results.values():
+        assert body["machine"]["cores"] >= 1 and body["machine"]["versions"]["graphmodel"]
+
+    emb = results["loader"]["embedded"]
+    assert emb["graphmodel"]["rows_per_s"] > 0 and emb["bare_unwind_merge"]["rows_per_s"] > 0
+    assert emb["per_row"]["extrapolated_seconds"] > 0
+    # graphmodel also writes its :Package node; otherwise both write the same graph
+    assert emb["graphmodel"]["graph"]["nodes"] == emb["bare_unwind_merge"]["graph"]["nodes"] + 1
+    assert emb["graphmodel"]["graph"]["ties"] == emb["bare_unwind_merge"]["graph"]["ties"]
+    assert emb["ratios"]["graphmodel_vs_bare"] > 0
+
+    queries = results["queries"]["embedded"]
+    assert "access_paths:point" in queries and "gatekeepers:global" in queries
+    assert all(q["calls"] >= 1 and q["median_ms"] > 0 for q in queries.values())
+
+    access = results["metrics"]["access_betweenness"]
+    assert access["graphmodel"]["median_s"] > 0
+    if "seconds" in access["igraph"]:
+        assert access["identical"] is True
+    assert results["metrics"]["brokerage"]["brokers"] > 0
+
+    (view,) = results["views"]["views"].values()
+    assert view["nodes"] > 0 and view["html_mib"] > 0 and view["median_write_s"] > 0
+
+    stages = {s["stage"]: s for s in results["national"]["stages"]}
+    for name in ("generate", "read", "validate", "write", "queries", "export", "access_betweenness", "aggregated_view"):
+        assert stages[name]["seconds"] >= 0 and stages[name]["process_peak_rss_mib"] > 0
+    assert results["national"]["package"]["nodes"] == stages["generate"]["nodes"] > 0
