@@ -330,7 +330,9 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
         owner = stored.get(node_id)
         if owner and owner[1] != package.name:
             ctx.report(node.table, node.row.number, "id", f"id {node_id!r} is already loaded by package {owner[1]!r}")
-    labels = {**{i: v[0] for i, v in stored.items()}, **{i: n.label for i, n in nodes.items()}}
+    # This package's stored nodes that it no longer defines are removed by the load: not valid targets.
+    kept = {i: v[0] for i, v in stored.items() if v[1] != package.name}
+    labels = {**kept, **{i: n.label for i, n in nodes.items()}}
 
     def check_ref(tie: _Tie, column: str, value: str, allowed: Iterable[str], what: str) -> bool:
         label = labels.get(value)

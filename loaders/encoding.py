@@ -19,7 +19,35 @@ _BOMS = {b"\xef\xbb\xbf": "utf-8-sig", b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-
 
 
 class UndecodableText(ValueError):
-    """The bytes are in no encoding graphmodel can recognise."""
+    """The bytes are in no encoding graphmodel can recognise; ``line`` is where, when known."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _mixed_lines(data: bytes) -> tuple[int, int] | None:
+    """The first UTF-8 line and the first other non-ASCII line, if a file mixes the two.
+
+    GB18030 decodes almost any bytes, so UTF-8 lines in a GBK file would load as
+    garbled text without a word; a line that is valid UTF-8 beside lines that are not
+    gives the mix away (GBK text is almost never valid UTF-8).
+
+    >>> _mixed_lines("云南\\n".encode() + "宁夏\\n".encode("gbk"))
+    (1, 2)
+    """
+    utf8 = other = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 = utf8 or number
+        except UnicodeDecodeError:
+            other = other or number
+        if utf8 and other:
+            return utf8, other
+    return None
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -32,11 +60,21 @@ def decode(data: bytes) -> tuple[str, str]:
                 raise UndecodableText(
                     f"starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason} at byte {exc.start}"
                 ) from exc
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    mixed = _mixed_lines(data)
+    if mixed:
+        utf8, other = mixed
+        raise UndecodableText(
+            f"mixes encodings: line {utf8} is UTF-8 but line {other} is not; save the whole file as UTF-8 CSV",
+            line=max(utf8, other),
+        )
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(data).best()
     guess = f" (it looks like {best.encoding})" if best is not None else ""
     raise UndecodableText(f"not UTF-8 or GB18030/GBK{guess}; save it as UTF-8 CSV")

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,19 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _bad_column_name(name: str) -> str | None:
+    """Why a header cannot name a property on both engines, or None.
+
+    >>> _bad_column_name("备注"), _bad_column_name("a`b")
+    (None, 'a column name may not contain a backtick (`)')
+    """
+    if "`" in name:
+        return "a column name may not contain a backtick (`)"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "a column name may not contain control characters (line breaks, tabs, NUL)"
+    return None
+
+
 def _table(
     name: str,
     source: str,
@@ -58,6 +72,12 @@ def _table(
     columns = [cell_text(h) for h in header]
     seen: dict[str, int] = {}
     for index, column in enumerate(columns, start=1):
+        bad = _bad_column_name(column)
+        if bad:
+            # the name itself is not printed: it could break the one-problem-per-line report
+            problems.append(Problem(source, 1, f"column {index}", bad))
+            columns[index - 1] = ""
+            continue
         if not column:
             if any(index <= len(cells) and cell_text(cells[index - 1]) for _, cells in body):
                 problems.append(Problem(source, 1, f"column {index}", "a column with data has no header"))
@@ -72,11 +92,15 @@ def _table(
         if not any(texts):
             continue  # a blank row carries no data
         if len(texts) > len(columns):
-            extra = [t for t in texts[len(columns) :] if t]
+            extra = [i for i, t in enumerate(texts[len(columns) :], start=len(columns) + 1) if t]
             if extra:
-                problems.append(Problem(source, number, f"column {len(columns) + 1}", "more cells than headers"))
+                problems.append(Problem(source, number, f"column {extra[0]}", "more cells than headers"))
         values: dict[str, str] = {}
-        for column, text in zip(columns, texts, strict=False):
+        for index, (column, text) in enumerate(zip(columns, texts, strict=False), start=1):
+            if "\x00" in text:  # FalkorDB cannot take it as a parameter; refuse it on both stores
+                problems.append(
+                    Problem(source, number, column or f"column {index}", "contains a NUL character (U+0000)")
+                )
             if column and text and column not in values:  # a duplicate header is reported; first wins
                 values[column] = text
         table.rows.append(Row(number, values))
@@ -88,7 +112,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
     try:
         text, _ = decode(data)
     except UndecodableText as exc:
-        problems.append(Problem(path.name, 1, "-", f"cannot read the file: {exc}"))
+        problems.append(Problem(path.name, exc.line, "-", f"cannot read the file: {exc}"))
         return None
     text = text.lstrip("\ufeff")
     # A quoted cell may span lines yet is one spreadsheet row: rows are counted as records.

@@ -125,6 +125,13 @@ class Neo4jStore(Store):
             raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
 
     def ensure_constraints(self, schema: Schema) -> list[str]:
+        names = [constraint_name(label, "id") for label in schema.labels]
+        wanted = {*names, *(f"graphmodel_{label}__package" for label in schema.labels)}
+        wanted |= {f"graphmodel_{rel}__key_unique" for rel in schema.relationships}
+        with self._session() as session:
+            existing = {record["name"] for record in session.run("SHOW INDEXES YIELD name")}
+        if wanted <= existing:
+            return names  # one round trip instead of dozens when the schema is in place
         names = []
         with self._session() as session:
             for label in schema.labels:
