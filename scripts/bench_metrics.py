@@ -160,7 +160,7 @@ def main() -> None:
         diff = max(abs(plain[n] - fast.at[n, "betweenness"]) for n in plain)
         print(f"networkx (plain):   {nx_s:8.2f} s; max |difference| {diff:.2e}")
     t = time.perf_counter()
-    department_withdrawal(g)
+    department_withdrawal(g, mode="potential")
     print(f"department withdrawal (all NGOs): {time.perf_counter() - t:8.2f} s")
     t = time.perf_counter()
     sampled = subset_betweenness(access, sources, targets, k=max(2, len(sources) // 10))

@@ -1,5 +1,6 @@
 """Metrics: brokerage against R's sna and brute force, fast access betweenness against NetworkX,
-state dependence and department withdrawal against brute force, sampling error, write-back, CLI."""
+state dependence and department withdrawal against brute force, realised access against the query
+library and brute-force chains, sampling error, write-back, CLI."""
 
 from __future__ import annotations
 
@@ -194,18 +195,21 @@ def test_access_betweenness_counts_ngo_to_grassroots_paths_by_hand() -> None:
     ]:
         g.add_edge(u, v, type="COOPERATES_WITH" if u == "ngo" else "MOBILIZES")
     g.add_edge("county", "ngo", type="SUPPORTS")
-    result = access_betweenness(g)["access_betweenness"].to_dict()
+    result = access_betweenness(g, mode="potential")["access_betweenness"].to_dict()
     assert result == {"county": 1.0, "townA": 0.5, "townB": 0.5}
+    # Realised: these MOBILIZES ties serve no NGO (no on_behalf_of), so the NGO reaches nothing.
+    assert access_betweenness(g)["access_betweenness"].to_dict() == {"county": 0.0, "townA": 0.0, "townB": 0.0}
 
 
 def test_sampled_betweenness_is_exact_with_all_sources_and_unbiased_otherwise() -> None:
     g = _layered(3)
-    exact = access_betweenness(g)
-    full = access_betweenness(g, k=8)  # all 8 NGOs: exact, no error
+    exact = access_betweenness(g, mode="potential")
+    full = access_betweenness(g, k=8, mode="potential")  # all 8 NGOs: exact, no error
     np.testing.assert_allclose(full["access_betweenness"], exact["access_betweenness"])
     assert (full["stderr"] == 0).all()
-    estimates = np.array([access_betweenness(g, k=4, seed=s)["access_betweenness"].to_numpy() for s in range(300)])
-    stderrs = np.array([access_betweenness(g, k=4, seed=s)["stderr"].to_numpy() for s in range(300)])
+    draws = [access_betweenness(g, k=4, seed=s, mode="potential") for s in range(300)]
+    estimates = np.array([d["access_betweenness"].to_numpy() for d in draws])
+    stderrs = np.array([d["stderr"].to_numpy() for d in draws])
     truth = exact["access_betweenness"].to_numpy()
     # Unbiased: the mean of 300 estimates is within 4 standard errors of the mean of the truth.
     spread = estimates.std(axis=0) / np.sqrt(300)
@@ -230,19 +234,194 @@ def test_state_dependence_and_withdrawal_equal_brute_force(seed: int) -> None:
     def reach(graph: nx.DiGraph, ngo: str) -> set[str]:
         return nx.descendants(graph, ngo) & villages
 
-    dep = state_dependence(g)
+    dep = state_dependence(g, mode="potential")
     for ngo in ngos:
         reached = reach(access, ngo)
         alone = reach(access.subgraph(set(access) - set(state)), ngo)
         assert dep.loc[ngo, "reached"] == len(reached)
         assert dep.loc[ngo, "reached_without_state"] == len(alone)
-    withdrawal = department_withdrawal(g)
+    withdrawal = department_withdrawal(g, mode="potential")
     for d in state:
         without = access.subgraph(set(access) - {d})
         lost = [len(reach(access, n)) - len(reach(without, n)) for n in ngos]
         assert withdrawal.loc[d, "reach_lost"] == sum(lost)
         assert withdrawal.loc[d, "ngos_affected"] == sum(x > 0 for x in lost)
     assert withdrawal["reach_lost"].sum() > 0
+
+
+# --- realised access: chains on each NGO's behalf, as the query library -------
+
+QUERY_TYPES = {"WORKS_IN", "COOPERATES_WITH", "MOBILIZES"}
+
+
+def _chains_by_brute_force(g: nx.MultiDiGraph, ngo: str, removed: frozenset[str] = frozenset()) -> set[tuple]:
+    """Every chain of the queries access_paths / mediated_reach from ``ngo``, as (round, nodes).
+
+    Written from the query text, per round with networkx: a chain is a simple path of 1..7 ties
+    of QUERY_TYPES from the NGO to a village or school whose ties after the first serve the NGO
+    (on_behalf_of) and come from the first tie's round. Parallel ties count once.
+    """
+    targets = {n for n, d in g.nodes(data=True) if d.get("label") in ("Village", "School")}
+    chains: set[tuple] = set()
+    rounds = {d.get("round") for _, _, d in g.out_edges(ngo, data=True) if d.get("type") in QUERY_TYPES}
+    for rnd in rounds:
+        layer = nx.DiGraph()
+        layer.add_node(ngo)
+        for u, v, d in g.edges(data=True):
+            if d.get("type") not in QUERY_TYPES or u == v or u in removed or v in removed:
+                continue
+            if u == ngo and d.get("round") == rnd:
+                layer.add_edge(u, v)  # a head tie of this round
+            elif rnd is not None and d.get("on_behalf_of") == ngo and d.get("round") == rnd:
+                layer.add_edge(u, v)
+        for path in nx.all_simple_paths(layer, ngo, targets & set(layer), cutoff=7):
+            if rnd is None and len(path) > 2:
+                continue  # a chain's ties must match the head's round, and null matches nothing
+            chains.add((rnd, tuple(path)))
+    return chains
+
+
+def _realised_by_brute_force(g: nx.MultiDiGraph) -> tuple[dict, dict, dict]:
+    """Per NGO: targets (direct, through state); per state node: pairs lost; per state node: betweenness."""
+    ngos = sorted(n for n, d in g.nodes(data=True) if d.get("label") == "NGO")
+    state = sorted(n for n, d in g.nodes(data=True) if d.get("label") == "Agency")
+    reach, lost, between = {}, dict.fromkeys(state, 0), dict.fromkeys(state, 0.0)
+    for ngo in ngos:
+        chains = _chains_by_brute_force(g, ngo)
+        reached = {p[-1] for _, p in chains}
+        direct = {p[-1] for _, p in chains if len(p) == 2}
+        reach[ngo] = (reached, direct, {p[-1] for _, p in chains if len(p) > 2})
+        for d in state:
+            lost[d] += len(reached - {p[-1] for _, p in _chains_by_brute_force(g, ngo, frozenset([d]))})
+        for t in reached:
+            to_t = [p for _, p in chains if p[-1] == t]
+            shortest = [p for p in to_t if len(p) == min(map(len, to_t))]
+            for d in state:
+                between[d] += sum(d in p[1:-1] for p in shortest) / len(shortest)
+    return reach, lost, between
+
+
+def _multi_round(seed: int) -> nx.MultiDiGraph:
+    """Agencies mobilising for several NGOs in two rounds, with cycles, stray and unserved ties."""
+    rng = random.Random(seed)
+    g = nx.MultiDiGraph()
+    agencies = [f"ag{i}" for i in range(9)]
+    villages = [f"vil{i}" for i in range(7)]
+    ngos = [f"ngo{i}" for i in range(3)]
+    g.add_nodes_from(agencies, label="Agency")
+    g.add_nodes_from(villages, label="Village")
+    g.add_nodes_from(ngos, label="NGO")
+    for ngo in ngos:
+        for a in rng.sample(agencies, 2):
+            g.add_edge(ngo, a, type="COOPERATES_WITH", round=rng.choice([1, 2]))
+        for v in rng.sample(villages, rng.choice([0, 1, 2])):
+            g.add_edge(ngo, v, type="WORKS_IN", round=rng.choice([1, 2, None]))
+        for rnd in (1, 2):
+            for a, b in itertools.permutations(agencies, 2):
+                if rng.random() < 0.12:  # may close cycles
+                    g.add_edge(a, b, type="MOBILIZES", on_behalf_of=ngo, round=rnd)
+            for a, v in itertools.product(agencies, villages):
+                if rng.random() < 0.1:
+                    g.add_edge(a, v, type="MOBILIZES", on_behalf_of=ngo, round=rnd)
+    for a, v in itertools.product(agencies, villages):
+        if rng.random() < 0.1:
+            g.add_edge(a, v, type="SUPERVISES", round=1)  # potential access only
+    return g
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_realised_metrics_equal_brute_force_chains(seed: int) -> None:
+    g = _multi_round(seed)
+    reach, lost, between = _realised_by_brute_force(g)
+    dep = state_dependence(g)
+    for ngo, (reached, direct, through) in reach.items():
+        assert dep.loc[ngo, "reached"] == len(reached)
+        assert dep.loc[ngo, "direct"] == len(direct)
+        assert dep.loc[ngo, "through_state"] == len(through)
+        assert dep.loc[ngo, "only_through_state"] == len(through - direct)
+        assert dep.loc[ngo, "reached_without_state"] == len(direct)  # every longer chain passes an agency
+    withdrawal = department_withdrawal(g)
+    assert withdrawal["reach_lost"].to_dict() == pytest.approx(lost)
+    for method in ("fast", "networkx"):
+        got = access_betweenness(g, method=method)["access_betweenness"].to_dict()
+        assert got == pytest.approx(between, abs=1e-12)
+    assert sum(lost.values()) > 0 and sum(between.values()) > 0  # not vacuous
+    # Realised reach is a part of potential reach, and here a strictly smaller one.
+    potential = state_dependence(g, mode="potential")
+    assert (dep["reached"] <= potential["reached"]).all()
+    assert dep["reached"].sum() < potential["reached"].sum()
+
+
+def test_realised_chain_follows_the_head_round_and_the_ngo_served() -> None:
+    # ngo -> wf in round 1 only. wf mobilises w for ngo in round 1 (a chain), v for ngo in round 2
+    # (no round-2 head: no chain), x for another NGO (not ngo's), and supervises y (not a chain).
+    g = nx.MultiDiGraph()
+    g.add_node("ngo", label="NGO")
+    g.add_node("wf", label="Agency")
+    g.add_nodes_from(["v", "w", "x", "y"], label="Village")
+    g.add_edge("ngo", "wf", type="COOPERATES_WITH", round=1)
+    g.add_edge("wf", "w", type="MOBILIZES", on_behalf_of="ngo", round=1)
+    g.add_edge("wf", "v", type="MOBILIZES", on_behalf_of="ngo", round=2)
+    g.add_edge("wf", "x", type="MOBILIZES", on_behalf_of="other", round=1)
+    g.add_edge("wf", "y", type="SUPERVISES", round=1)
+    assert state_dependence(g).loc["ngo", "reached"] == 1  # w
+    assert department_withdrawal(g).loc["wf", "reach_lost"] == 1
+    assert state_dependence(g, mode="potential").loc["ngo", "reached"] == 4  # v, w, x, y
+    g.add_edge("ngo", "wf", type="COOPERATES_WITH", round=2)  # now round 2 has a head: v too
+    assert state_dependence(g).loc["ngo", "reached"] == 2
+    # The chain through the round-2 head alone is not shortened by the round-1 one, and vice versa:
+    # wf is on one shortest chain to each of w and v.
+    assert access_betweenness(g).loc["wf", "access_betweenness"] == 2.0
+
+
+def _line(n_mobilizes: int) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    g.add_node("ngo", label="NGO")
+    g.add_node("v", label="Village")
+    agencies = [f"a{i}" for i in range(n_mobilizes)]
+    g.add_nodes_from(agencies, label="Agency")
+    g.add_edge("ngo", "a0", type="COOPERATES_WITH", round=1)
+    for a, b in itertools.pairwise([*agencies, "v"]):
+        g.add_edge(a, b, type="MOBILIZES", on_behalf_of="ngo", round=1)
+    return g
+
+
+def test_realised_chains_are_at_most_max_chain_ties_as_in_the_queries() -> None:
+    from graphmodel.metrics.access import MAX_CHAIN
+    from graphmodel.queries import find_query
+
+    for name in ("mediated_reach", "access_paths"):
+        assert f"MOBILIZES*1..{MAX_CHAIN}]" in find_query(name).cypher
+    # A line ngo -> a0 -> ... -> v of 1 + n ties: reached while 1 + n <= 7.
+    assert state_dependence(_line(MAX_CHAIN - 1)).loc["ngo", "reached"] == 1
+    assert access_betweenness(_line(MAX_CHAIN - 1))["access_betweenness"].sum() == MAX_CHAIN - 1
+    too_long = _line(MAX_CHAIN)
+    assert state_dependence(too_long).loc["ngo", ["reached", "through_state"]].tolist() == [0, 0]
+    assert access_betweenness(too_long)["access_betweenness"].sum() == 0
+    assert department_withdrawal(too_long)["reach_lost"].sum() == 0
+    # A detour longer than a chain may be is no way round: ngo -> a0 -> x -> v (3 ties) and
+    # ngo -> a0 -> ... -> a6 -> v (8 ties). Without x, v is lost.
+    g = _line(MAX_CHAIN)
+    g.add_node("x", label="Agency")
+    g.add_edge("a0", "x", type="MOBILIZES", on_behalf_of="ngo", round=1)
+    g.add_edge("x", "v", type="MOBILIZES", on_behalf_of="ngo", round=1)
+    assert department_withdrawal(g).loc["x", "reach_lost"] == 1
+    assert department_withdrawal(g).loc["a1", "reach_lost"] == 0
+    assert department_withdrawal(g, mode="potential").loc["x", "reach_lost"] == 0  # no cap there
+    # The same with every node of the long detour close to the NGO: x -> a6 makes a6 three ties
+    # away, but without x the only way to v is still the 8-tie detour, so v is lost.
+    g.add_edge("x", "a6", type="MOBILIZES", on_behalf_of="ngo", round=1)
+    assert department_withdrawal(g).loc["x", "reach_lost"] == 1
+    assert department_withdrawal(g, mode="potential").loc["x", "reach_lost"] == 0
+
+
+def test_access_metrics_check_mode() -> None:
+    g = _line(2)
+    with pytest.raises(ValueError, match="mode must be"):
+        state_dependence(g, mode="actual")
+    with pytest.raises(ValueError, match="types= applies to mode='potential'"):
+        access_betweenness(g, types=["MOBILIZES"])
+    assert access_betweenness(g, types=["MOBILIZES"], mode="potential")["access_betweenness"].sum() == 0
 
 
 # --- structural holes ---------------------------------------------------------
@@ -273,10 +452,45 @@ def test_sample_state_dependence_of_ngo_n05(sample_graph: nx.MultiDiGraph) -> No
     # ties.csv: ngo-n05 WORKS_IN sch-nx-majiatan-middle and vil-nx-qianjin (its only ties to the grassroots
     # that avoid the state); it cooperates with the Baiquan county Women's Federation and Education Bureau
     # and the Liuquan township government, which mobilise both of those and reach more.
-    row = state_dependence(sample_graph).loc["ngo-n05"]
+    row = state_dependence(sample_graph, mode="potential").loc["ngo-n05"]
     assert row["reached_without_state"] == 2
     assert row["reached"] > 2
     assert row["state_dependence"] == pytest.approx((row["reached"] - 2) / row["reached"])
+    # Realised: the mobilisation ties on ngo-n05's behalf end in those same two places, so nothing
+    # depends on the state (docs/sample.md counts both among the 20 "both" cases).
+    row = state_dependence(sample_graph).loc["ngo-n05"]
+    assert (row["reached"], row["direct"], row["through_state"], row["reached_without_state"]) == (2, 2, 2, 2)
+    assert row["state_dependence"] == 0
+
+
+def test_sample_realised_state_dependence_equals_mediated_reach(store: Store, sample_graph: nx.MultiDiGraph) -> None:
+    from graphmodel.queries import run_query
+
+    columns = ["reached", "direct", "through_state", "only_through_state"]
+    for rnd in (None, 1, 2):
+        graph = sample_graph if rnd is None else to_networkx(store, fieldwork_round=rnd)
+        query = run_query(store, "mediated_reach", {"round": rnd}).dataframe().set_index("ngo")
+        ours = state_dependence(graph)
+        assert ours.index.tolist() == query.index.tolist()
+        assert ours[columns].to_dict("index") == query[columns].to_dict("index"), rnd
+    # docs/sample.md: 33 targets reached only directly, 6 only through the state, 20 both.
+    totals = state_dependence(sample_graph)[columns].sum().to_dict()
+    assert totals == {"reached": 59, "direct": 53, "through_state": 26, "only_through_state": 6}
+    # Potential reach is wider: any mobilisation and the administrative lines.
+    assert state_dependence(sample_graph, mode="potential")["reached"].sum() > 59
+
+
+def test_sample_realised_withdrawal_and_betweenness_equal_brute_force(sample_graph: nx.MultiDiGraph) -> None:
+    _, lost, between = _realised_by_brute_force(sample_graph)
+    withdrawal = department_withdrawal(sample_graph)
+    assert withdrawal["reach_lost"].to_dict() == pytest.approx(lost)
+    betweenness = access_betweenness(sample_graph)
+    assert betweenness["access_betweenness"].to_dict() == pytest.approx(between, abs=1e-12)
+    assert sum(lost.values()) > 0 and max(between.values()) > 0
+    # Sampling all NGOs is exact in realised mode too.
+    full = access_betweenness(sample_graph, k=len(state_dependence(sample_graph)))
+    assert (full["stderr"] == 0).all()
+    np.testing.assert_allclose(full["access_betweenness"], betweenness["access_betweenness"])
 
 
 def test_sample_metrics_write_back(store: Store, sample_graph: nx.MultiDiGraph) -> None:
@@ -313,5 +527,16 @@ def test_cli_metrics_csv_and_write_back(tmp_path: Path) -> None:
     assert len(result.output.splitlines()) == 1 + 237 - 49 - 11  # all nodes but interviews and motivations
     result = runner.invoke(app, ["metrics", "state-dependence", "--write-back", "--store", target])
     assert result.exit_code == 0, result.output
+    # Totals of reached per mode (docs/sample.md: 59 realised; potential reach is wider).
+    reached = {}
+    for mode in ("realised", "potential"):
+        result = runner.invoke(
+            app, ["metrics", "state-dependence", "--mode", mode, "--format", "csv", "--store", target]
+        )
+        assert result.exit_code == 0, result.output
+        reached[mode] = sum(int(line.split(",")[1]) for line in result.output.splitlines()[1:])
+    assert reached["realised"] == 59 and reached["potential"] > 59
+    bad_mode = runner.invoke(app, ["metrics", "state-dependence", "--mode", "actual", "--store", target])
+    assert bad_mode.exit_code == 1 and "--mode must be" in bad_mode.output
     bad = runner.invoke(app, ["metrics", "nonsense", "--store", target])
     assert bad.exit_code == 1 and "unknown metric" in bad.output

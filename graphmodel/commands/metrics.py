@@ -10,6 +10,7 @@ import typer
 
 from graphmodel.errors import GraphmodelError
 from graphmodel.export import EXPORT_FORMATS, to_networkx, write_graph
+from graphmodel.metrics.access import MODES
 from graphmodel.output import rich_table, to_csv
 from graphmodel.stores.base import Result
 
@@ -20,16 +21,25 @@ AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Keep ties activ
 SampleOption = Annotated[int | None, typer.Option("--sample", "-k", help="Estimate from this many NGOs (seeded).")]
 
 
+ModeOption = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        help="Access metrics: realised (chains on each NGO's behalf, as the queries) or potential (any tie).",
+    ),
+]
+
+
 def _metric_functions() -> dict[str, Callable[..., pd.DataFrame]]:
     from graphmodel import metrics as m
 
     return {
-        "brokerage": lambda g, k, seed: m.brokerage(g),
-        "access-betweenness": lambda g, k, seed: m.access_betweenness(g, k=k, seed=seed),
-        "state-dependence": lambda g, k, seed: m.state_dependence(g),
-        "department-withdrawal": lambda g, k, seed: m.department_withdrawal(g, k=k, seed=seed),
-        "structural-holes": lambda g, k, seed: m.structural_holes(g),
-        "degree-by-type": lambda g, k, seed: m.degree_by_type(g),
+        "brokerage": lambda g, k, seed, mode: m.brokerage(g),
+        "access-betweenness": lambda g, k, seed, mode: m.access_betweenness(g, k=k, seed=seed, mode=mode),
+        "state-dependence": lambda g, k, seed, mode: m.state_dependence(g, mode=mode),
+        "department-withdrawal": lambda g, k, seed, mode: m.department_withdrawal(g, k=k, seed=seed, mode=mode),
+        "structural-holes": lambda g, k, seed, mode: m.structural_holes(g),
+        "degree-by-type": lambda g, k, seed, mode: m.degree_by_type(g),
     }
 
 
@@ -95,6 +105,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         sample: SampleOption = None,
         seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
+        mode: ModeOption = "realised",
         label: LabelOption = None,
         rel: TypeOption = None,
         fieldwork_round: RoundOption = None,
@@ -107,12 +118,14 @@ def register(app: typer.Typer) -> None:
             _fail(f"unknown metric {name!r}; metrics are: {', '.join(functions)}")
         if fmt not in ("table", "csv"):
             _fail("--format must be table or csv")
+        if mode not in MODES:
+            _fail(f"--mode must be one of {', '.join(MODES)}")
         from graphmodel.metrics import write_metric
 
         with _open(store) as db:
             try:
                 graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
-                frame = functions[name](graph, sample, seed)
+                frame = functions[name](graph, sample, seed, mode)
                 if write_back:
                     for column in frame.columns:
                         write_metric(db, graph, frame[column], str(column).replace("-", "_"))

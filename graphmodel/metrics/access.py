@@ -1,42 +1,57 @@
 """Access to the grassroots: access betweenness, and how much NGOs depend on the state for it.
 
-The **access graph** holds the ties along which an NGO reaches villages and schools:
-an NGO works with an agency (``COOPERATES_WITH``), agencies mobilise or supervise
-lower bodies, villages and schools (``MOBILIZES``, ``SUPERVISES``), and an NGO
-works in a village or school directly (``WORKS_IN``). See :data:`ACCESS_TYPES`.
+Two readings of "an NGO reaches a village or school", chosen with ``mode``:
 
-- :func:`access_betweenness`: for each node, the number of shortest NGO -> village
+- ``mode="realised"`` (the default) is the paper's, and the query library's
+  (``mediated_reach``, ``access_paths``): an NGO reaches a village or school directly
+  (``WORKS_IN``), or through the state by a **chain**: it ``COOPERATES_WITH`` an agency,
+  which ``MOBILIZES`` lower bodies down to the village or school, every ``MOBILIZES``
+  tie with ``on_behalf_of`` = that NGO and every tie from the ``round`` of the
+  ``COOPERATES_WITH`` tie at the chain's head; at most :data:`MAX_CHAIN` ties long.
+  Each NGO has its own realised access graph; ``SUPERVISES`` ties are not used.
+- ``mode="potential"``: what the hierarchy could deliver. One **access graph** for all
+  NGOs holds every tie of :data:`ACCESS_TYPES` (any ``MOBILIZES`` tie, whoever it
+  served, and the ``SUPERVISES`` lines), rounds ignored; see :func:`access_graph`.
+
+- :func:`access_betweenness`: for each state node, the number of shortest NGO -> village
   or school paths through it, each pair's paths sharing one unit (betweenness
-  restricted to those sources and targets, unnormalised; equal to
-  ``networkx.betweenness_centrality_subset``). For a department it measures how
-  much of the NGOs' access runs through it.
-- :func:`state_dependence`: per NGO, the share of the villages and schools it reaches
-  that it could not reach without state nodes.
+  restricted to those sources and targets, unnormalised; in potential mode equal to
+  ``networkx.betweenness_centrality_subset`` on the access graph).
+- :func:`state_dependence`: per NGO, the villages and schools it reaches, directly and
+  through the state, and the share it could not reach without state nodes.
 - :func:`department_withdrawal`: per state node, the NGO -> village or school pairs
   that would be cut if that node withdrew (found with dominator trees).
 
-All three accept ``k`` to use a random sample of ``k`` NGOs (seeded): totals are
-scaled by ``|NGOs| / k``, which makes them unbiased, and a standard error computed
-from the spread between sampled NGOs is returned with them (see docs/metrics.md).
+:func:`access_betweenness` and :func:`department_withdrawal` accept ``k`` to use a
+random sample of ``k`` NGOs (seeded): totals are scaled by ``|NGOs| / k``, which makes
+them unbiased, and a standard error computed from the spread between sampled NGOs is
+returned with them (see docs/metrics.md).
 
-Access betweenness is computed by a vectorised Brandes algorithm (NumPy), processing
-a batch of sources at a time level by level; ``method="networkx"`` runs the plain
-NetworkX function instead and gives the same numbers.
+In potential mode, access betweenness is computed by a vectorised Brandes algorithm
+(NumPy), processing a batch of sources at a time level by level; ``method="networkx"``
+runs the plain NetworkX function instead and gives the same numbers. In realised mode
+each NGO's own graph is small, and the same kernel runs on it NGO by NGO.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from graphmodel.metrics._common import nodes_in_sectors, simple_digraph
+from graphmodel.metrics._common import node_sector, nodes_in_sectors, simple_digraph
 
 __all__ = [
     "ACCESS_TYPES",
+    "MAX_CHAIN",
+    "MODES",
+    "REALISED_TYPES",
     "access_betweenness",
     "access_graph",
     "department_withdrawal",
@@ -44,8 +59,14 @@ __all__ = [
     "subset_betweenness",
 ]
 
-#: Relationship types that carry access from NGOs towards the grassroots.
+#: Relationship types of the access graph of potential mode.
 ACCESS_TYPES = ("COOPERATES_WITH", "MOBILIZES", "SUPERVISES", "WORKS_IN")
+#: Relationship types of realised chains: those of the queries ``mediated_reach`` and ``access_paths``.
+REALISED_TYPES = ("COOPERATES_WITH", "MOBILIZES", "WORKS_IN")
+#: Most ties in a realised chain, the head included: the queries' ``*1..7``.
+MAX_CHAIN = 7
+#: The two readings of access (see the module docstring).
+MODES = ("realised", "potential")
 #: Sectors of the sources, targets and intermediaries the access measures are about.
 SOURCE_SECTORS, TARGET_SECTORS, STATE_SECTORS = ("ngo",), ("grassroots",), ("state",)
 #: Cells (sources x nodes) of the visited matrix of one batch of the fast algorithm.
@@ -53,7 +74,9 @@ BATCH_CELLS = 1 << 24
 
 
 def access_graph(graph: nx.Graph, types: Iterable[str] | None = ACCESS_TYPES) -> nx.DiGraph:
-    """The binary directed graph of the ties of ``types`` (edges without a ``type`` are kept).
+    """Potential mode's access graph: the binary directed graph of the ties of ``types``.
+
+    Edges without a ``type`` are kept.
 
     >>> g = nx.MultiDiGraph()
     >>> _ = g.add_edge("n", "a", type="COOPERATES_WITH"); _ = g.add_edge("a", "n", type="SUPPORTS")
@@ -194,6 +217,201 @@ def subset_betweenness(
     return frame
 
 
+def _check_mode(mode: str, types: Iterable[str] | None) -> None:
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'realised' or 'potential', not {mode!r}")
+    if mode == "realised" and types is not ACCESS_TYPES:
+        raise ValueError(
+            "types= applies to mode='potential'; realised access always follows WORKS_IN, "
+            "COOPERATES_WITH and the MOBILIZES ties on the NGO's behalf"
+        )
+
+
+# --- realised access: one small graph per NGO ----------------------------------
+
+
+@dataclass(frozen=True)
+class _Ties:
+    """The ties realised chains are made of, indexed for building one NGO's chains."""
+
+    heads: dict[Hashable, list[tuple[Hashable, Any]]]  # node -> (successor, round) of its ties
+    tails: dict[tuple[Hashable, Any], dict[Hashable, list[Hashable]]]  # (NGO, round) -> node -> successors
+
+    @classmethod
+    def of(cls, graph: nx.Graph) -> _Ties:
+        if not graph.is_directed():
+            raise ValueError("realised access needs a directed graph with typed ties (mode='potential' does not)")
+        heads: dict[Hashable, set[tuple[Hashable, Any]]] = defaultdict(set)
+        tails: dict[tuple[Hashable, Any], dict[Hashable, set[Hashable]]] = defaultdict(lambda: defaultdict(set))
+        for u, v, data in graph.edges(data=True):
+            if u == v or data.get("type") not in REALISED_TYPES:
+                continue
+            rnd, ngo = data.get("round"), data.get("on_behalf_of")
+            heads[u].add((v, rnd))  # any such tie out of an NGO can start its chains
+            if ngo is not None and rnd is not None:  # later ties serve the NGO, in the head's round
+                tails[(ngo, rnd)][u].add(v)
+        return cls(
+            {u: sorted(vs, key=str) for u, vs in heads.items()},
+            {key: {u: sorted(vs, key=str) for u, vs in adj.items()} for key, adj in tails.items()},
+        )
+
+
+@dataclass(frozen=True)
+class _Chains:
+    """One NGO's realised access graph, on integers.
+
+    Node 0 is the NGO. A node a chain passes in round *r* appears once per such round
+    (chains of different rounds never meet), ``original`` naming it; the graph holds
+    the nodes within :data:`MAX_CHAIN` ties of the NGO and the ties out of those closer
+    than that. Each village or school reached has one more node, its sink, after all
+    the copies: every chain to it ends with a tie from one of its copies to its sink.
+    """
+
+    succ: list[list[int]]
+    original: list[Hashable]
+    sinks: dict[Hashable, int]
+
+    @property
+    def first_sink(self) -> int:
+        return len(self.original) - len(self.sinks)
+
+    @classmethod
+    def of(cls, ngo: Hashable, ties: _Ties, targets: set[Hashable]) -> _Chains:
+        ids: dict[tuple[Hashable, Any], int] = {}
+        original: list[Hashable] = [ngo]
+        succ: list[list[int]] = [[]]
+        rounds: list[Any] = [None]
+        queue: deque[tuple[int, int]] = deque()
+
+        def node(key: tuple[Hashable, Any], depth: int) -> int:
+            if key not in ids:
+                ids[key] = len(original)
+                original.append(key[0])
+                rounds.append(key[1])
+                succ.append([])
+                queue.append((ids[key], depth))
+            return ids[key]
+
+        for key in ties.heads.get(ngo, ()):
+            succ[0].append(node(key, 1))
+        while queue:
+            i, depth = queue.popleft()
+            if depth >= MAX_CHAIN or rounds[i] is None:
+                continue
+            for v in ties.tails.get((ngo, rounds[i]), {}).get(original[i], ()):
+                succ[i].append(node((v, rounds[i]), depth + 1))
+        sinks: dict[Hashable, int] = {}
+        for i in range(1, len(original)):
+            if original[i] in targets:
+                sinks.setdefault(original[i], len(original) + len(sinks))
+        for i in range(1, len(original)):
+            if original[i] in targets:
+                succ[i].append(sinks[original[i]])
+        original.extend(sinks)
+        succ.extend([] for _ in sinks)
+        return cls(succ, original, sinks)
+
+    def digraph(self) -> nx.DiGraph:
+        out = nx.DiGraph()
+        out.add_nodes_from(range(len(self.original)))
+        out.add_edges_from((i, j) for i, js in enumerate(self.succ) for j in js)
+        return out
+
+    def reach(self, blocked: AbstractSet[int] = frozenset()) -> set[Hashable]:
+        """Villages and schools reached by chains that avoid ``blocked`` (of at most MAX_CHAIN ties)."""
+        first_sink = self.first_sink
+        depth = {0: 0}
+        queue = deque([0])
+        reached: set[Hashable] = set()
+        while queue:
+            i = queue.popleft()
+            for j in self.succ[i]:
+                if j >= first_sink:
+                    reached.add(self.original[j])
+                elif j not in depth and j not in blocked and depth[i] < MAX_CHAIN:
+                    depth[j] = depth[i] + 1
+                    queue.append(j)
+        return reached
+
+    def direct(self) -> set[Hashable]:
+        """Villages and schools at the end of a chain of one tie."""
+        return {self.original[j] for j in self.succ[0] if self.original[j] in self.sinks}
+
+    def through_state(self) -> set[Hashable]:
+        """Villages and schools at the end of a chain of two ties or more."""
+        first_sink = self.first_sink
+        return {
+            self.original[j]
+            for i in range(1, first_sink)
+            for j in self.succ[i]
+            if j < first_sink and self.original[j] in self.sinks
+        }
+
+    def all_paths_within_cap(self, graph: nx.DiGraph) -> bool:
+        """Whether no path from the NGO is longer than a chain may be (then dominators are exact)."""
+        return nx.is_directed_acyclic_graph(graph) and nx.dag_longest_path_length(graph) <= MAX_CHAIN + 1
+
+
+def _state_positions(graph: nx.Graph) -> dict[Hashable, int]:
+    return {d: i for i, d in enumerate(nodes_in_sectors(graph, STATE_SECTORS))}
+
+
+def _realised_betweenness(chains: _Chains, position: dict[Hashable, int], method: str) -> np.ndarray:
+    """One NGO's access betweenness of each state node (summed over its copies)."""
+    n = len(chains.original)
+    if method == "fast":
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum([len(js) for js in chains.succ], out=indptr[1:])
+        indices = np.fromiter((j for js in chains.succ for j in js), dtype=np.int64, count=int(indptr[-1]))
+        is_target = np.zeros(n)
+        is_target[chains.first_sink :] = 1.0
+        per_node, _ = _brandes_subset(indptr, indices, np.zeros(1, dtype=np.int64), is_target)
+    elif method == "networkx":
+        values = nx.betweenness_centrality_subset(chains.digraph(), [0], list(chains.sinks.values()), normalized=False)
+        per_node = np.array([values[i] for i in range(n)])
+    else:
+        raise ValueError(f"method must be 'fast' or 'networkx', not {method!r}")
+    out = np.zeros(len(position))
+    for i in range(1, chains.first_sink):
+        pos = position.get(chains.original[i])
+        if pos is not None:
+            out[pos] += per_node[i]
+    return out
+
+
+def _realised_withdrawal(chains: _Chains, position: dict[Hashable, int]) -> np.ndarray:
+    """Per state node, how many of one NGO's villages and schools every chain to them passes."""
+    lost = np.zeros(len(position))
+    graph = chains.digraph()
+    first_sink = chains.first_sink
+    if chains.all_paths_within_cap(graph):
+        # A target is lost when the node dominates its copy in every round that reaches it
+        # (the copies of a round only connect to the NGO and to sinks).
+        idom: dict[int, int] = nx.immediate_dominators(graph, 0)
+        for sink in chains.sinks.values():
+            common: set[Hashable] | None = None
+            for copy in graph.pred[sink]:
+                above = set()
+                up = idom[copy]
+                while up != 0:
+                    if chains.original[up] in position:
+                        above.add(chains.original[up])
+                    up = idom[up]
+                common = above if common is None else common & above
+            for node in common or ():
+                lost[position[node]] += 1
+        return lost
+    # A cycle, or a detour longer than a chain may be: delete each state node in turn.
+    copies: dict[Hashable, set[int]] = defaultdict(set)
+    for i in range(1, first_sink):
+        if chains.original[i] in position:
+            copies[chains.original[i]].add(i)
+    reached = len(chains.sinks)
+    for d, blocked in copies.items():
+        lost[position[d]] = reached - len(chains.reach(blocked))
+    return lost
+
+
 def access_betweenness(
     graph: nx.Graph,
     *,
@@ -201,41 +419,68 @@ def access_betweenness(
     k: int | None = None,
     seed: int = 0,
     method: str = "fast",
+    mode: str = "realised",
 ) -> pd.DataFrame:
     """Access betweenness of every state node: shortest NGO -> village/school paths through it.
 
-    Computed on :func:`access_graph` (ties of ``types``) with NGOs as sources and
-    villages and schools as targets; see :func:`subset_betweenness` for ``k``,
-    ``seed`` and ``method``. Returns ``access_betweenness`` and ``stderr`` for the
-    state nodes (departments), sorted by node.
+    Realised mode: per NGO, over the shortest chains to each village or school it
+    reaches (chains of all rounds compete; a node counts once per chain). Potential
+    mode: on :func:`access_graph` (ties of ``types``) with NGOs as sources and villages
+    and schools as targets. See :func:`subset_betweenness` for ``k``, ``seed`` and
+    ``method``. Returns ``access_betweenness`` and ``stderr`` for the state nodes
+    (departments), sorted by node.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ngo", label="NGO"); g.add_node("v", label="Village")
-    >>> g.add_nodes_from(["county", "township"], label="Agency")
-    >>> for u, v, t in [("ngo", "county", "COOPERATES_WITH"), ("county", "township", "MOBILIZES"),
-    ...                 ("township", "v", "MOBILIZES")]:
-    ...     _ = g.add_edge(u, v, type=t)
+    >>> g.add_nodes_from(["county", "township", "other"], label="Agency")
+    >>> for u, v, t, obo in [("ngo", "county", "COOPERATES_WITH", None), ("county", "township", "MOBILIZES", "ngo"),
+    ...                      ("township", "v", "MOBILIZES", "ngo"), ("county", "other", "SUPERVISES", None),
+    ...                      ("other", "v", "MOBILIZES", "ngo-b")]:
+    ...     _ = g.add_edge(u, v, type=t, on_behalf_of=obo, round=1)
     >>> access_betweenness(g)["access_betweenness"].to_dict()
-    {'county': 1.0, 'township': 1.0}
+    {'county': 1.0, 'other': 0.0, 'township': 1.0}
+    >>> access_betweenness(g, mode="potential")["access_betweenness"].to_dict()
+    {'county': 1.0, 'other': 0.5, 'township': 0.5}
     """
-    access = access_graph(graph, types)
-    result = subset_betweenness(
-        access,
-        nodes_in_sectors(access, SOURCE_SECTORS),
-        nodes_in_sectors(access, TARGET_SECTORS),
-        k=k,
-        seed=seed,
-        method=method,
+    _check_mode(mode, types)
+    if mode == "potential":
+        access = access_graph(graph, types)
+        result = subset_betweenness(
+            access,
+            nodes_in_sectors(access, SOURCE_SECTORS),
+            nodes_in_sectors(access, TARGET_SECTORS),
+            k=k,
+            seed=seed,
+            method=method,
+        )
+        state = nodes_in_sectors(access, STATE_SECTORS)
+        out = result.loc[state].rename(columns={"betweenness": "access_betweenness"})
+        out.attrs = dict(result.attrs)
+        out.attrs["mode"] = mode
+        return out
+    position = _state_positions(graph)
+    ngos = nodes_in_sectors(graph, SOURCE_SECTORS)
+    picked = _sample(ngos, k, seed)
+    ties, targets = _Ties.of(graph), set(nodes_in_sectors(graph, TARGET_SECTORS))
+    total, total_sq = np.zeros(len(position)), np.zeros(len(position))
+    for ngo in picked:
+        values = _realised_betweenness(_Chains.of(ngo, ties, targets), position, method)
+        total += values
+        total_sq += values * values
+    scale = len(ngos) / len(picked) if picked else 0.0
+    out = pd.DataFrame(
+        {"access_betweenness": total * scale, "stderr": _stderr(total, total_sq, len(picked), len(ngos))},
+        index=pd.Index(list(position), name="node"),
     )
-    state = nodes_in_sectors(access, STATE_SECTORS)
-    out = result.loc[state].rename(columns={"betweenness": "access_betweenness"})
-    out.attrs = dict(result.attrs)
+    out.attrs.update({"sources": len(ngos), "sampled": len(picked), "seed": seed, "mode": mode})
     return out
 
 
-def _reach(graph: nx.DiGraph, source: Hashable, targets: set[Hashable], blocked: set[Hashable]) -> set[Hashable]:
-    seen = {source}
-    stack = [source]
+def _reach(
+    graph: nx.DiGraph, sources: Iterable[Hashable], targets: set[Hashable], blocked: set[Hashable]
+) -> set[Hashable]:
+    seen = set(sources)
+    stack = list(seen)
     while stack:
         u = stack.pop()
         for v in graph.succ[u]:
@@ -245,36 +490,74 @@ def _reach(graph: nx.DiGraph, source: Hashable, targets: set[Hashable], blocked:
     return seen & targets
 
 
-def state_dependence(graph: nx.Graph, *, types: Iterable[str] | None = ACCESS_TYPES) -> pd.DataFrame:
-    """Per NGO: villages and schools reached, reached without any state node, and the share lost.
+STATE_DEPENDENCE_COLUMNS = (
+    "reached",
+    "direct",
+    "through_state",
+    "only_through_state",
+    "reached_without_state",
+    "state_dependence",
+)
 
+
+def state_dependence(
+    graph: nx.Graph, *, types: Iterable[str] | None = ACCESS_TYPES, mode: str = "realised"
+) -> pd.DataFrame:
+    """Per NGO: the villages and schools it reaches, directly and through the state, and the share lost without it.
+
+    Columns, indexed by NGO: ``reached``; ``direct``, those with a tie from the NGO;
+    ``through_state``, those at the end of a path of two ties or more (through an
+    agency); ``only_through_state``, those through the state but not direct;
+    ``reached_without_state``, those still reached with every state node removed; and
     ``state_dependence`` = (reached - reached_without_state) / reached (NaN for an NGO
-    that reaches none). Columns ``reached``, ``reached_without_state``,
-    ``state_dependence``, indexed by NGO.
+    that reaches none). In realised mode paths are the NGO's chains, and ``reached``,
+    ``direct``, ``through_state`` and ``only_through_state`` are those of the query
+    ``mediated_reach``.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ngo", label="NGO"); g.add_node("wf", label="Agency")
-    >>> g.add_nodes_from(["v1", "v2"], label="Village")
-    >>> for u, v, t in [("ngo", "wf", "COOPERATES_WITH"), ("wf", "v1", "MOBILIZES"), ("wf", "v2", "MOBILIZES"),
-    ...                 ("ngo", "v2", "WORKS_IN")]:
-    ...     _ = g.add_edge(u, v, type=t)
+    >>> g.add_nodes_from(["v1", "v2", "v3"], label="Village")
+    >>> for u, v, t, obo in [("ngo", "wf", "COOPERATES_WITH", None), ("wf", "v1", "MOBILIZES", "ngo"),
+    ...                      ("wf", "v2", "MOBILIZES", "ngo"), ("ngo", "v2", "WORKS_IN", None),
+    ...                      ("wf", "v3", "SUPERVISES", None)]:
+    ...     _ = g.add_edge(u, v, type=t, on_behalf_of=obo, round=1)
     >>> state_dependence(g).loc["ngo"].tolist()
-    [2.0, 1.0, 0.5]
+    [2.0, 1.0, 2.0, 1.0, 1.0, 0.5]
+    >>> state_dependence(g, mode="potential").loc["ngo", ["reached", "state_dependence"]].tolist()
+    [3.0, 0.6666666666666666]
     """
-    access = access_graph(graph, types)
-    targets = set(nodes_in_sectors(access, TARGET_SECTORS))
-    state = set(nodes_in_sectors(access, STATE_SECTORS))
+    _check_mode(mode, types)
     rows = []
-    ngos = nodes_in_sectors(access, SOURCE_SECTORS)
-    for ngo in ngos:
-        reached = len(_reach(access, ngo, targets, set()))
-        alone = len(_reach(access, ngo, targets, state))
-        rows.append((reached, alone, (reached - alone) / reached if reached else np.nan))
-    return pd.DataFrame(
-        rows,
-        index=pd.Index(ngos, name="node"),
-        columns=["reached", "reached_without_state", "state_dependence"],
-    ).astype({"reached": int, "reached_without_state": int})
+    ngos = nodes_in_sectors(graph, SOURCE_SECTORS)
+    if mode == "potential":
+        access = access_graph(graph, types)
+        targets = set(nodes_in_sectors(access, TARGET_SECTORS))
+        state = set(nodes_in_sectors(access, STATE_SECTORS))
+        for ngo in ngos:
+            second = {w for v in access.succ[ngo] for w in access.succ[v]}
+            rows.append(
+                (
+                    _reach(access, [ngo], targets, set()),
+                    set(access.succ[ngo]) & targets,
+                    _reach(access, second, targets, set()),
+                    _reach(access, [ngo], targets, state),
+                )
+            )
+    else:
+        ties, targets = _Ties.of(graph), set(nodes_in_sectors(graph, TARGET_SECTORS))
+        for ngo in ngos:
+            chains = _Chains.of(ngo, ties, targets)
+            state_copies = {i for i in range(1, chains.first_sink) if node_sector(graph, chains.original[i]) == "state"}
+            rows.append((chains.reach(), chains.direct(), chains.through_state(), chains.reach(state_copies)))
+    counts = [
+        (len(reached), len(direct), len(through), len(through - direct), len(alone))
+        for reached, direct, through, alone in rows
+    ]
+    frame = pd.DataFrame(counts, index=pd.Index(ngos, name="node"), columns=list(STATE_DEPENDENCE_COLUMNS[:-1]))
+    reached = frame["reached"].where(frame["reached"] > 0).astype(float)  # NaN: nothing reached
+    frame["state_dependence"] = (frame["reached"] - frame["reached_without_state"]) / reached
+    frame.attrs["mode"] = mode
+    return frame
 
 
 def department_withdrawal(
@@ -283,11 +566,13 @@ def department_withdrawal(
     types: Iterable[str] | None = ACCESS_TYPES,
     k: int | None = None,
     seed: int = 0,
+    mode: str = "realised",
 ) -> pd.DataFrame:
     """Per state node: the NGO -> village/school pairs lost if it withdrew, and the NGOs affected.
 
-    A pair (NGO, target) is lost when every path from the NGO to the target in the
-    access graph passes through the node, i.e. when the node dominates the target in
+    A pair (NGO, target) is lost when every path from the NGO to the target passes
+    through the node: in realised mode every chain of the NGO's to it; in potential
+    mode every path in the access graph, i.e. when the node dominates the target in
     the NGO's dominator tree. Columns ``reach_lost``, ``ngos_affected`` and their
     standard errors under sampling (``k`` NGOs drawn with ``seed``), indexed by state
     node.
@@ -296,27 +581,33 @@ def department_withdrawal(
     >>> g.add_node("ngo", label="NGO"); g.add_nodes_from(["county", "twp"], label="Agency")
     >>> g.add_nodes_from(["v1", "v2"], label="Village")
     >>> for u, v in [("ngo", "county"), ("county", "twp"), ("twp", "v1"), ("county", "v2")]:
-    ...     _ = g.add_edge(u, v, type="MOBILIZES" if u != "ngo" else "COOPERATES_WITH")
+    ...     _ = g.add_edge(u, v, type="MOBILIZES" if u != "ngo" else "COOPERATES_WITH", on_behalf_of="ngo", round=1)
     >>> department_withdrawal(g)[["reach_lost", "ngos_affected"]].to_dict("index")
     {'county': {'reach_lost': 2.0, 'ngos_affected': 1.0}, 'twp': {'reach_lost': 1.0, 'ngos_affected': 1.0}}
     """
-    access = access_graph(graph, types)
-    targets = set(nodes_in_sectors(access, TARGET_SECTORS))
-    state = nodes_in_sectors(access, STATE_SECTORS)
-    position = {d: i for i, d in enumerate(state)}
-    ngos = nodes_in_sectors(access, SOURCE_SECTORS)
+    _check_mode(mode, types)
+    position = _state_positions(graph)
+    ngos = nodes_in_sectors(graph, SOURCE_SECTORS)
     picked = _sample(ngos, k, seed)
-    sums = np.zeros((2, len(state)))
-    squares = np.zeros((2, len(state)))
+    sums = np.zeros((2, len(position)))
+    squares = np.zeros((2, len(position)))
+    if mode == "potential":
+        access = access_graph(graph, types)
+        targets = set(nodes_in_sectors(access, TARGET_SECTORS))
+    else:
+        ties, targets = _Ties.of(graph), set(nodes_in_sectors(graph, TARGET_SECTORS))
     for ngo in picked:
-        idom: dict[Any, Any] = nx.immediate_dominators(access, ngo)
-        lost = np.zeros(len(state))
-        for target in targets.intersection(idom):
-            d = idom[target]
-            while d != ngo:
-                if d in position:
-                    lost[position[d]] += 1
-                d = idom[d]
+        if mode == "realised":
+            lost = _realised_withdrawal(_Chains.of(ngo, ties, targets), position)
+        else:
+            idom: dict[Any, Any] = nx.immediate_dominators(access, ngo)
+            lost = np.zeros(len(position))
+            for target in targets.intersection(idom):
+                d = idom[target]
+                while d != ngo:
+                    if d in position:
+                        lost[position[d]] += 1
+                    d = idom[d]
         affected = (lost > 0).astype(float)
         sums += np.vstack([lost, affected])
         squares += np.vstack([lost * lost, affected])
@@ -328,7 +619,7 @@ def department_withdrawal(
             "reach_lost_stderr": _stderr(sums[0], squares[0], len(picked), len(ngos)),
             "ngos_affected_stderr": _stderr(sums[1], squares[1], len(picked), len(ngos)),
         },
-        index=pd.Index(state, name="node"),
+        index=pd.Index(list(position), name="node"),
     )
-    frame.attrs.update({"sources": len(ngos), "sampled": len(picked), "seed": seed})
+    frame.attrs.update({"sources": len(ngos), "sampled": len(picked), "seed": seed, "mode": mode})
     return frame
