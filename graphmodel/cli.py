@@ -128,6 +128,9 @@ def query(
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value; repeat for several.")] = None,
     store: StoreOption = None,
     fmt: FormatOption = "table",
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Stable pseudonyms for names, ids and interview details; no notes.")
+    ] = False,
 ) -> None:
     """Run a query from the library (or any .cypher file) and print its result."""
     if fmt not in FORMATS:
@@ -140,6 +143,10 @@ def query(
     with _open(store) as db:
         try:
             result = run_query(db, q, params)
+            if redact:
+                from graphmodel.redact import redact_result, sensitive_values
+
+                result = redact_result(result, sensitive_values(db))
         except GraphmodelError as exc:
             _fail(str(exc))
         _print_result(result, fmt, q.name)

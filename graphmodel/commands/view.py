@@ -38,6 +38,9 @@ def register(app: typer.Typer) -> None:
         grouped: Annotated[
             bool, typer.Option("--group-villages", help="Show one node per township instead of its villages.")
         ] = False,
+        redact: Annotated[
+            bool, typer.Option("--redact", help="Stable pseudonyms for names, ids and interview details; no notes.")
+        ] = False,
     ) -> None:
         """Write a self-contained, offline HTML view of the graph (vis-network, as shipped by pyvis)."""
         from graphmodel import views
@@ -53,6 +56,11 @@ def register(app: typer.Typer) -> None:
                 graph = views.read_graph(db)
             except GraphmodelError as exc:
                 _fail(str(exc))
+        if redact:
+            from graphmodel.redact import pseudonym, redact_graph
+
+            graph = redact_graph(graph)
+            ngo, agency = (pseudonym(x) if x else x for x in (ngo, agency))
         try:
             interviews = views.interview_index(graph)
             if fieldwork_round is not None:
