@@ -97,9 +97,12 @@ def _load(store: Store, path: Path | str, name: str | None, dry_run: bool = Fals
 def _print_report(report: LoadReport) -> None:
     plan = report.plan
     if plan.changes == 0:
-        console.print(f"package {report.package!r}: no change ({plan.unchanged} nodes and ties already up to date)")
+        console.print(
+            Text(f"package {report.package!r}: no change ({plan.unchanged} nodes and ties already up to date)")
+        )
         return
-    table = Table(title=f"package {report.package!r}" + ("" if report.written else " (dry run: nothing written)"))
+    # Text, not a markup string: a package name like "[/red]" must print as it is
+    table = Table(title=Text(f"package {report.package!r}" + ("" if report.written else " (dry run: nothing written)")))
     for column in ("label or type", "created", "updated", "removed", "unchanged"):
         table.add_column(column, justify="left" if column == "label or type" else "right")
     for row in plan.summary():
@@ -175,7 +178,7 @@ def status(store: StoreOption = None) -> None:
     schema = load_schema()
     with _open(store) as db:
         try:
-            counts = Table(title=f"graph in {db.description}")
+            counts = Table(title=Text(f"graph in {db.description}"))
             counts.add_column("label or type")
             counts.add_column("count", justify="right")
             for label in schema.labels:
