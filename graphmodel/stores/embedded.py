@@ -113,11 +113,7 @@ class EmbeddedStore(Store):
         """Apply ``statements`` whole or not at all: on a staging copy, renamed over the live graph at the end."""
         client = self._db.client
         with self._write_lock():
-            try:
-                client.delete(STAGING_NAME)  # a crashed load's leftover
-                staging = self._graph.copy(STAGING_NAME)
-            except Exception as exc:
-                raise StoreError(f"{self.description}: cannot stage the load: {exc}") from exc
+            staging = self._stage()
             try:
                 for statement in statements:
                     self._run(staging, statement.cypher, statement.params, write=True)
@@ -133,6 +129,23 @@ class EmbeddedStore(Store):
             except Exception as exc:
                 raise StoreError(f"{self.description}: cannot switch the load live: {exc}") from exc
             self._graph = self._db.select_graph(GRAPH_NAME)
+
+    def _stage(self, timeout: float = 60.0) -> Any:
+        """Copy the live graph to the staging key; retried while redis cannot fork.
+
+        ``GRAPH.COPY`` forks the server, and redis runs one child at a time: while a
+        background save runs, the copy fails with "could not fork".
+        """
+        client = self._db.client
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.delete(STAGING_NAME)  # a crashed load's leftover
+                return self._graph.copy(STAGING_NAME)
+            except Exception as exc:
+                if "fork" not in str(exc) or time.monotonic() > deadline:
+                    raise StoreError(f"{self.description}: cannot stage the load: {exc}") from exc
+                time.sleep(0.05)
 
     def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
         """Run ``work`` holding the store's write lock, so concurrent loaders take turns."""
