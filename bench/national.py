@@ -50,17 +50,74 @@ def aggregate(graph: Any) -> Any:
     return out
 
 
+def graph_stages(graph: Any, stages: Stages, size: str, tmp: Path, over: Any) -> None:
+    """Sampled access betweenness, brokerage and the aggregated view (written and opened in Chromium)."""
+    from graphmodel.metrics import access_graph, brokerage, subset_betweenness
+    from graphmodel.metrics._common import nodes_in_sectors
+    from graphmodel.views import build_page, write_page
+
+    with stages.stage("access_betweenness", sampled_sources=SAMPLE) as rec:
+        access = access_graph(graph)
+        sources = nodes_in_sectors(access, ("ngo",))
+        result = subset_betweenness(access, sources, nodes_in_sectors(access, ("grassroots",)), k=SAMPLE)
+        positive = result[result.betweenness > 0]
+        rec.update(
+            sources=len(sources),
+            median_relative_stderr=round(float((positive.stderr / positive.betweenness).median()), 4),
+        )
+    if not over():
+        with stages.stage("brokerage") as rec:
+            b = brokerage(graph)
+            rec["brokers"] = int((b["total"] > 0).sum())
+        del b
+    with stages.stage("aggregated_view") as rec:
+        agg = aggregate(graph)
+        path = write_page(build_page(agg, title="National graph, aggregated below county level"), tmp / "national.html")
+        rec.update(
+            nodes=agg.number_of_nodes(), edges=agg.number_of_edges(), html_mib=round(path.stat().st_size / 2**20, 1)
+        )
+    try:
+        from bench.views import time_to_usable
+
+        if size == "tiny":  # the views benchmark already exercises the browser
+            raise RuntimeError("skipped at the tiny size")
+
+        with stages.stage("aggregated_view_browser") as rec:
+            rec.update(time_to_usable(path, 1, timeout_s=300))
+    except Exception as exc:  # the browser is optional
+        log(f"browser: {exc}")
+
+
+def run_graph(size: str, tmp: Path, *, seed: int = 0) -> dict[str, Any]:
+    """The national graph's metrics and view from its validated records, without a store.
+
+    For when the end-to-end run's export from the store used up its time budget: the graph is
+    built in memory from the records, as :func:`graphmodel.export.to_networkx` would read it.
+    """
+    from bench.views import graph_of
+    from graphmodel.synth import write_package
+
+    started = time.perf_counter()
+    stages = Stages()
+    package = tmp / f"national-graph-{size}"
+    with stages.stage("generate"):
+        stats = write_package(package, size, seed=seed)
+    with stages.stage("read_validate_build_graph") as rec:
+        graph = graph_of(package)
+        rec.update(nodes=graph.number_of_nodes(), edges=graph.number_of_edges())
+    graph_stages(graph, stages, size, tmp, lambda: time.perf_counter() - started > MAX_WALL_S)
+    return {"stages": stages.stages, "package": stats.as_dict(), "total_s": round(time.perf_counter() - started, 1),
+            "peak_rss_mib": max(s["process_peak_rss_mib"] for s in stages.stages)}  # fmt: skip
+
+
 def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str, Any]:
     from graphmodel.export import to_networkx
     from graphmodel.load import lookup_in, plan_load, write_statements
-    from graphmodel.metrics import access_graph, brokerage, subset_betweenness
-    from graphmodel.metrics._common import nodes_in_sectors
     from graphmodel.queries import run_query
     from graphmodel.schema import load_schema
     from graphmodel.stores.embedded import EmbeddedStore
     from graphmodel.synth import write_package
     from graphmodel.validate import validate_package
-    from graphmodel.views import build_page, write_page
     from loaders.fieldwork import read_package
 
     started = time.perf_counter()
@@ -139,36 +196,7 @@ def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str
     if over():
         out["stopped"] = "wall-time budget used up after the export"
         return out
-    with stages.stage("access_betweenness", sampled_sources=SAMPLE) as rec:
-        access = access_graph(graph)
-        sources = nodes_in_sectors(access, ("ngo",))
-        result = subset_betweenness(access, sources, nodes_in_sectors(access, ("grassroots",)), k=SAMPLE)
-        positive = result[result.betweenness > 0]
-        rec.update(
-            sources=len(sources),
-            median_relative_stderr=round(float((positive.stderr / positive.betweenness).median()), 4),
-        )
-    if not over():
-        with stages.stage("brokerage") as rec:
-            b = brokerage(graph)
-            rec["brokers"] = int((b["total"] > 0).sum())
-        del b
-    with stages.stage("aggregated_view") as rec:
-        agg = aggregate(graph)
-        path = write_page(build_page(agg, title="National graph, aggregated below county level"), tmp / "national.html")
-        rec.update(
-            nodes=agg.number_of_nodes(), edges=agg.number_of_edges(), html_mib=round(path.stat().st_size / 2**20, 1)
-        )
-    try:
-        from bench.views import time_to_usable
-
-        if size == "tiny":  # the views benchmark already exercises the browser
-            raise RuntimeError("skipped at the tiny size")
-
-        with stages.stage("aggregated_view_browser") as rec:
-            rec.update(time_to_usable(path, 1, timeout_s=300))
-    except Exception as exc:  # the browser is optional
-        log(f"browser: {exc}")
+    graph_stages(graph, stages, size, tmp, over)
     out["total_s"] = round(time.perf_counter() - started, 1)
     out["peak_rss_mib"] = max(s["process_peak_rss_mib"] for s in stages.stages)
     out["server_peak_rss_mib"] = max(s.get("server_peak_rss_mib", 0) for s in stages.stages)
