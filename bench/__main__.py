@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         if "queries" in only:
             from bench import queries
 
-            result = queries.run(package, runs=max(runs, 5), neo4j=neo4j)
+            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j)
             written.append(write_result("queries", args.size, {**common, **result}, args.out))
         if "metrics" in only:
             from bench import metrics
