@@ -114,11 +114,17 @@ def view_tables(results: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
 
 
 def national_tables(results: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
-    body = results.get(("national", "national"))
-    if not body:
-        return []
+    out = []
+    for name, title in (("national", "end to end"), ("national_graph", "metrics and view from the records")):
+        body = results.get((name, "national"))
+        if body:
+            out += _stage_table(body, title)
+    return out
+
+
+def _stage_table(body: dict[str, Any], title: str) -> list[str]:
     p = body["package"]
-    out = [f"### National graph end to end ({p['nodes']:,} nodes, {p['ties']:,} ties)", "",
+    out = [f"### National graph, {title} ({p['nodes']:,} nodes, {p['ties']:,} ties)", "",
            "| stage | seconds | CPU s | process peak RSS MiB | store server peak RSS MiB | notes |",
            "|---|---:|---:|---:|---:|---|"]  # fmt: skip
     skip = {"stage", "seconds", "cpu_seconds", "added_peak_rss_mib", "process_peak_rss_mib", "process_rss_mib",
