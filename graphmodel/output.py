@@ -31,7 +31,7 @@ def cell(value: Any) -> str:
 
 def rich_table(result: Result, title: str | None = None) -> Table:
     """A rich table of a result; all text is shown literally (no markup)."""
-    table = Table(title=title, show_lines=False)
+    table = Table(title=None if title is None else _literal(title), show_lines=False)
     for column in result.columns:
         table.add_column(column, overflow="fold")
     for row in result.rows:

@@ -142,3 +142,20 @@ def test_pseudonyms_are_stable_and_keyed(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("GRAPHMODEL_REDACT_KEY", "another-key")
     assert redact_result(result).rows != first.rows
     assert "ngo-y01" not in first.rows[0][0] and first.rows[0][0].startswith("ID-")
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "csv"])
+def test_export_command_redacts(loaded: Store, tmp_path: Path, fmt: str) -> None:
+    secrets = originals(loaded)
+    target = tmp_path / ("out" if fmt == "csv" else f"g.{fmt}")
+    result = CliRunner().invoke(
+        app, ["export", "--output", str(target), "--format", fmt, "--store", _url(loaded), "--redact"]
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(target.glob("*")) if target.is_dir() else [target]
+    assert files
+    for file in files:
+        assert leaks(file.read_text(encoding="utf-8"), secrets) == [], file
+    plain_export = CliRunner().invoke(app, ["export", "--output", str(tmp_path / "p.graphml"), "--store", _url(loaded)])
+    assert plain_export.exit_code == 0
+    assert "ngo-y01" in (tmp_path / "p.graphml").read_text(encoding="utf-8")  # without --redact the ids are there

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from graphmodel.commands.common import StoreOption, _fail, _open, console, errors
 from graphmodel.errors import GraphmodelError
 from graphmodel.export import EXPORT_FORMATS, to_networkx, write_graph
 from graphmodel.metrics.access import MODES
 from graphmodel.output import rich_table, to_csv
+from graphmodel.redact import redact_graph
 from graphmodel.stores.base import Result
 
 LabelOption = Annotated[list[str] | None, typer.Option("--label", "-l", help="Keep nodes of this label; repeat.")]
@@ -68,9 +70,6 @@ def _cell(value: Any) -> Any:
 
 def register(app: typer.Typer) -> None:
     """Add ``export`` and ``metrics`` to the CLI."""
-    # Imported here: graphmodel.cli imports this module while it starts up. No ``from __future__ import
-    # annotations`` in this module, so typer sees the option types evaluated.
-    from graphmodel.cli import StoreOption, _fail, _open, console, errors
 
     @app.command()
     def export(
@@ -81,6 +80,9 @@ def register(app: typer.Typer) -> None:
         fieldwork_round: RoundOption = None,
         as_of: AsOfOption = None,
         store: StoreOption = None,
+        redact: Annotated[
+            bool, typer.Option("--redact", help="Stable pseudonyms for names, ids and interview details; no notes.")
+        ] = False,
     ) -> None:
         """Export the graph (or part of it) for Gephi and other tools."""
         if fmt not in EXPORT_FORMATS:
@@ -88,6 +90,8 @@ def register(app: typer.Typer) -> None:
         with _open(store) as db:
             try:
                 graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
+                if redact:
+                    graph = redact_graph(graph)
                 files = write_graph(graph, output, fmt)
             except GraphmodelError as exc:
                 _fail(str(exc))

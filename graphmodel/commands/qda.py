@@ -5,13 +5,12 @@ from typing import Annotated
 
 import typer
 
+from graphmodel.commands.common import StoreOption, _fail, _open, _print_report
+from graphmodel.errors import GraphmodelError, InvalidPackage
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``load-qda`` command to ``app``."""
-    # Imported here, not at the top: graphmodel.cli imports this module while it starts up.
-    # No ``from __future__ import annotations`` either, so typer sees these names evaluated.
-    from graphmodel.cli import StoreOption, _fail, _open, _print_report
-    from graphmodel.errors import GraphmodelError, InvalidPackage
 
     @app.command("load-qda")
     def load_qda_command(

@@ -5,13 +5,12 @@ from typing import Annotated
 
 import typer
 
+from graphmodel.commands.common import StoreOption, _fail, _open, console
+from graphmodel.errors import GraphmodelError
+
 
 def register(app: typer.Typer) -> None:
     """Add the ``view`` command to ``app``."""
-    # Imported here, not at the top: graphmodel.cli imports this module while it starts up.
-    # No ``from __future__ import annotations`` either, so typer sees these names evaluated.
-    from graphmodel.cli import StoreOption, _fail, _open, console
-    from graphmodel.errors import GraphmodelError
 
     @app.command()
     def view(
