@@ -12,11 +12,14 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import SchemaValidator, core_schema
 
 from graphmodel.errors import InvalidPackage, Problem
+from graphmodel.gcpause import gc_paused
 from graphmodel.records import NodeRecord, Records, TieRecord, digest
 from graphmodel.schema import Property, Schema
 from graphmodel.tables import RawPackage, Row, Table
@@ -102,10 +105,39 @@ def _field(schema: Schema, prop: Property) -> tuple[Any, Any]:
     return (kind if prop.required else kind | None), Field(default, **constraints)
 
 
-def _model(schema: Schema, name: str, props: dict[str, Property]) -> type[BaseModel]:
+@dataclass(frozen=True)
+class _RowModel:
+    """A schema-generated pydantic model's field validators, run without building model instances.
+
+    ``row`` validates one dict and ``rows`` a whole list of them in one call; both return
+    ``(fields, extra, fields_set)`` tuples. The checks, errors and values are the model's own
+    (``model_validate`` then ``model_dump`` gives the same values, fields first, then extras).
+    """
+
+    row: SchemaValidator
+    rows: SchemaValidator
+
+
+def _model(schema: Schema, name: str, props: dict[str, Property]) -> _RowModel:
     fields = {p.name: _field(schema, p) for p in props.values()}
     config = ConfigDict(extra="allow", str_strip_whitespace=True)
-    return create_model(name, __config__=config, **fields)  # type: ignore[call-overload,no-any-return]
+    model: type[BaseModel] = create_model(name, __config__=config, **fields)  # type: ignore[call-overload]
+    core = model.__pydantic_core_schema__
+    if core["type"] != "model":  # pragma: no cover - pydantic wraps a model's schema only when it has definitions
+        raise TypeError(f"unexpected core schema {core['type']!r} for {name}")
+    inner = core["schema"]  # the model-fields schema: validates a dict into (fields, extra, fields_set)
+    return _RowModel(
+        SchemaValidator(inner, core["config"]), SchemaValidator(core_schema.list_schema(inner), core["config"])
+    )
+
+
+def _clean(validated: tuple[dict[str, Any], dict[str, Any] | None, set[str]]) -> dict[str, Any]:
+    """A row's values as ``model_dump`` gives them, without the empty ones."""
+    fields, extra, _ = validated
+    out = {k: v for k, v in fields.items() if v is not None and v != []}
+    if extra:
+        out.update((k, v) for k, v in extra.items() if v is not None and v != [])
+    return out
 
 
 def _reason(error: Any) -> str:
@@ -145,23 +177,46 @@ def _check_columns(ctx: _Context, table: Table, required: Iterable[str]) -> set[
     return missing
 
 
-def _parse(ctx: _Context, table: Table, row: Row, model: type[BaseModel], missing: set[str]) -> dict[str, Any] | None:
-    """Validate one row; report its problems; return its clean values."""
-    values = {k: v for k, v in row.values.items() if not k.startswith("_")}
+def _body(values: dict[str, str], skip: Iterable[str] = ()) -> dict[str, str]:
+    """The cells a row model validates: not the reserved ``_`` columns, nor those in ``skip``."""
+    return {k: v for k, v in values.items() if not k.startswith("_") and k not in skip}
+
+
+def _parse(
+    ctx: _Context, table: Table, number: int, values: dict[str, str], model: _RowModel, missing: set[str]
+) -> dict[str, Any] | None:
+    """Validate one row's cells (see :func:`_body`); report its problems; return its clean values."""
     for column, text in values.items():
         if len(text) > MAX_CELL_CHARS:
-            ctx.report(table, row.number, column, f"cell longer than {MAX_CELL_CHARS} characters ({len(text)})")
+            ctx.report(table, number, column, f"cell longer than {MAX_CELL_CHARS} characters ({len(text)})")
             return None
     try:
-        parsed = model.model_validate(values)
+        validated = model.row.validate_python(values)
     except ValidationError as exc:
         for error in exc.errors():
             column = str(error["loc"][0]) if error["loc"] else "-"
             if error["type"] == "missing" and column in missing:
                 continue  # reported once, on the header
-            ctx.report(table, row.number, column, _reason(error))
+            ctx.report(table, number, column, _reason(error))
         return None
-    return {k: v for k, v in parsed.model_dump().items() if v is not None and v != []}
+    return _clean(validated)
+
+
+def _parse_all(bodies: list[dict[str, str]], model: _RowModel) -> list[dict[str, Any]] | None:
+    """Every row's clean values from one validation call, or None if any row has a problem.
+
+    The caller then parses row by row with :func:`_parse`, which reports the problems
+    exactly as before; this fast path never reports anything itself.
+    """
+    if not bodies:
+        return []
+    if max(map(len, chain.from_iterable(b.values() for b in bodies)), default=0) > MAX_CELL_CHARS:
+        return None
+    try:
+        validated = model.rows.validate_python(bodies)
+    except ValidationError:
+        return None
+    return [_clean(v) for v in validated]
 
 
 def _provenance(ctx: _Context, table: Table, row: Row) -> dict[str, Any]:
@@ -195,8 +250,12 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
         props = ctx.schema.node_table_properties(label.name)
         missing = _check_columns(ctx, table, [p.name for p in props.values() if p.required])
         model = _model(ctx.schema, label.name, props)
-        for row in table.rows:
-            values = _parse(ctx, table, row, model, missing)
+        bodies = [_body(row.values) for row in table.rows]
+        parsed = _parse_all(bodies, model)
+        for index, row in enumerate(table.rows):
+            values = (
+                parsed[index] if parsed is not None else _parse(ctx, table, row.number, bodies[index], model, missing)
+            )
             if values is None:
                 if row.values.get("id"):
                     ctx.invalid.add(row.values["id"])
@@ -224,7 +283,21 @@ def _read_ties(ctx: _Context, ties: list[_Tie]) -> None:
         return
     models = {name: _model(schema, name, schema.tie_table_properties(name)) for name in schema.relationships}
     own_columns = {c for r in schema.relationships.values() for c in r.properties}
-    for row in table.rows:
+    #: per tie type, the property columns of other tie types (reported when filled in)
+    others = {name: own_columns - set(r.properties) for name, r in schema.relationships.items()}
+    # One validation call per tie type; a type with any problem is parsed row by row below.
+    by_type: dict[str, list[int]] = {}
+    bodies: list[dict[str, str]] = []
+    for index, row in enumerate(table.rows):
+        bodies.append(_body(row.values, TIE_COLUMNS))
+        by_type.setdefault(row.values.get("type", ""), []).append(index)
+    parsed: dict[int, dict[str, Any]] = {}
+    for rel, indexes in by_type.items():
+        if rel in models and rel not in DERIVED:
+            clean = _parse_all([bodies[i] for i in indexes], models[rel])
+            if clean is not None:
+                parsed.update(zip(indexes, clean, strict=True))
+    for index, row in enumerate(table.rows):
         rel = row.values.get("type", "")
         if rel in DERIVED:
             ctx.report(table, row.number, "type", f"{rel} ties are derived from {DERIVED[rel]}, not written in ties")
@@ -238,11 +311,12 @@ def _read_ties(ctx: _Context, ties: list[_Tie]) -> None:
                 f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required",
             )
             continue
-        foreign = sorted(c for c in own_columns - set(schema.relationships[rel].properties) if c in row.values)
+        foreign = [] if others[rel].isdisjoint(row.values) else sorted(c for c in others[rel] if c in row.values)
         for column in foreign:
             ctx.report(table, row.number, column, f"does not apply to {rel} ties")
-        body = {k: v for k, v in row.values.items() if k not in TIE_COLUMNS}
-        values = _parse(ctx, table, Row(row.number, body), models[rel], set())
+        values = parsed.get(index)
+        if values is None:
+            values = _parse(ctx, table, row.number, bodies[index], models[rel], set())
         ends = [row.values.get(c, "") for c in ("source", "target")]
         for column, value in zip(("source", "target"), ends, strict=True):
             if not value:
@@ -277,9 +351,10 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> N
         return
     mention_props = ctx.schema.tie_table_properties("MENTIONS")
     model = _model(ctx.schema, "Code", {k: v for k, v in mention_props.items() if k not in ("evidence", "ngo")})
-    for row in table.rows:
-        body = {k: v for k, v in row.values.items() if k not in CODE_COLUMNS}
-        values = _parse(ctx, table, Row(row.number, body), model, set())
+    bodies = [_body(row.values, CODE_COLUMNS) for row in table.rows]
+    parsed = _parse_all(bodies, model)
+    for index, row in enumerate(table.rows):
+        values = parsed[index] if parsed is not None else _parse(ctx, table, row.number, bodies[index], model, set())
         ends = [row.values.get(c, "") for c in CODE_COLUMNS]
         for column, value in zip(CODE_COLUMNS, ends, strict=True):
             if not value:
@@ -306,6 +381,11 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
     ``lookup`` finds ids already in the store, so ties may point at nodes other
     packages loaded, and ids owned by another package are reported.
     """
+    with gc_paused():
+        return _validate(package, schema, lookup)
+
+
+def _validate(package: RawPackage, schema: Schema, lookup: Lookup | None) -> Records:
     ctx = _Context(schema, package, list(package.problems))
     known_tables = {lb.table for lb in schema.data_labels.values()} | {TIES, CODES}
     for table in package.tables.values():

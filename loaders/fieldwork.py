@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmodel.errors import GraphmodelError, Problem
+from graphmodel.gcpause import gc_paused
 from graphmodel.tables import RawPackage, Row, Table
 from loaders.encoding import UndecodableText, decode
 
@@ -178,7 +179,11 @@ def read_package(path: str | Path, name: str | None = None) -> RawPackage:
 
     Raises :class:`~graphmodel.errors.GraphmodelError` only when the path itself is unusable.
     """
-    path = Path(path)
+    with gc_paused():
+        return _read_package(Path(path), name)
+
+
+def _read_package(path: Path, name: str | None) -> RawPackage:
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
     if path.is_dir():
