@@ -1,6 +1,6 @@
-"""Pause Python's cyclic garbage collector while a package is read or validated.
+"""Pause Python's cyclic garbage collector while a package is read, validated and planned.
 
-Reading and validating build millions of small dicts, lists and strings that all stay
+Reading, validating and planning build millions of small dicts, lists and strings that all stay
 alive; the collector scans them again and again as they accumulate (a third of the time
 on a 75,000-node package) and finds nothing, since these structures hold no cycles.
 Reference counting still frees everything as usual; only cycle detection waits.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmodel import statements as cy
+from graphmodel.gcpause import gc_paused
 from graphmodel.records import NodeRecord, Records, TieRecord
 from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import Statement, Store
@@ -198,8 +199,9 @@ def load_package(
     pause = float(os.environ.get(PAUSE_ENV) or 0)
 
     def work(db: Store) -> LoadReport:
-        records = validate_package(raw, schema, lookup_in(db, schema))
-        plan = plan_load(db, records, schema)
+        with gc_paused():  # validating and planning build many objects and no cycles (see graphmodel.gcpause)
+            records = validate_package(raw, schema, lookup_in(db, schema))
+            plan = plan_load(db, records, schema)
         if dry_run or plan.changes == 0:
             return LoadReport(raw.name, plan, written=False)
         package_props = {
@@ -210,7 +212,8 @@ def load_package(
             "nodes": len(records.nodes),
             "ties": len(records.ties),
         }
-        todo = write_statements(plan, schema, package_props)
+        with gc_paused():
+            todo = write_statements(plan, schema, package_props)
         total = sum(s.rows for s in todo)
         done = 0
 

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from typing import Annotated, Any, Literal
 
@@ -63,10 +64,14 @@ def partial_date_bounds(value: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+#: The same dates recur on many rows: remember the bounds of the last few thousand.
+_bounds = lru_cache(maxsize=4096)(partial_date_bounds)
+
+
 def _partial_date(value: Any) -> str:
     text = str(value)
     try:
-        partial_date_bounds(text)
+        _bounds(text)
     except ValueError as exc:
         raise ValueError(f"{exc}" if "like" in str(exc) else f"not a real date ({exc})") from None
     return text
@@ -371,7 +376,7 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> N
 
 def _start_before_end(props: dict[str, Any]) -> bool:
     if "start" in props and "end" in props:
-        return partial_date_bounds(props["start"])[0] <= partial_date_bounds(props["end"])[1]
+        return _bounds(props["start"])[0] <= _bounds(props["end"])[1]
     return True
 
 
