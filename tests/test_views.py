@@ -67,9 +67,22 @@ def tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
 
 
 def page_json(page: str) -> dict[str, Any]:
+    """The page's drawing data, with its node columns turned back into one dict per node."""
     match = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.DOTALL)
     assert match, "the page has no data block"
-    return json.loads(match.group(1))
+    data = json.loads(match.group(1))
+    cols, hl = data["nodes"], set(data["nodes"]["hl"])
+    nodes = []
+    for i, node in enumerate(cols["ids"]):
+        item: dict[str, Any] = {"id": node, "label": cols["names"][i], "rounds": cols["rounds"][i]}
+        for key in ("x", "y", "values"):
+            if key in cols and cols[key][i] is not None:
+                item[key.removesuffix("s")] = cols[key][i]
+        item.update({"hl": 1} if i in hl else {}, **({"centre": 1} if cols["centre"] == i else {}))
+        nodes.append(item)
+    ties = data["edges"]
+    edges = [{"from": cols["ids"][u], "to": cols["ids"][v]} for u, v in zip(ties["from"], ties["to"], strict=True)]
+    return {**data, "nodes": nodes, "edges": edges}
 
 
 @pytest.fixture
@@ -182,7 +195,7 @@ def test_payloads_never_reach_the_markup() -> None:
     page = build_page(payload_graph(), title=PAYLOADS[-1] + PAYLOADS[0])
     found = tags(page)
     assert [t for t, _ in found if t in ("img", "a")] == []
-    assert sum(1 for t, _ in found if t == "script") == 3  # data, vis-network, the view's own
+    assert sum(1 for t, _ in found if t == "script") == 4  # drawing data, tooltip data, vis-network, the view's own
     assert all(not k.startswith("on") for _, attrs in found for k in attrs)
     data = page_json(page)  # and the payloads survive intact as data
     assert set(PAYLOADS) <= {n["id"] for n in data["nodes"]}
@@ -315,8 +328,12 @@ def test_sample_page_in_chromium(browser: Browser, sample_graph: nx.MultiDiGraph
     # Search by Chinese name: 大水井 is Dashuijing Village and Dashuijing Village Committee.
     assert sorted(browser.js("return graphmodelView.search('大水井')")) == ["ag-yn-vc-dashuijing", "vil-yn-dashuijing"]
     assert "大水井村" in browser.js("return graphmodelView.nodes.get('vil-yn-dashuijing').label")
-    tip = browser.js("return graphmodelView.nodes.get('ngo-y01').title.textContent")
+    tip = browser.js("return graphmodelView.tooltip('ngo-y01').textContent")
     assert "Y134" in tip  # an interview behind the NGO
+    # A tie's tooltip, built on demand: tie 0 is the first edge NetworkX lists.
+    _, v, first = next(iter(sample_graph.edges(data=True)))
+    tie_tip = browser.js("return graphmodelView.tooltip(0).textContent")
+    assert f"{first['type']} → " in tie_tip and sample_graph.nodes[v].get("name", v) in tie_tip
     assert browser.js("return document.getElementById('heading').textContent") == "The paper's sample 论文样本"
 
 
@@ -351,7 +368,7 @@ def test_payloads_do_not_execute_in_chromium(browser: Browser, tmp_path: Path, c
     tooltips = hover_every_node(browser)
     browser.screenshot(f"payloads-{'csp' if csp else 'nocsp'}")
     assert any("<img src=x onerror=alert(1)>" in t for t in tooltips), "tooltips did not show, or not as text"
-    assert injected(browser) == {"dialogs": [], "imgs": 0, "anchors": 0, "scripts": 3, "handlers": 0}
+    assert injected(browser) == {"dialogs": [], "imgs": 0, "anchors": 0, "scripts": 4, "handlers": 0}
     assert browser.js("return document.getElementById('heading').textContent") == PAYLOADS[-1] + PAYLOADS[0]
     assert browser.js("return graphmodelView.nodes.length") == len(PAYLOADS) * 2 + 1
     assert browser.console() == []
@@ -383,6 +400,18 @@ def test_20000_node_page_opens_in_chromium(browser: Browser, tmp_path: Path) -> 
         graph.number_of_edges(),
     ]
     assert browser.js("return graphmodelView.network.physics.options.enabled") is False
+    # 21,450 ties > TIE_LIMIT: the overview draws the actors only; zooming in brings every tie.
+    assert browser.js("return [graphmodelView.tiesDrawn(), graphmodelView.network.body.edgeIndices.length]") == [
+        False,
+        0,
+    ]
+    assert "ties drawn when zoomed in" in browser.js("return document.getElementById('status').textContent")
+    browser.js("graphmodelView.network.moveTo({scale: 0.5}); graphmodelView.checkTies()")
+    assert browser.js("return [graphmodelView.tiesDrawn(), graphmodelView.network.body.edgeIndices.length]") == [
+        True,
+        graph.number_of_edges(),
+    ]
+    assert browser.console() == []
     assert browser.js("return graphmodelView.search('第1234村')") == ["vil-1234"]
 
 

@@ -8,8 +8,9 @@ and it turns every title into live HTML once any title contains "href". What the
 page does take from pyvis is the vis-network 9.1.2 build pyvis ships, inlined so the
 page works with no network.
 
-Safety: all graph data travels as one JSON document in a non-executing
-``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped; the
+Safety: all graph data travels as two JSON documents (what the first drawing needs, and
+what tooltips show) in non-executing ``<script type="application/json">`` blocks with
+``<``, ``>`` and ``&`` escaped; the
 page's script builds legend counts, tooltips and search results with
 ``textContent`` only; the heading goes through :func:`html.escape`; and a
 Content-Security-Policy allows only the page's own two scripts (by hash) and no
@@ -47,6 +48,10 @@ from graphmodel.views.layout import layered_layout
 
 #: Above this many nodes the browser's physics is off and positions come from Python.
 PHYSICS_LIMIT = 1000
+#: Above this many ties (with physics off) the overview draws the actors only, and the ties
+#: from zoom scale :data:`TIE_SCALE` on (drawing 78,000 ties took 2 s per frame in headless Chromium).
+TIE_LIMIT = 10_000
+TIE_SCALE = 0.25
 #: Interviews listed in one tooltip before "and N more".
 TOOLTIP_INTERVIEWS = 12
 VIS_VERSION = "9.1.2"
@@ -118,18 +123,31 @@ def interview_index(graph: nx.MultiDiGraph) -> dict[str, str]:
     return index
 
 
-def _info(data: Mapping[str, Any], first: list[list[str]]) -> list[list[str]]:
-    rows = first + [[k, _text(v)] for k, v in data.items() if k not in _HIDDEN and v not in (None, "", [])]
+def _info(data: Mapping[str, Any]) -> list[str]:
+    """A node's or tie's shown properties as a flat ``[key, value, key, value, …]`` list."""
+    rows = [text for k, v in data.items() if k not in _HIDDEN and v not in (None, "", []) for text in (k, _text(v))]
     if data.get("_file"):
-        rows.append(["loaded from", f"{data['_file']} row {data.get('_row', '?')} ({data.get('_package', '?')})"])
+        rows += ["loaded from", f"{data['_file']} row {data.get('_row', '?')} ({data.get('_package', '?')})"]
     return rows
 
 
-def _interviews(ids: set[str], index: Mapping[str, str]) -> list[str]:
-    listed = [index.get(i, i) for i in sorted(ids)]
-    if len(listed) > TOOLTIP_INTERVIEWS:
-        listed = [*listed[:TOOLTIP_INTERVIEWS], f"… and {len(listed) - TOOLTIP_INTERVIEWS} more"]
-    return listed
+class _Interviews:
+    """Interview descriptions numbered once, so tooltips refer to them by number."""
+
+    def __init__(self, index: Mapping[str, str]) -> None:
+        self.index = index
+        self.number: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    def refs(self, ids: set[str]) -> list[int]:
+        """The first :data:`TOOLTIP_INTERVIEWS` of ``ids`` (sorted) as numbers, then how many there are in all."""
+        out = []
+        for i in sorted(ids)[:TOOLTIP_INTERVIEWS]:
+            if i not in self.number:
+                self.number[i] = len(self.texts)
+                self.texts.append(self.index.get(i, i))
+            out.append(self.number[i])
+        return [*out, len(ids)]
 
 
 def page_data(
@@ -140,8 +158,25 @@ def page_data(
     physics: bool,
     focus: Focus | None = None,
     interviews: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """Everything the page's script needs, as plain JSON-ready data (built in bulk, O(nodes + ties))."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the page's script draws, and what its tooltips show, as two JSON-ready documents.
+
+    The first holds only what the first drawing needs, column by column (node ``i``
+    is ``ids[i]``, ``names[i]``, ``groups[i]`` …; ties refer to nodes and types by
+    number); the second, parsed by the page on the first tooltip, holds each node's
+    and tie's properties and interviews (numbers into one list of descriptions).
+    Built in bulk, O(nodes + ties).
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("n", label="NGO", name="Green")
+    >>> g.add_node("v", label="Village", name="Dashuijing", name_zh="大水井村")
+    >>> _ = g.add_edge("n", "v", type="WORKS_IN", round=2, evidence=["Y1"])
+    >>> draw, info = page_data(g, schema=load_schema(), physics=True)
+    >>> draw["nodes"]["names"], draw["edges"]["from"], draw["edges"]["to"], draw["edges"]["rounds"]
+    (['Green', 'Dashuijing\\n大水井村'], [0], [1], [2])
+    >>> info["edges"], info["interviews"]
+    ([[['type', 'WORKS_IN', 'round', '2', 'evidence', 'Y1'], [0, 1]]], ['Y1'])
+    """
     interviews = interview_index(graph) if interviews is None else interviews
     if size_by and not any(size_by in d for _, d in graph.nodes(data=True)):
         found = sorted({k for _, d in graph.nodes(data=True) for k in d if k.startswith("metric_")})
@@ -152,54 +187,64 @@ def page_data(
     highlight_nodes = focus.highlight_nodes if focus else set()
     highlight_edges = focus.highlight_edges if focus else set()
     positions = {} if physics else layered_layout(graph)
+    label_number = {name: i for i, name in enumerate(schema.data_labels)}
+    type_number = {name: i for i, name in enumerate(schema.relationships)}
+    number = {node: i for i, node in enumerate(graph.nodes)}
+    numbered = _Interviews(interviews)
     behind: dict[Any, set[str]] = defaultdict(set)
     rounds: dict[Any, set[int]] = defaultdict(set)
-    edges = []
+    sources, targets, types, tie_rounds, tie_hl, tie_info = [], [], [], [], [], []
     for i, (u, v, k, data) in enumerate(graph.edges(keys=True, data=True)):
         evidence = {str(e) for e in data.get("evidence") or []}
-        if data.get("type") == "WITH":
+        rel = data.get("type")
+        if rel == "WITH":
             evidence.add(str(u))
+        round_ = data.get("round") if isinstance(data.get("round"), int) else None
         for end in (u, v):
             behind[end] |= evidence
-            if isinstance(data.get("round"), int):
-                rounds[end].add(data["round"])
-        edge: dict[str, Any] = {
-            "id": i,
-            "from": str(u),
-            "to": str(v),
-            "type": str(data.get("type")),
-            "info": _info(data, [["tie", f"{node_name(graph, u)} → {data.get('type')} → {node_name(graph, v)}"]]),
-            "iv": _interviews(evidence, interviews),
-        }
-        if isinstance(data.get("round"), int):
-            edge["round"] = data["round"]
+            if round_ is not None:
+                rounds[end].add(round_)
+        sources.append(number[u])
+        targets.append(number[v])
+        types.append(type_number.get(str(rel), -1))
+        tie_rounds.append(round_)
         if (u, v, k) in highlight_edges:
-            edge["hl"] = 1
-        edges.append(edge)
-    nodes = []
-    for node, data in graph.nodes(data=True):
-        label = str(data.get("label"))
+            tie_hl.append(i)
+        tie_info.append([_info(data), numbered.refs(evidence)])
+    ids, names, groups, node_rounds, values, xs, ys, node_hl, node_info = [], [], [], [], [], [], [], [], []
+    centre = None
+    for i, (node, data) in enumerate(graph.nodes(data=True)):
         own_round = data.get("round")
         if isinstance(own_round, int):
             rounds[node].add(own_round)
-        item: dict[str, Any] = {
-            "id": str(node),
-            "label": node_name(graph, node),
-            "group": label,
-            "rounds": sorted(rounds[node]),
-            "info": _info(data, [["label", label], ["id", str(node)]]),
-            "iv": _interviews(behind[node] - {str(node)}, interviews),
-        }
-        if size_by and isinstance(data.get(size_by), int | float):
-            item["value"] = data[size_by]
-        if node in positions:
-            item["x"], item["y"] = positions[node]
+        ids.append(str(node))
+        names.append(node_name(graph, node))
+        groups.append(label_number.get(str(data.get("label")), -1))
+        node_rounds.append(sorted(rounds[node]))
+        if size_by:
+            value = data.get(size_by)
+            values.append(value if isinstance(value, int | float) and not isinstance(value, bool) else None)
+        if positions:
+            xs.append(round(positions[node][0], 1))
+            ys.append(round(positions[node][1], 1))
         if node in highlight_nodes:
-            item["hl"] = 1
+            node_hl.append(i)
         if focus is not None and node == focus.centre:
-            item["centre"] = 1
-        nodes.append(item)
-    return {
+            centre = i
+        node_info.append([_info(data), numbered.refs(behind[node] - {str(node)})])
+    node_columns: dict[str, Any] = {
+        "ids": ids,
+        "names": names,
+        "groups": groups,
+        "rounds": node_rounds,
+        "hl": node_hl,
+        "centre": centre,
+    }
+    if size_by:
+        node_columns["values"] = values
+    if positions:
+        node_columns["x"], node_columns["y"] = xs, ys
+    draw = {
         "labels": [
             {"name": n, "color": _colour(lb.style), "shape": str(lb.style.get("shape", "dot"))}
             for n, lb in schema.data_labels.items()
@@ -209,10 +254,12 @@ def page_data(
             for n, r in schema.relationships.items()
         ],
         "physics": physics,
+        "tieScale": TIE_SCALE if not physics and len(sources) > TIE_LIMIT else None,
         "sizeBy": size_by,
-        "nodes": nodes,
-        "edges": edges,
+        "nodes": node_columns,
+        "edges": {"from": sources, "to": targets, "types": types, "rounds": tie_rounds, "hl": tie_hl},
     }
+    return draw, {"interviews": numbered.texts, "nodes": node_info, "edges": tie_info}
 
 
 _SHAPES = {"dot", "square", "triangle", "triangleDown", "diamond", "hexagon", "star", "box"}
@@ -275,8 +322,8 @@ def build_page(
     graph = view.graph if isinstance(view, Focus) else view
     title = title or (focus.title if focus else "graphmodel view")
     physics = graph.number_of_nodes() <= PHYSICS_LIMIT if physics is None else physics
-    data = page_data(graph, schema=schema, size_by=size_by, physics=physics, focus=focus, interviews=interviews)
-    rounds = sorted({r for n in data["nodes"] for r in n["rounds"]})
+    data, info = page_data(graph, schema=schema, size_by=size_by, physics=physics, focus=focus, interviews=interviews)
+    rounds = sorted({r for rs in data["nodes"]["rounds"] for r in rs})
     a = assets()
     csp = (
         "default-src 'none'; "
@@ -298,6 +345,7 @@ def build_page(
         (f'<p class="note">Node size: {html.escape(size_by)}</p>' if size_by else ""),
         '\n</aside>\n<div id="network"></div>\n</main>\n',
         f'<script type="application/json" id="graph-data">{json_for_script(data)}</script>\n',
+        f'<script type="application/json" id="graph-info">{json_for_script(info)}</script>\n',
         f"<script>{a.vis_js}</script>\n<script>{a.view_js}</script>\n</body>\n</html>\n",
     ]
     return "".join(parts)
