@@ -153,6 +153,33 @@ def test_fast_subset_betweenness_small_batches(monkeypatch: pytest.MonkeyPatch) 
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize(("batch_cells", "batch_sources"), [(None, None), (40, None), (None, 3)])
+def test_fast_subset_betweenness_on_many_components(
+    monkeypatch: pytest.MonkeyPatch, batch_cells: int | None, batch_sources: int | None
+) -> None:
+    """Twenty small pieces, one larger one and isolated sources: each source's search spans its own piece."""
+    import graphmodel.metrics.access as access
+
+    if batch_cells is not None:  # batches of a few small pieces; a larger piece's sources go one by one
+        monkeypatch.setattr(access, "BATCH_CELLS", batch_cells)
+    if batch_sources is not None:  # batches of three sources, whatever their pieces
+        monkeypatch.setattr(access, "BATCH_SOURCES", batch_sources)
+    g = nx.union_all(
+        [nx.relabel_nodes(_random_multigraph(seed, n=6, p=0.3), lambda v, s=seed: f"c{s:02d}{v}") for seed in range(20)]
+        + [nx.relabel_nodes(_random_multigraph(99, n=40, p=0.08), lambda v: f"big{v}")]
+    )
+    g.add_nodes_from(["lone1", "lone2"])
+    rng = random.Random(5)
+    nodes = sorted(g)
+    sources = [*rng.sample(nodes, 60), "lone1"]
+    targets = [*rng.sample(nodes, 80), "lone2"]
+    fast = subset_betweenness(g, sources, targets)["betweenness"]
+    plain = nx.betweenness_centrality_subset(nx.DiGraph(g), sources, targets, normalized=False)
+    np.testing.assert_allclose(fast.to_numpy(), [plain[n] for n in nodes], rtol=1e-12, atol=1e-12)
+    assert (fast[[n for n in nodes if n.startswith("c")]] > 0).sum() > 10  # small pieces are not vacuous
+    assert fast[[n for n in nodes if n.startswith("big")]].sum() > 0
+
+
 def _layered(seed: int) -> nx.MultiDiGraph:
     """A small administrative hierarchy with NGOs, typed like an export."""
     rng = random.Random(seed)

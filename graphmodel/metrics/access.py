@@ -28,7 +28,8 @@ them unbiased, and a standard error computed from the spread between sampled NGO
 returned with them (see docs/metrics.md).
 
 In potential mode, access betweenness is computed by a vectorised Brandes algorithm
-(NumPy), processing a batch of sources at a time level by level; ``method="networkx"``
+(NumPy), processing a batch of sources at a time level by level, each source's search kept
+to its piece (weakly connected component) of the part of the graph the sources reach; ``method="networkx"``
 runs the plain NetworkX function instead and gives the same numbers. In realised mode
 each NGO's own graph is small, and the same kernel runs on it NGO by NGO.
 """
@@ -39,6 +40,7 @@ from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import networkx as nx
@@ -71,6 +73,8 @@ MODES = ("realised", "potential")
 SOURCE_SECTORS, TARGET_SECTORS, STATE_SECTORS = ("ngo",), ("grassroots",), ("state",)
 #: Cells (sources x nodes) of the visited matrix of one batch of the fast algorithm.
 BATCH_CELLS = 1 << 24
+#: Most sources in one batch of the fast algorithm (larger batches fall out of the CPU's caches).
+BATCH_SOURCES = 256
 
 
 def access_graph(graph: nx.Graph, types: Iterable[str] | None = ACCESS_TYPES) -> nx.DiGraph:
@@ -106,8 +110,10 @@ def _stderr(total: np.ndarray, total_sq: np.ndarray, k: int, population: int) ->
 
 
 def _csr(graph: nx.DiGraph, index: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray]:
+    """CSR adjacency of ``graph`` with nodes numbered by ``index``, each row's successors sorted."""
     n = len(index)
-    pairs = np.array([(index[u], index[v]) for u, v in graph.edges], dtype=np.int64).reshape(-1, 2)
+    ends = chain.from_iterable(graph.edges)
+    pairs = np.fromiter(map(index.__getitem__, ends), dtype=np.int64).reshape(-1, 2)
     heads, tails = pairs[:, 0], pairs[:, 1]
     indices = tails[np.lexsort((tails, heads))]
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -115,54 +121,136 @@ def _csr(graph: nx.DiGraph, index: dict[Hashable, int]) -> tuple[np.ndarray, np.
     return indptr, indices
 
 
+def _components(
+    indptr: np.ndarray, indices: np.ndarray, sources: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weakly connected components of the part of the graph ``sources`` reach, laid out one after another.
+
+    A source's search stays in its component of that part (which may be much smaller
+    than its component of the whole graph: nodes no source reaches do not join pieces).
+    Returns each node's position in an order that keeps every component contiguous,
+    and each node's component's first position and size there.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    n = len(indptr) - 1
+    # the nodes some source reaches: a search from one more node, tied to every source
+    rooted = csr_matrix(
+        (np.ones(len(indices) + len(sources), dtype=np.int8), np.concatenate([indices, sources]),
+         np.concatenate([indptr, [indptr[-1] + len(sources)]])),
+        shape=(n + 1, n + 1),
+    )  # fmt: skip
+    reached = np.zeros(n + 1, dtype=bool)
+    reached[breadth_first_order(rooted, n, directed=True, return_predecessors=False)] = True
+    heads = np.repeat(np.arange(n), np.diff(indptr))
+    keep = reached[heads]  # the ties out of reached nodes (their tails are reached too)
+    adjacency = csr_matrix((np.ones(int(keep.sum()), dtype=np.int8), (heads[keep], indices[keep])), shape=(n, n))
+    count, label = connected_components(adjacency, directed=True, connection="weak")
+    order = np.argsort(label, kind="stable")
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    size = np.bincount(label, minlength=count)
+    first = np.concatenate(([0], np.cumsum(size)[:-1]))
+    return position, first[label], size[label]
+
+
 def _brandes_subset(
-    indptr: np.ndarray, indices: np.ndarray, sources: np.ndarray, is_target: np.ndarray
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    sources: np.ndarray,
+    is_target: np.ndarray,
+    components: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    *,
+    squares: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sum over ``sources`` of each node's subset dependency, and the sum of its squares.
 
     Level-synchronous Brandes over a batch of sources at once: each level is a set of
-    (source, node) pairs, found with array operations on the CSR adjacency.
+    (source, node) pairs, found with array operations on the CSR adjacency. With
+    ``components`` (from :func:`_components`) the nodes are renumbered so that each
+    component is contiguous, and a source's visited marks span only its own component,
+    so a batch holds as many sources as their components' sizes allow: cheap when the
+    graph falls apart into small pieces. Without, every source's component is taken to
+    be the whole graph. ``squares=False`` skips the sum of squares (returned as zeros).
     """
     n = len(indptr) - 1
+    if components is None:
+        comp_first = np.zeros(n, dtype=np.int64)
+        comp_size = np.full(n, n, dtype=np.int64)
+    else:  # renumber: node v becomes position[v]
+        position, comp_first, comp_size = components
+        order = np.argsort(position)
+        degree = np.diff(indptr)[order]
+        rows = (
+            np.repeat(indptr[order], degree)
+            + np.arange(int(degree.sum()))
+            - np.repeat(np.cumsum(degree) - degree, degree)
+        )
+        indptr = np.concatenate(([0], np.cumsum(degree)))
+        indices = position[indices[rows]]
+        sources, is_target = np.sort(position[sources]), is_target[order]
+        comp_first, comp_size = comp_first[order], comp_size[order]
+    degree = np.diff(indptr)
     total = np.zeros(n)
     total_sq = np.zeros(n)
-    batch = max(1, min(len(sources), BATCH_CELLS // max(n, 1)))
-    for start in range(0, len(sources), batch):
-        src = sources[start : start + batch]
-        nb = len(src)
-        visited = np.zeros(nb * n, dtype=bool)
-        node, owner, sigma = src.copy(), np.arange(nb, dtype=np.int64), np.ones(nb)
-        visited[owner * n + node] = True
+    ends = np.cumsum(comp_size[sources])
+    start = 0
+    while start < len(sources):
+        # the sources whose components fill at most BATCH_CELLS visited marks (at least one)
+        stop = max(start + 1, int(np.searchsorted(ends, (ends[start - 1] if start else 0) + BATCH_CELLS, "right")))
+        stop = min(stop, start + BATCH_SOURCES)
+        src = sources[start:stop]
+        start = stop
+        sizes = comp_size[src]
+        offset = np.cumsum(sizes) - sizes - comp_first[src]  # slot of (source i, node v): offset[i] + v
+        visited = np.zeros(int(sizes.sum()), dtype=bool)
+        stamp = np.empty(len(visited), dtype=np.int32)
+        node, owner, sigma = src, np.arange(len(src), dtype=np.int64), np.ones(len(src))
+        visited[offset + node] = True
         levels: list[tuple[np.ndarray, np.ndarray]] = [(node, sigma)]
         links: list[tuple[np.ndarray, np.ndarray]] = []
         while True:
-            deg = indptr[node + 1] - indptr[node]
+            deg = degree[node]
             m = int(deg.sum())
             if m == 0:
                 break
+            before = np.cumsum(deg) - deg
             parent = np.repeat(np.arange(len(node)), deg)
-            first = np.repeat(indptr[node] - (np.cumsum(deg) - deg), deg)
-            child = indices[first + np.arange(m)]
-            key = owner[parent] * n + child
+            key = indices[np.repeat(indptr[node] - before, deg) + np.arange(m)] + np.repeat(offset[owner], deg)
             fresh = ~visited[key]
             if not fresh.any():
                 break
             parent, key = parent[fresh], key[fresh]
-            level_keys, inverse = np.unique(key, return_inverse=True)
-            sigma = np.bincount(inverse, weights=sigma[parent], minlength=len(level_keys))
+            # number the distinct (source, node) pairs without sorting: the last link to each stands for it
+            wide = len(key) >= 1 << 31  # more links than int32 numbers (not met in practice)
+            link = np.arange(len(key), dtype=np.int64 if wide else np.int32)
+            slot = np.empty(len(visited), dtype=np.int64) if wide else stamp
+            slot[key] = link
+            last = slot[key]
+            one = np.flatnonzero(last == link)
+            number = np.empty(len(key), dtype=np.int64)
+            number[one] = np.arange(len(one))
+            inverse = number[last]
+            level_keys = key[one]
+            sigma = np.bincount(inverse, weights=sigma[parent], minlength=len(one))
             visited[level_keys] = True
-            node, owner = level_keys % n, level_keys // n
+            owner = owner[parent[one]]
+            node = level_keys - offset[owner]
             levels.append((node, sigma))
             links.append((parent, inverse))
         delta = np.zeros(len(levels[-1][0]))
         for depth in range(len(levels) - 1, 0, -1):
             node, sigma = levels[depth]
             total += np.bincount(node, weights=delta, minlength=n)
-            total_sq += np.bincount(node, weights=delta * delta, minlength=n)
+            if squares:
+                total_sq += np.bincount(node, weights=delta * delta, minlength=n)
             coeff = (delta + is_target[node]) / sigma
             parent, inverse = links[depth - 1]
             parent_sigma = levels[depth - 1][1]
             delta = np.bincount(parent, weights=parent_sigma[parent] * coeff[inverse], minlength=len(parent_sigma))
+    if components is not None:
+        total, total_sq = total[position], total_sq[position]
     return total, total_sq
 
 
@@ -206,7 +294,9 @@ def subset_betweenness(
         is_target = np.zeros(len(order))
         is_target[[index[t] for t in target_set]] = 1.0
         src = np.array([index[s] for s in picked], dtype=np.int64)
-        total, total_sq = _brandes_subset(indptr, indices, src, is_target)
+        components = _components(indptr, indices, src)
+        exact = len(picked) == len(source_list)
+        total, total_sq = _brandes_subset(indptr, indices, src, is_target, components, squares=not exact)
         scale = len(source_list) / len(picked) if picked else 0.0
         column = total * scale
         stderr = _stderr(total, total_sq, len(picked), len(source_list))
