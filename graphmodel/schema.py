@@ -53,6 +53,7 @@ class Label:
     sector: str | None = None
     style: dict[str, Any] = field(default_factory=dict)
     system: bool = False
+    staging: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,16 @@ class Schema:
     def data_labels(self) -> dict[str, Label]:
         """Labels loaded from fieldwork tables (all but the system labels)."""
         return {n: lb for n, lb in self.labels.items() if not lb.system}
+
+    @property
+    def keyed_labels(self) -> dict[str, Label]:
+        """Labels whose nodes have unique ids (all but the staging label)."""
+        return {n: lb for n, lb in self.labels.items() if not lb.staging}
+
+    @property
+    def staging_label(self) -> str:
+        """The label of nodes a staged load wrote and has not switched live yet."""
+        return next(n for n, lb in self.labels.items() if lb.staging)
 
     def node_table_properties(self, label: str) -> dict[str, Property]:
         """Common node properties followed by the label's own."""
@@ -153,6 +164,8 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
 def _check(schema: Schema) -> None:
     """Raise :class:`InvalidSchema` on broken references between parts of the schema."""
     names = list(schema.labels) + list(schema.relationships)
+    if sum(lb.staging for lb in schema.labels.values()) != 1:
+        raise InvalidSchema("system_labels: exactly one label must be marked staging: true")
     for name in names:
         if not NAME_PATTERN.match(name):
             raise InvalidSchema(f"{name!r} is not a plain identifier")
@@ -204,6 +217,7 @@ def parse_schema(data: dict[str, Any]) -> Schema:
                 description=" ".join(spec["description"].split()),
                 properties=_properties(spec.get("properties"), f"system_labels.{name}"),
                 system=True,
+                staging=bool(spec.get("staging", False)),
             )
         relationships = {
             name: Relationship(

@@ -175,7 +175,7 @@ class EmbeddedStore(Store):
     def _ensure_constraints(self, schema: Schema) -> list[str]:
         names = []
         existing = {(c.get("label"), tuple(c.get("properties", ()))) for c in self._constraints()}
-        for label in schema.labels:
+        for label in schema.keyed_labels:
             for prop in ("id", "_package"):
                 self._index(label, prop)
             if (label, ("id",)) not in existing:

@@ -132,8 +132,8 @@ class Neo4jStore(Store):
             raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
 
     def ensure_constraints(self, schema: Schema) -> list[str]:
-        names = [constraint_name(label, "id") for label in schema.labels]
-        wanted = {*names, *(f"graphmodel_{label}__package" for label in schema.labels)}
+        names = [constraint_name(label, "id") for label in schema.keyed_labels]
+        wanted = {*names, *(f"graphmodel_{label}__package" for label in schema.keyed_labels)}
         wanted |= {f"graphmodel_{rel}__key_unique" for rel in schema.relationships}
         with self._session() as session:
             existing = {record["name"] for record in session.run("SHOW INDEXES YIELD name")}
@@ -141,7 +141,7 @@ class Neo4jStore(Store):
             return names  # one round trip instead of dozens when the schema is in place
         names = []
         with self._session() as session:
-            for label in schema.labels:
+            for label in schema.keyed_labels:
                 session.run(cy.neo4j_unique_id(schema, label)).consume()
                 session.run(cy.neo4j_package_index(schema, label)).consume()
                 names.append(constraint_name(label, "id"))

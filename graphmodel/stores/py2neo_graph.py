@@ -115,7 +115,7 @@ class Py2neoStore(Store):
     def ensure_constraints(self, schema: Schema) -> list[str]:
         names = []
         try:
-            for label in schema.labels:
+            for label in schema.keyed_labels:
                 self.graph.run(cy.neo4j_unique_id(schema, label))
                 self.graph.run(cy.neo4j_package_index(schema, label))
                 names.append(constraint_name(label, "id"))
