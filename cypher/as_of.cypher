@@ -16,10 +16,34 @@
 //   start, `on_behalf_of` and `kind`) in several rounds make one row, with the first and
 //   last round and the latest end (none if any observation has none). Ties from
 //   interviews (WITH, MENTIONS) are left out.
-MATCH (a)-[r]->(b)
-WHERE NOT a:Interview
-  AND ($ngo IS NULL OR a.id = $ngo OR b.id = $ngo OR r.on_behalf_of = $ngo)
-  AND (r.start IS NULL OR r.start + substring('0000-01-01', size(r.start)) <= $date + substring('9999-12-31', size($date)))
+CALL {
+  // With an NGO: its ties out, its ties in, and MOBILIZES ties on its behalf, each
+  // found from the NGO's id index (or the MOBILIZES ties) and each tie once.
+  MATCH (a:NGO {id: $ngo})
+  WITH a
+  MATCH (a)-[r]->(b)
+  WHERE NOT b:Staged
+  RETURN a, r, b
+  UNION ALL
+  MATCH (b:NGO {id: $ngo})
+  WITH b
+  MATCH (a)-[r]->(b)
+  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
+  RETURN a, r, b
+  UNION ALL
+  UNWIND CASE WHEN $ngo IS NULL THEN [] ELSE [$ngo] END AS ngo
+  MATCH (a:Agency)-[r:MOBILIZES]->(b)
+  WHERE r.on_behalf_of = ngo AND NOT b:Staged AND a.id <> ngo AND b.id <> ngo
+  RETURN a, r, b
+  UNION ALL
+  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
+  MATCH (a)-[r]->(b)
+  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  RETURN a, r, b
+}
+WITH a, r, b
+WHERE (r.start IS NULL OR r.start + substring('0000-01-01', size(r.start)) <= $date + substring('9999-12-31', size($date)))
   AND (r.end IS NULL OR r.end + substring('9999-12-31', size(r.end)) >= $date + substring('0000-01-01', size($date)))
 WITH a, type(r) AS type, b, r.start AS start, r.on_behalf_of AS on_behalf_of, r.kind AS kind,
   count(r) AS observations, count(r.end) AS ended, max(r.end) AS last_end,

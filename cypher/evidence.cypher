@@ -13,10 +13,34 @@
 //   With no parameter, every tie is listed. Ties from interviews themselves (WITH,
 //   MENTIONS) are left out. An interview id that names no loaded interview still gets
 //   a row, with empty interview columns.
-MATCH (a)-[r]->(b)
-WHERE NOT a:Interview
-  AND ($ngo IS NULL OR a.id = $ngo OR b.id = $ngo OR r.on_behalf_of = $ngo)
-  AND ($source IS NULL OR a.id = $source)
+CALL {
+  // With an NGO: its ties out, its ties in, and MOBILIZES ties on its behalf, each
+  // found from the NGO's id index (or the MOBILIZES ties) and each tie once.
+  MATCH (a:NGO {id: $ngo})
+  WITH a
+  MATCH (a)-[r]->(b)
+  WHERE NOT b:Staged
+  RETURN a, r, b
+  UNION ALL
+  MATCH (b:NGO {id: $ngo})
+  WITH b
+  MATCH (a)-[r]->(b)
+  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
+  RETURN a, r, b
+  UNION ALL
+  UNWIND CASE WHEN $ngo IS NULL THEN [] ELSE [$ngo] END AS ngo
+  MATCH (a:Agency)-[r:MOBILIZES]->(b)
+  WHERE r.on_behalf_of = ngo AND NOT b:Staged AND a.id <> ngo AND b.id <> ngo
+  RETURN a, r, b
+  UNION ALL
+  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
+  MATCH (a)-[r]->(b)
+  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  RETURN a, r, b
+}
+WITH a, r, b
+WHERE ($source IS NULL OR a.id = $source)
   AND ($target IS NULL OR b.id = $target)
   AND ($type IS NULL OR type(r) = $type)
   AND ($round IS NULL OR r.round = $round)

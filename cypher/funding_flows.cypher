@@ -16,9 +16,22 @@
 //   as `via`: `amount` is what reached the NGO, `amount_to_via` what the funder paid
 //   the agency. `evidence` joins both ties' interviews. Flows that end at an agency
 //   are not listed.
-MATCH (src)-[g:FUNDS]->(n:NGO)
-WHERE ($ngo IS NULL OR n.id = $ngo) AND ($round IS NULL OR g.round = $round)
+CALL {
+  // The NGO from the id index when $ngo is given, else every NGO (the UNWIND keeps
+  // this second branch from running when $ngo is given).
+  MATCH (n:NGO {id: $ngo})
+  RETURN n
+  UNION ALL
+  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
+  MATCH (n:NGO)
+  RETURN n
+}
+// FalkorDB treats n as unbound in a MATCH right after a CALL with UNION: WITH first.
+WITH n
+MATCH (src)-[g:FUNDS]->(n)
+WHERE ($round IS NULL OR g.round = $round) AND NOT src:Staged
 OPTIONAL MATCH (up)-[u:FUNDS]->(src:Agency)
+WHERE NOT up:Staged
 WITH n, g, u, coalesce(up, src) AS f, CASE WHEN up IS NULL THEN null ELSE src END AS via
 WITH n, g, u, f, via, CASE WHEN f:Funder THEN f.kind WHEN f:Agency THEN 'agency' ELSE 'company' END AS funder_kind
 WHERE ($kind IS NULL OR funder_kind = $kind)

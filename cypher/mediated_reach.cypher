@@ -11,8 +11,18 @@
 //   `reached` counts distinct villages and schools; `direct` those with a WORKS_IN tie;
 //   `through_state` those at the end of a chain through the state; `both` those with
 //   both; `only_through_state` those with a chain but no WORKS_IN. The id lists are sorted.
-MATCH (n:NGO)
-WHERE $ngo IS NULL OR n.id = $ngo
+CALL {
+  // The NGO from the id index when $ngo is given, else every NGO (the UNWIND keeps
+  // this second branch from running when $ngo is given).
+  MATCH (n:NGO {id: $ngo})
+  RETURN n
+  UNION ALL
+  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
+  MATCH (n:NGO)
+  RETURN n
+}
+// FalkorDB treats n as unbound in a MATCH right after a CALL with UNION: WITH first.
+WITH n
 OPTIONAL MATCH p = (n)-[:WORKS_IN|COOPERATES_WITH|MOBILIZES*1..7]->(t)
 WHERE (t:Village OR t:School)
   AND ALL(r IN tail(relationships(p)) WHERE r.on_behalf_of = n.id AND r.round = head(relationships(p)).round)

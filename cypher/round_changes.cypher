@@ -15,17 +15,41 @@
 //   tie, interviews included, in each): an absence says nothing about actors no one
 //   looked at again. One row per observation of a changed tie, with its dates and
 //   interviews. Ties from interviews (WITH, MENTIONS) are left out.
-MATCH (a)-[r]->(b)
-WHERE NOT a:Interview
-  AND r.round IN [$round - 1, $round]
-  AND ($ngo IS NULL OR a.id = $ngo OR b.id = $ngo OR r.on_behalf_of = $ngo)
+CALL {
+  // With an NGO: its ties out, its ties in, and MOBILIZES ties on its behalf, each
+  // found from the NGO's id index (or the MOBILIZES ties) and each tie once.
+  MATCH (a:NGO {id: $ngo})
+  WITH a
+  MATCH (a)-[r]->(b)
+  WHERE NOT b:Staged
+  RETURN a, r, b
+  UNION ALL
+  MATCH (b:NGO {id: $ngo})
+  WITH b
+  MATCH (a)-[r]->(b)
+  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
+  RETURN a, r, b
+  UNION ALL
+  UNWIND CASE WHEN $ngo IS NULL THEN [] ELSE [$ngo] END AS ngo
+  MATCH (a:Agency)-[r:MOBILIZES]->(b)
+  WHERE r.on_behalf_of = ngo AND NOT b:Staged AND a.id <> ngo AND b.id <> ngo
+  RETURN a, r, b
+  UNION ALL
+  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
+  MATCH (a)-[r]->(b)
+  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  RETURN a, r, b
+}
+WITH a, r, b
+WHERE r.round IN [$round - 1, $round]
   AND ($system IS NULL OR a.system = $system OR b.system = $system)
 WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind,
   collect(r) AS ties, min(r.round) AS seen, max(r.round) AS last
 WHERE seen = last
 UNWIND [a, b] AS x
-OPTIONAL MATCH (x)-[q]-()
-WHERE q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END
+OPTIONAL MATCH (x)-[q]-(y)
+WHERE q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
 WITH a, type, b, on_behalf_of, kind, ties, seen, count(q) AS ends_seen
 WHERE ends_seen > 0
 UNWIND ties AS r

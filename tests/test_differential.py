@@ -24,7 +24,7 @@ NGOS = [f"ngo-y0{i}" for i in range(1, 9)] + [f"ngo-n0{i}" for i in range(1, 8)]
 #: Parameters to run each library query with; {} means its defaults.
 CASES: dict[str, list[dict[str, Any]]] = {
     "sample_profile": [{}, {"year": 2019}, {"package": "paper"}, {"package": "none-such"}],
-    "motivations": [{}, {"by": "province"}, {"by": "registration"}, {"by": "issue_area"}, {"round": 2}],
+    "motivations": [{}, {"by": "province"}, {"by": "registration"}, {"by": "issue_area"}, {"round": 2}, {"round": 3}],
     "access_paths": [{"ngo": ngo} for ngo in NGOS] + [{"ngo": "ngo-n04", "round": 2}, {"ngo": "ngo-zz"}],
     "mediated_reach": [{}, {"round": 1}, {"round": 2}, {"ngo": "ngo-y01"}],
     "gatekeepers": [{}, {"limit": 1000}, {"round": 2}, {"limit": 1}],
@@ -40,6 +40,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "evidence": [
         {},
         {"ngo": "ngo-y04"},
+        {"ngo": "ngo-n04", "type": "MOBILIZES"},
         {"source": "ag-yn-wf-county-heixi", "type": "FUNDS", "target": "ngo-y04"},
         {"type": "MOBILIZES", "round": 2},
     ],
@@ -50,6 +51,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"date": "2010-03"},
         {"date": "2010-03-31"},
         {"date": "2015-12-31", "ngo": "ngo-y01"},
+        {"date": "2011", "ngo": "ngo-n04"},
         {"date": "2019-06-15"},
     ],
 }
