@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from graphmodel import statements as cy
 from graphmodel.records import digest
+from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 
 
@@ -28,13 +29,13 @@ def fingerprint(store: Store, *, ignore: tuple[str, ...] = ("loaded_at",)) -> Fi
     """The fingerprint of everything in ``store``; properties named in ``ignore`` are left out."""
     nodes = []
     labels: Counter[str] = Counter()
-    for node_labels, props in store.run(cy.all_nodes()).rows:
+    for node_labels, props in store.run(cy.all_nodes(load_schema())).rows:
         labels.update(node_labels)
         clean = {k: v for k, v in props.items() if k not in ignore}
         nodes.append(digest([sorted(node_labels), clean]))
     ties = []
     types: Counter[str] = Counter()
-    for rel, source, target, props in store.run(cy.all_ties()).rows:
+    for rel, source, target, props in store.run(cy.all_ties(load_schema())).rows:
         types[rel] += 1
         ties.append(digest([rel, source, target, props]))
     return Fingerprint(dict(sorted(labels.items())), dict(sorted(types.items())), digest([sorted(nodes), sorted(ties)]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmodel import statements as cy
+from graphmodel.errors import GraphmodelError
 from graphmodel.gcpause import gc_paused
 from graphmodel.records import NodeRecord, Records, TieRecord
 from graphmodel.schema import Schema, load_schema
@@ -27,11 +29,17 @@ from graphmodel.tables import RawPackage
 from graphmodel.validate import validate_package
 
 BATCH_SIZE = 2_000
+#: Nodes switched live per statement in a staged load's switch.
+STAGE_SWITCH_BATCH = 10_000
+#: Stores that stage (Neo4j) stage a load that creates at least this many nodes and ties;
+#: the environment variable of the same name overrides it (0: never stage).
+STAGE_ROWS = 100_000
+STAGE_ROWS_ENV = "GRAPHMODEL_STAGE_ROWS"
 #: Test hook (crash tests): seconds to pause after each written statement, so that a
 #: test can kill a load part-way through its writes. Unset in normal use.
 PAUSE_ENV = "GRAPHMODEL_TEST_PAUSE_SECONDS"
 
-__all__ = ["BATCH_SIZE", "LoadPlan", "load_package", "lookup_in", "plan_load"]
+__all__ = ["BATCH_SIZE", "LoadPlan", "load_package", "lookup_in", "plan_load", "staged_statements", "write_statements"]
 
 
 @dataclass
@@ -136,6 +144,62 @@ def _batches(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
 
 def write_statements(plan: LoadPlan, schema: Schema, package_props: dict[str, Any]) -> list[Statement]:
     """The batched statements that carry out ``plan``: removals first, then nodes, then ties."""
+    return [
+        *_removals(plan, schema),
+        *_merges([*plan.create, *plan.update], schema),
+        Statement(cy.upsert_package(schema), {"id": plan.records.package, "props": package_props}, 0),
+    ]
+
+
+def staged_statements(
+    plan: LoadPlan, schema: Schema, package_props: dict[str, Any], load_id: str
+) -> tuple[list[Statement], list[Statement]]:
+    """The statements of a staged load: what can be written ahead, and the switch that makes it live.
+
+    New nodes, and new ties between two of them, are staged (written under the
+    staging label, which no query sees). The switch removes what the package lost,
+    gives the staged nodes their labels, and writes updates and the ties that touch
+    nodes already live; it is the only part that must be one transaction.
+    """
+    new_nodes = [x for x in plan.create if isinstance(x, NodeRecord)]
+    new_ids = {node.id for node in new_nodes}
+    staged_ties: list[TieRecord] = []
+    rest: list[NodeRecord | TieRecord] = []
+    for item in [*plan.create, *plan.update]:
+        if isinstance(item, TieRecord) and item.source in new_ids and item.target in new_ids:
+            staged_ties.append(item)  # new, since a tie's key holds its endpoints
+        elif isinstance(item, TieRecord) or item.id not in new_ids:
+            rest.append(item)
+    load = {"load": load_id}
+    stage = [
+        Statement(cy.stage_nodes(schema), {"rows": batch, **load}, len(batch))
+        for batch in _batches([node.props for node in new_nodes])
+    ]
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for tie in staged_ties:
+        by_type[tie.type].append({"source": tie.source, "target": tie.target, "props": tie.props})
+    for rel, rows in sorted(by_type.items()):
+        stage += [
+            Statement(cy.stage_ties(schema, rel), {"rows": batch, **load}, len(batch)) for batch in _batches(rows)
+        ]
+    ids_by_label: dict[str, list[str]] = defaultdict(list)
+    for node in new_nodes:
+        ids_by_label[node.label].append(node.id)
+    go_live = [
+        Statement(cy.go_live(schema, label), {"ids": ids[start : start + STAGE_SWITCH_BATCH], **load}, 0)
+        for label, ids in sorted(ids_by_label.items())
+        for start in range(0, len(ids), STAGE_SWITCH_BATCH)
+    ]
+    switch = [
+        *_removals(plan, schema),
+        *go_live,
+        *_merges(rest, schema),
+        Statement(cy.upsert_package(schema), {"id": plan.records.package, "props": package_props}, 0),
+    ]
+    return stage, switch
+
+
+def _removals(plan: LoadPlan, schema: Schema) -> list[Statement]:
     name = plan.records.package
     out: list[Statement] = []
     for (rel, source_label), pairs in sorted(plan.remove_ties_by_source.items()):
@@ -148,7 +212,11 @@ def write_statements(plan: LoadPlan, schema: Schema, package_props: dict[str, An
         for start in range(0, len(ids), BATCH_SIZE):
             batch_ids = ids[start : start + BATCH_SIZE]
             out.append(Statement(cy.delete_nodes(schema, label), {"ids": batch_ids, "package": name}, len(batch_ids)))
-    changed = plan.create + plan.update
+    return out
+
+
+def _merges(changed: list[NodeRecord | TieRecord], schema: Schema) -> list[Statement]:
+    out: list[Statement] = []
     nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     ties: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for item in changed:
@@ -164,7 +232,6 @@ def write_statements(plan: LoadPlan, schema: Schema, package_props: dict[str, An
     for (rel, source, target), rows in sorted(ties.items()):
         for batch in _batches(rows):
             out.append(Statement(cy.merge_ties(schema, rel, source, target), {"rows": batch}, len(batch)))
-    out.append(Statement(cy.upsert_package(schema), {"id": name, "props": package_props}, 0))
     return out
 
 
@@ -175,6 +242,16 @@ class LoadReport:
     package: str
     plan: LoadPlan
     written: bool
+    #: Whether the load was written ahead in several transactions and then switched live.
+    staged: bool = False
+
+
+def _stage_rows() -> int:
+    value = os.environ.get(STAGE_ROWS_ENV, "").strip()
+    try:
+        return int(value) if value else STAGE_ROWS
+    except ValueError:
+        raise GraphmodelError(f"{STAGE_ROWS_ENV}={value!r} is not a whole number") from None
 
 
 def load_package(
@@ -212,9 +289,13 @@ def load_package(
             "nodes": len(records.nodes),
             "ties": len(records.ties),
         }
+        staged = db.stages_large_loads and 0 < _stage_rows() <= len(plan.create)
         with gc_paused():
-            todo = write_statements(plan, schema, package_props)
-        total = sum(s.rows for s in todo)
+            if staged:
+                stage, switch = staged_statements(plan, schema, package_props, uuid.uuid4().hex)
+            else:
+                stage, switch = [], write_statements(plan, schema, package_props)
+        total = sum(s.rows for s in [*stage, *switch])
         done = 0
 
         def advance(rows: int) -> None:
@@ -225,7 +306,10 @@ def load_package(
             if pause:
                 time.sleep(pause)
 
-        db.apply(todo, advance)
-        return LoadReport(raw.name, plan, written=True)
+        if staged:
+            db.apply_staged(stage, switch, advance)
+        else:
+            db.apply(switch, advance)
+        return LoadReport(raw.name, plan, written=True, staged=staged)
 
     return work(store) if dry_run else store.load_unit(raw.name, work)

@@ -200,7 +200,7 @@ def sensitive_values(store: Any, *, key: bytes | None = None) -> dict[str, str |
 
     key = key or redaction_key()
     found: dict[str, str | None] = {}
-    for labels, props in store.run(cy.all_nodes()).rows:
+    for labels, props in store.run(cy.all_nodes(load_schema())).rows:
         label = labels[0] if labels else "ID"
         if label in PUBLIC_LABELS:
             continue
@@ -216,7 +216,7 @@ def sensitive_values(store: Any, *, key: bytes | None = None) -> dict[str, str |
                 found.setdefault(value, pseudonym(value, name, key=key))
             elif name in DROPPED or name not in _allowed(load_schema()):
                 found.setdefault(value, None)
-    for _, _, _, props in store.run(cy.all_ties()).rows:
+    for _, _, _, props in store.run(cy.all_ties(load_schema())).rows:
         for name in DROPPED:
             value = props.get(name)
             if isinstance(value, str) and value:

@@ -29,6 +29,11 @@ def _type(schema: Schema, name: str) -> LiteralString:
     return _quoted(schema.relationship(name))
 
 
+def _live(schema: Schema, var: LiteralString) -> LiteralString:
+    """A condition true when node ``var`` is live, not left by a staged load (ties staged join staged nodes)."""
+    return "NOT " + var + ":" + _label(schema, schema.staging_label)
+
+
 def merge_nodes(schema: Schema, label: str) -> LiteralString:
     """Create or replace nodes of one label from ``$rows`` of ``{id, props}``."""
     return "UNWIND $rows AS row MERGE (n:" + _label(schema, label) + " {id: row.id}) SET n = row.props"
@@ -41,6 +46,49 @@ def merge_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralStr
         "MATCH (b:" + _label(schema, target) + " {id: row.target}) "
         "MERGE (a)-[r:" + _type(schema, rel) + " {_key: row.key}]->(b) SET r = row.props"
     )
+
+
+def stage_nodes(schema: Schema) -> LiteralString:
+    """Staged load: write new nodes from ``$rows`` of their properties under load ``$load``, not live yet."""
+    return "UNWIND $rows AS props CREATE (n:" + _label(schema, schema.staging_label) + ") SET n = props, n._load = $load"
+
+
+def stage_ties(schema: Schema, rel: str) -> LiteralString:
+    """Staged load: write new ties between nodes staged under ``$load`` from ``$rows`` of ``{source, target, props}``."""
+    staged = _label(schema, schema.staging_label)
+    return (
+        "UNWIND $rows AS row MATCH (a:" + staged + " {id: row.source}) WHERE a._load = $load "
+        "MATCH (b:" + staged + " {id: row.target}) WHERE b._load = $load "
+        "CREATE (a)-[r:" + _type(schema, rel) + "]->(b) SET r = row.props"
+    )
+
+
+def go_live(schema: Schema, label: str) -> LiteralString:
+    """Staged load: switch the nodes of ``$ids`` staged under ``$load`` live with their data label."""
+    staged = _label(schema, schema.staging_label)
+    return (
+        "UNWIND $ids AS id MATCH (n:" + staged + " {id: id}) WHERE n._load = $load "
+        "SET n:" + _label(schema, label) + " REMOVE n:" + staged + ", n._load"
+    )
+
+
+def count_staged(schema: Schema) -> LiteralString:
+    """Number of nodes a package has staged (left by a killed or failed staged load when no load runs)."""
+    return "MATCH (n:" + _label(schema, schema.staging_label) + ") WHERE n._package = $package RETURN count(n) AS n"
+
+
+def drop_staged(schema: Schema) -> LiteralString:
+    """Remove up to ``$limit`` of a package's staged nodes and their ties; returns how many."""
+    return (
+        "MATCH (n:" + _label(schema, schema.staging_label) + ") WHERE n._package = $package "
+        "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"
+    )
+
+
+def neo4j_staged_index(schema: Schema) -> LiteralString:
+    """Neo4j: the index that finds staged nodes by id."""
+    quoted = _label(schema, schema.staging_label)
+    return "CREATE INDEX `graphmodel_" + quoted.strip("`") + "__id` IF NOT EXISTS FOR (n:" + quoted + ") ON (n.id)"
 
 
 def delete_ties(schema: Schema, rel: str, source: str) -> LiteralString:
@@ -69,7 +117,7 @@ def package_nodes(schema: Schema, label: str) -> LiteralString:
 def package_ties(schema: Schema, rel: str) -> LiteralString:
     """Endpoints, key and hash of every tie of one type that a package loaded."""
     return (
-        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE r._package = $package "
+        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE r._package = $package AND " + _live(schema, "a") + " "
         "RETURN labels(a)[0] AS source_label, a.id AS source, r._key AS key, r._hash AS hash"
     )
 
@@ -127,8 +175,8 @@ def any_node() -> LiteralString:
 
 
 def delete_everything() -> LiteralString:
-    """Remove every node and tie (tests and the demo's own store only)."""
-    return "MATCH (n) DETACH DELETE n"
+    """Neo4j: remove every node and tie in small transactions (tests and benchmarks only; not in a transaction)."""
+    return "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS"
 
 
 def neo4j_unique_id(schema: Schema, label: str) -> LiteralString:
@@ -184,14 +232,18 @@ def neo4j_drop_tie_key_index(schema: Schema, rel: str) -> LiteralString:
     return "DROP INDEX `graphmodel_" + _type(schema, rel).strip("`") + "__key` IF EXISTS"
 
 
-def all_nodes() -> LiteralString:
-    """Every node's labels and properties (for fingerprints and exports)."""
-    return "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props"
+def all_nodes(schema: Schema) -> LiteralString:
+    """Every live node's labels and properties (for fingerprints and exports)."""
+    return "MATCH (n) WHERE " + _live(schema, "n") + " RETURN labels(n) AS labels, properties(n) AS props"
 
 
-def all_ties() -> LiteralString:
-    """Every tie's type, endpoint ids and properties (for fingerprints and exports)."""
-    return "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
+def all_ties(schema: Schema) -> LiteralString:
+    """Every live tie's type, endpoint ids and properties (for fingerprints and exports)."""
+    return (
+        "MATCH (a)-[r]->(b) WHERE "
+        + _live(schema, "a")
+        + " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
+    )
 
 
 def export_nodes(schema: Schema, label: str) -> LiteralString:
@@ -202,8 +254,8 @@ def export_nodes(schema: Schema, label: str) -> LiteralString:
 def export_ties(schema: Schema, rel: str) -> LiteralString:
     """Endpoint ids and properties of every tie of one type, in a fixed order (for exports)."""
     return (
-        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) RETURN a.id AS source, b.id AS target, "
-        "properties(r) AS props ORDER BY a.id, b.id, r._key"
+        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE " + _live(schema, "a") + " "
+        "RETURN a.id AS source, b.id AS target, properties(r) AS props ORDER BY a.id, b.id, r._key"
     )
 
 

@@ -68,7 +68,7 @@ def foreign_data(store: Store) -> str | None:
 
 def _reset_neo4j(store: Store) -> None:
     schema = load_schema()
-    store.run(cy.delete_everything(), write=True)
+    store.delete_all()
     store.run(cy.upsert_package(schema), {"id": MARKER, "props": {"id": MARKER, "path": "pytest"}}, write=True)
 
 

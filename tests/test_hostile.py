@@ -70,8 +70,8 @@ def _url(store: Store) -> str:
 
 
 def schema_names(store: Store) -> tuple[set[str], set[str]]:
-    labels = {lb for labels, _ in store.run(cy.all_nodes()).rows for lb in labels}
-    types = {t for t, *_ in store.run(cy.all_ties()).rows}
+    labels = {lb for labels, _ in store.run(cy.all_nodes(load_schema())).rows for lb in labels}
+    types = {t for t, *_ in store.run(cy.all_ties(load_schema())).rows}
     return labels, types
 
 

@@ -24,6 +24,7 @@ from graphmodel.load import load_package
 from graphmodel.queries import library
 from graphmodel.redact import PUBLIC_LABELS, pseudonym, redact_graph, redact_result
 from graphmodel.sample import sample_path
+from graphmodel.schema import load_schema
 from graphmodel.stores.base import Result, Store
 from graphmodel.stores.embedded import EmbeddedStore
 
@@ -43,14 +44,14 @@ def _url(store: Store) -> str:
 def originals(store: Store) -> set[str]:
     """Every string that must not survive redaction (roles: as whole values, see :func:`leaks`)."""
     found: set[str] = set()
-    for labels, props in store.run(cy.all_nodes()).rows:
+    for labels, props in store.run(cy.all_nodes(load_schema())).rows:
         if set(labels) & {*PUBLIC_LABELS, "Package"}:
             continue
         found |= {str(props[k]) for k in ("id", "name", "name_zh") if props.get(k)}
         if "Interview" in labels and props.get("role"):
             found.add(f'"{props["role"]}"')  # "staff" is also part of a column name: match whole values
         found |= {str(props[k]) for k in ("note", "excerpt", "position") if props.get(k)}
-    for _, _, _, props in store.run(cy.all_ties()).rows:
+    for _, _, _, props in store.run(cy.all_ties(load_schema())).rows:
         found |= {str(props[k]) for k in ("note", "excerpt", "position") if props.get(k)}
     return found
 

@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from graphmodel import statements as cy
 from graphmodel.fingerprint import Fingerprint, fingerprint
-from graphmodel.load import PAUSE_ENV, load_package, plan_load, write_statements
+from graphmodel.load import PAUSE_ENV, STAGE_ROWS_ENV, load_package, plan_load, write_statements
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
@@ -282,3 +283,66 @@ def test_neo4j_restart_during_a_load_retries_or_fails_cleanly(store: Store, tmp_
     rerun.communicate(timeout=120)
     assert rerun.returncode == 0
     assert fingerprint(store) == new_print
+
+
+# ---------------------------------------------------------------------------- staged loads (Neo4j)
+
+
+def staged_nodes(store: Store) -> int:
+    return int(store.run(cy.count_staged(load_schema()), {"package": PACKAGE}).rows[0][0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["neo4j"], indirect=True)
+def test_sigkill_while_staging_leaves_the_old_graph_and_a_rerun_cleans_up(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = fingerprint(store)
+    monkeypatch.setenv(STAGE_ROWS_ENV, "0")
+    load_package(store, sample_path(), name=PACKAGE)  # in one transaction, for comparison
+    expected = fingerprint(store)
+    store.run("MATCH (n) WHERE n.id <> '__graphmodel_test_suite__' DETACH DELETE n", write=True)
+    monkeypatch.setenv(STAGE_ROWS_ENV, "1")  # the loaders below stage
+    proc = loader(sample_path(), store, pause=0.05)
+    wait_until(lambda: staged_nodes(store) > 0 or proc.poll() is not None)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert staged_nodes(store) > 0, "the kill should land while the load is staging"
+    assert fingerprint(store) == empty  # nothing staged is live
+    rerun = loader(sample_path(), store)
+    _, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert staged_nodes(store) == 0
+    assert fingerprint(store) == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["neo4j"], indirect=True)
+def test_a_switch_that_fails_removes_what_it_staged(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STAGE_ROWS_ENV, "1")
+    proc = loader(sample_path(), store, pause=0.05)
+    wait_until(lambda: staged_nodes(store) > 0 or proc.poll() is not None)
+    # meanwhile another package takes one of the ids being staged, so switching it live must fail
+    store.run("CREATE (:Village {id: 'vil-yn-dashuijing', _package: 'other'})", write=True)
+    interloper = fingerprint(store)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "the load was rolled back" in err and "vil-yn-dashuijing" in err and "Traceback" not in err, err
+    assert staged_nodes(store) == 0
+    assert fingerprint(store) == interloper
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store", ["neo4j"], indirect=True)
+def test_four_concurrent_staged_loaders_leave_no_duplicates(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    load_package(store, sample_path(), name=PACKAGE)
+    expected = fingerprint(store)
+    store.run("MATCH (n) WHERE n.id <> '__graphmodel_test_suite__' DETACH DELETE n", write=True)
+    monkeypatch.setenv(STAGE_ROWS_ENV, "1")
+    procs = [loader(sample_path(), store) for _ in range(4)]
+    results = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _, err in results]
+    assert sum("no change" in out for out, _ in results) == 3, [out for out, _ in results]
+    assert _duplicates(store) == ([], [])
+    assert staged_nodes(store) == 0
+    assert fingerprint(store) == expected

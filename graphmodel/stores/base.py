@@ -59,6 +59,19 @@ class Store(ABC):
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
         """Apply write statements in order, all or nothing as far as the engine allows."""
 
+    #: Whether this store writes large loads ahead in several transactions (see :meth:`apply_staged`).
+    stages_large_loads: bool = False
+
+    def apply_staged(
+        self, stage: Sequence[Statement], switch: Sequence[Statement], progress: Progress | None = None
+    ) -> None:
+        """Write ``stage`` ahead where no query sees it, then apply ``switch`` as one unit that makes it live.
+
+        For stores whose single transactions cannot hold a whole large package. The
+        default applies both parts as one unit with :meth:`apply`.
+        """
+        self.apply([*stage, *switch], progress)
+
     def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
         """Run one load of ``package``: ``work(store)`` reads, plans and calls ``apply``.
 
@@ -66,6 +79,10 @@ class Store(ABC):
         what ``work`` reads is what its writes build on. The default just calls ``work``.
         """
         return work(self)
+
+    def delete_all(self) -> None:
+        """Remove every node and tie (tests, benchmarks and the demo's own store)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete everything")
 
     @abstractmethod
     def ensure_constraints(self, schema: Schema) -> list[str]:

@@ -11,13 +11,15 @@ the settings and never appear in descriptions or messages.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlsplit
 
 from graphmodel import statements as cy
 from graphmodel.errors import GraphmodelError, StoreError
+from graphmodel.load import STAGE_ROWS, STAGE_ROWS_ENV
 from graphmodel.schema import Schema
 from graphmodel.settings import Neo4jSettings
 from graphmodel.stores.base import Progress, Result, Statement, Store, constraint_name
@@ -26,6 +28,10 @@ from graphmodel.stores.values import plain
 T = TypeVar("T")
 #: How long the driver keeps retrying a load after transient errors (deadlocks, a restart).
 RETRY_SECONDS = 60.0
+#: Rows per transaction when a staged load writes ahead.
+STAGE_TX_ROWS = 10_000
+#: How often a staged load's locking transaction sends a trivial query while it waits.
+KEEPALIVE_SECONDS = 30.0
 
 
 def describe(uri: str, database: str | None) -> str:
@@ -42,6 +48,8 @@ def describe(uri: str, database: str | None) -> str:
 
 class Neo4jStore(Store):
     """A Neo4j server reached with the official driver."""
+
+    stages_large_loads = True
 
     def __init__(self, settings: Neo4jSettings) -> None:
         import neo4j
@@ -111,11 +119,15 @@ class Neo4jStore(Store):
         """
         from graphmodel.schema import load_schema
 
-        lock = cy.lock_package(load_schema())
+        schema = load_schema()
+        lock = cy.lock_package(schema)
 
         def attempt(tx: Any) -> T:
             tx.run(lock, {"id": package}).consume()
-            inner = _Transaction(tx, self.description)
+            # Holding the lock, no other load of this package runs: whatever it has staged is left over.
+            if tx.run(cy.count_staged(schema), {"package": package}).single()[0]:
+                self.drop_staged(package)
+            inner = _Transaction(tx, self, package)
             result = work(inner)
             if not inner.wrote:
                 raise _NothingWritten(result)  # roll back the lock's MERGE of a new :Package node
@@ -131,10 +143,51 @@ class Neo4jStore(Store):
         except Exception as exc:
             raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
 
+    def write_ahead(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
+        """Run a staged load's write-ahead statements in transactions of about ``STAGE_TX_ROWS`` rows."""
+        groups: list[list[Statement]] = [[]]
+        for statement in statements:
+            if sum(s.rows for s in groups[-1]) + statement.rows > STAGE_TX_ROWS and groups[-1]:
+                groups.append([])
+            groups[-1].append(statement)
+
+        def work(tx: Any, group: list[Statement]) -> None:
+            for statement in group:
+                with _memory_guard(self.description):
+                    tx.run(statement.cypher, dict(statement.params)).consume()
+
+        with self._session() as session:
+            for group in groups:
+                session.execute_write(work, group)
+                if progress:
+                    for statement in group:
+                        progress(statement.rows)
+
+    def drop_staged(self, package: str) -> int:
+        """Remove what loads of ``package`` staged and never switched live, in small transactions."""
+        from graphmodel.schema import load_schema
+
+        drop = cy.drop_staged(load_schema())
+        dropped = 0
+        with self._session() as session:
+            while True:
+                n = session.execute_write(
+                    lambda tx: tx.run(drop, {"package": package, "limit": STAGE_TX_ROWS}).single()[0]
+                )
+                dropped += n
+                if not n:
+                    return dropped
+
+    def delete_all(self) -> None:
+        """Remove every node and tie, in small transactions (tests and benchmarks)."""
+        with self._session() as session:
+            session.run(cy.delete_everything()).consume()
+
     def ensure_constraints(self, schema: Schema) -> list[str]:
         names = [constraint_name(label, "id") for label in schema.keyed_labels]
         wanted = {*names, *(f"graphmodel_{label}__package" for label in schema.keyed_labels)}
         wanted |= {f"graphmodel_{rel}__key_unique" for rel in schema.relationships}
+        wanted.add(f"graphmodel_{schema.staging_label}__id")
         with self._session() as session:
             existing = {record["name"] for record in session.run("SHOW INDEXES YIELD name")}
         if wanted <= existing:
@@ -149,6 +202,7 @@ class Neo4jStore(Store):
                 # A uniqueness constraint, not a plain index: concurrent MERGEs cannot duplicate a tie.
                 session.run(cy.neo4j_drop_tie_key_index(schema, rel)).consume()
                 session.run(cy.neo4j_unique_tie_key(schema, rel)).consume()
+            session.run(cy.neo4j_staged_index(schema)).consume()
             session.run("CALL db.awaitIndexes(300)").consume()
         return names
 
@@ -167,9 +221,13 @@ class _NothingWritten(Exception):
 class _Transaction(Store):
     """The store as seen from inside one load transaction (driver errors pass through, so it can retry)."""
 
-    def __init__(self, tx: Any, description: str) -> None:
+    stages_large_loads = True
+
+    def __init__(self, tx: Any, owner: Neo4jStore, package: str) -> None:
         self._tx = tx
-        self.description = description
+        self._owner = owner
+        self._package = package
+        self.description = owner.description
         self.wrote = False
 
     def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
@@ -185,6 +243,33 @@ class _Transaction(Store):
                 self._tx.run(statement.cypher, dict(statement.params)).consume()
             if progress:
                 progress(statement.rows)
+
+    def apply_staged(
+        self, stage: Sequence[Statement], switch: Sequence[Statement], progress: Progress | None = None
+    ) -> None:
+        """Write ``stage`` in transactions of its own, then ``switch`` in this one (committed by the caller).
+
+        This transaction holds the package's lock throughout, so what a failed or killed
+        load staged can be told apart and is removed: here on failure, or by the next load.
+        """
+        self.wrote = True
+        last_ping = time.monotonic()
+
+        def ahead(rows: int) -> None:
+            nonlocal last_ping
+            if progress:
+                progress(rows)
+            if time.monotonic() - last_ping > KEEPALIVE_SECONDS:  # keep the locking transaction's connection busy
+                self._tx.run("RETURN 1").consume()
+                last_ping = time.monotonic()
+
+        try:
+            self._owner.write_ahead(stage, ahead)
+            self.apply(switch, progress)
+        except BaseException:
+            with suppress(Exception):
+                self._owner.drop_staged(self._package)
+            raise
 
     def ensure_constraints(self, schema: Schema) -> list[str]:
         raise StoreError(f"{self.description}: constraints cannot be created inside a load")
@@ -210,9 +295,12 @@ def _memory_guard(description: str) -> Iterator[None]:
             raise
         raise StoreError(
             f"{description}: the transaction needs more memory than the server allows "
-            f"({getattr(exc, 'message', exc)}); nothing was written. A package loads in one transaction: "
-            "give Neo4j more memory (server.memory.heap.max_size and db.memory.transaction.total.max; "
-            "scripts/neo4j-local reads GRAPHMODEL_NEO4J_HEAP) or split the package."
+            f"({getattr(exc, 'message', exc)}); nothing was written. A load that creates fewer than "
+            f"{STAGE_ROWS_ENV} nodes and ties (default {STAGE_ROWS:,}) is one transaction: set "
+            f"{STAGE_ROWS_ENV} lower to stage it (written ahead in transactions of {STAGE_TX_ROWS:,} rows, "
+            "then switched live in one short one), or give Neo4j more memory (server.memory.heap.max_size, "
+            "db.memory.transaction.max and db.memory.transaction.total.max; scripts/neo4j-local reads "
+            "GRAPHMODEL_NEO4J_HEAP and GRAPHMODEL_NEO4J_TX_MEMORY)."
         ) from None
 
 
