@@ -50,7 +50,9 @@ def merge_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralStr
 
 def stage_nodes(schema: Schema) -> LiteralString:
     """Staged load: write new nodes from ``$rows`` of their properties under load ``$load``, not live yet."""
-    return "UNWIND $rows AS props CREATE (n:" + _label(schema, schema.staging_label) + ") SET n = props, n._load = $load"
+    return (
+        "UNWIND $rows AS props CREATE (n:" + _label(schema, schema.staging_label) + ") SET n = props, n._load = $load"
+    )
 
 
 def stage_ties(schema: Schema, rel: str) -> LiteralString:
