@@ -39,7 +39,16 @@ STAGE_ROWS_ENV = "GRAPHMODEL_STAGE_ROWS"
 #: test can kill a load part-way through its writes. Unset in normal use.
 PAUSE_ENV = "GRAPHMODEL_TEST_PAUSE_SECONDS"
 
-__all__ = ["BATCH_SIZE", "LoadPlan", "load_package", "lookup_in", "plan_load", "staged_statements", "write_statements"]
+__all__ = [
+    "BATCH_SIZE",
+    "LoadPlan",
+    "load_package",
+    "lookup_in",
+    "plan_load",
+    "stage_rows",
+    "staged_statements",
+    "write_statements",
+]
 
 
 @dataclass
@@ -246,7 +255,8 @@ class LoadReport:
     staged: bool = False
 
 
-def _stage_rows() -> int:
+def stage_rows() -> int:
+    """Loads that create at least this many nodes and ties are staged where the store stages (0: never)."""
     value = os.environ.get(STAGE_ROWS_ENV, "").strip()
     try:
         return int(value) if value else STAGE_ROWS
@@ -289,7 +299,7 @@ def load_package(
             "nodes": len(records.nodes),
             "ties": len(records.ties),
         }
-        staged = db.stages_large_loads and 0 < _stage_rows() <= len(plan.create)
+        staged = db.stages_large_loads and 0 < stage_rows() <= len(plan.create)
         with gc_paused():
             if staged:
                 stage, switch = staged_statements(plan, schema, package_props, uuid.uuid4().hex)
