@@ -14,7 +14,7 @@ import os
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from graphmodel.records import NodeRecord, Records, TieRecord
 from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import Statement, Store
 from graphmodel.tables import RawPackage
-from graphmodel.validate import validate_package
+from graphmodel.validate import validate_in_steps, validate_package
 
 BATCH_SIZE = 2_000
 #: Nodes switched live per statement in a staged load's switch.
@@ -111,19 +111,32 @@ def lookup_in(store: Store, schema: Schema) -> Callable[[set[str]], dict[str, tu
     return lookup
 
 
-def plan_load(store: Store, records: Records, schema: Schema) -> LoadPlan:
+@dataclass
+class Stored:
+    """What the store holds for one package: node hashes, and tie endpoints and hashes, by key."""
+
+    nodes: dict[tuple[str, str], str] = field(default_factory=dict)
+    ties: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+
+
+def stored_state(store: Store, package: str, schema: Schema) -> Stored:
+    """Read what ``store`` holds for ``package``, to plan a load against."""
+    stored = Stored()
+    params = {"package": package}
+    for label in schema.data_labels:
+        for node_id, digest in store.run(cy.package_nodes(schema, label), params).rows:
+            stored.nodes[(label, node_id)] = digest
+    for rel in schema.relationships:
+        for source_label, source, key, digest in store.run(cy.package_ties(schema, rel), params).rows:
+            stored.ties[(rel, key)] = (source_label, source, digest)
+    return stored
+
+
+def plan_load(store: Store, records: Records, schema: Schema, stored: Stored | None = None) -> LoadPlan:
     """Compare a package's records with what the store holds for that package."""
     plan = LoadPlan(records)
-    package = {"package": records.package}
-    stored_nodes: dict[tuple[str, str], str] = {}
-    for label in schema.data_labels:
-        for node_id, digest in store.run(cy.package_nodes(schema, label), package).rows:
-            stored_nodes[(label, node_id)] = digest
-    stored_ties: dict[tuple[str, str], tuple[str, str, str]] = {}
-    for rel in schema.relationships:
-        for source_label, source, key, digest in store.run(cy.package_ties(schema, rel), package).rows:
-            stored_ties[(rel, key)] = (source_label, source, digest)
-
+    stored = stored or stored_state(store, records.package, schema)
+    stored_nodes, stored_ties = dict(stored.nodes), dict(stored.ties)
     for node in records.nodes:
         old = stored_nodes.pop((node.label, node.id), None)
         _sort(plan, node, old)
@@ -162,50 +175,63 @@ def write_statements(plan: LoadPlan, schema: Schema, package_props: dict[str, An
 
 def staged_statements(
     plan: LoadPlan, schema: Schema, package_props: dict[str, Any], load_id: str
-) -> tuple[list[Statement], list[Statement]]:
+) -> tuple[list[Statement | None], list[Statement]]:
     """The statements of a staged load: what can be written ahead, and the switch that makes it live.
 
     New nodes, and new ties between two of them, are staged (written under the
-    staging label, which no query sees). The switch removes what the package lost,
-    gives the staged nodes their labels, and writes updates and the ties that touch
-    nodes already live; it is the only part that must be one transaction.
+    staging label, which no query sees); ``None`` in the first list marks where the
+    ties must wait for the nodes. The switch removes what the package lost, gives the
+    staged nodes their labels, and writes updates and the ties that touch nodes
+    already live; it is the only part that must be one transaction.
     """
     new_nodes = [x for x in plan.create if isinstance(x, NodeRecord)]
     new_ids = {node.id for node in new_nodes}
-    staged_ties: list[TieRecord] = []
-    rest: list[NodeRecord | TieRecord] = []
-    for item in [*plan.create, *plan.update]:
-        if isinstance(item, TieRecord) and item.source in new_ids and item.target in new_ids:
-            staged_ties.append(item)  # new, since a tie's key holds its endpoints
-        elif isinstance(item, TieRecord) or item.id not in new_ids:
-            rest.append(item)
-    load = {"load": load_id}
-    stage = [
-        Statement(cy.stage_nodes(schema), {"rows": batch, **load}, len(batch))
-        for batch in _batches([node.props for node in new_nodes])
-    ]
+    ties = [x for x in plan.create if isinstance(x, TieRecord)]
+    stage = [*stage_nodes(new_nodes, schema, load_id), None, *stage_ties(ties, new_ids, schema, load_id)]
+    return stage, switch_statements(plan, new_ids, schema, package_props, load_id)
+
+
+def stage_nodes(nodes: list[NodeRecord], schema: Schema, load_id: str) -> list[Statement]:
+    """Statements that write ``nodes`` ahead under the staging label."""
+    rows = [node.props for node in nodes]
+    return [Statement(cy.stage_nodes(schema), {"rows": b, "load": load_id}, len(b)) for b in _batches(rows)]
+
+
+def stage_ties(ties: list[TieRecord], new_ids: set[str], schema: Schema, load_id: str) -> list[Statement]:
+    """Statements that write ahead those of ``ties`` whose two ends are staged nodes (``new_ids``)."""
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for tie in staged_ties:
-        by_type[tie.type].append({"source": tie.source, "target": tie.target, "props": tie.props})
-    for rel, rows in sorted(by_type.items()):
-        stage += [
-            Statement(cy.stage_ties(schema, rel), {"rows": batch, **load}, len(batch)) for batch in _batches(rows)
-        ]
+    for tie in ties:
+        if tie.source in new_ids and tie.target in new_ids:  # new, since a tie's key holds its endpoints
+            by_type[tie.type].append({"source": tie.source, "target": tie.target, "props": tie.props})
+    return [
+        Statement(cy.stage_ties(schema, rel), {"rows": batch, "load": load_id}, len(batch))
+        for rel, rows in sorted(by_type.items())
+        for batch in _batches(rows)
+    ]
+
+
+def switch_statements(
+    plan: LoadPlan, new_ids: set[str], schema: Schema, package_props: dict[str, Any], load_id: str
+) -> list[Statement]:
+    """The switch of a staged load whose staged nodes are ``new_ids`` (and the ties between them)."""
+    rest: list[NodeRecord | TieRecord] = []
     ids_by_label: dict[str, list[str]] = defaultdict(list)
-    for node in new_nodes:
-        ids_by_label[node.label].append(node.id)
+    for item in [*plan.create, *plan.update]:
+        if isinstance(item, NodeRecord) and item.id in new_ids:
+            ids_by_label[item.label].append(item.id)
+        elif isinstance(item, NodeRecord) or item.source not in new_ids or item.target not in new_ids:
+            rest.append(item)
     go_live = [
-        Statement(cy.go_live(schema, label), {"ids": ids[start : start + STAGE_SWITCH_BATCH], **load}, 0)
+        Statement(cy.go_live(schema, label), {"ids": ids[start : start + STAGE_SWITCH_BATCH], "load": load_id}, 0)
         for label, ids in sorted(ids_by_label.items())
         for start in range(0, len(ids), STAGE_SWITCH_BATCH)
     ]
-    switch = [
+    return [
         *_removals(plan, schema),
         *go_live,
         *_merges(rest, schema),
         Statement(cy.upsert_package(schema), {"id": plan.records.package, "props": package_props}, 0),
     ]
-    return stage, switch
 
 
 def _removals(plan: LoadPlan, schema: Schema) -> list[Statement]:
@@ -285,13 +311,8 @@ def load_package(
     store.ensure_constraints(schema)
     pause = float(os.environ.get(PAUSE_ENV) or 0)
 
-    def work(db: Store) -> LoadReport:
-        with gc_paused():  # validating and planning build many objects and no cycles (see graphmodel.gcpause)
-            records = validate_package(raw, schema, lookup_in(db, schema))
-            plan = plan_load(db, records, schema)
-        if dry_run or plan.changes == 0:
-            return LoadReport(raw.name, plan, written=False)
-        package_props = {
+    def package_props(records: Records) -> dict[str, Any]:
+        return {
             "id": raw.name,
             "path": str(Path(raw.path).resolve()),
             "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -299,27 +320,77 @@ def load_package(
             "nodes": len(records.nodes),
             "ties": len(records.ties),
         }
-        staged = db.stages_large_loads and 0 < stage_rows() <= len(plan.create)
-        with gc_paused():
-            if staged:
-                stage, switch = staged_statements(plan, schema, package_props, uuid.uuid4().hex)
-            else:
-                stage, switch = [], write_statements(plan, schema, package_props)
-        total = sum(s.rows for s in [*stage, *switch])
+
+    done, total = 0, sum(len(table.rows) for table in raw.tables.values())
+
+    def advance(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress:
+            progress(done, max(total, done))
+        if pause:
+            time.sleep(pause)
+
+    def work(db: Store) -> LoadReport:
+        nonlocal done, total
         done = 0
-
-        def advance(rows: int) -> None:
-            nonlocal done
-            done += rows
-            if progress:
-                progress(done, total)
-            if pause:
-                time.sleep(pause)
-
-        if staged:
-            db.apply_staged(stage, switch, advance)
-        else:
-            db.apply(switch, advance)
-        return LoadReport(raw.name, plan, written=True, staged=staged)
+        if not dry_run and db.stages_large_loads and 0 < stage_rows() <= total:
+            return _staged_load(db, raw, schema, package_props, advance)
+        with gc_paused():  # validating and planning build many objects and no cycles (see graphmodel.gcpause)
+            records = validate_package(raw, schema, lookup_in(db, schema))
+            plan = plan_load(db, records, schema)
+        if dry_run or plan.changes == 0:
+            return LoadReport(raw.name, plan, written=False)
+        with gc_paused():
+            todo = write_statements(plan, schema, package_props(records))
+        total = sum(s.rows for s in todo)
+        db.apply(todo, advance)
+        return LoadReport(raw.name, plan, written=True)
 
     return work(store) if dry_run else store.load_unit(raw.name, work)
+
+
+def _staged_load(
+    db: Store,
+    raw: RawPackage,
+    schema: Schema,
+    package_props: Callable[[Records], dict[str, Any]],
+    advance: Callable[[int], None],
+) -> LoadReport:
+    """Validate and write ahead at once (new nodes as soon as they are valid, then ties in steps), then switch.
+
+    The store writes what is yielded while validation goes on, so Python and the
+    server work at the same time; a problem found late undoes what was staged.
+    """
+    stored = stored_state(db, raw.name, schema)
+    load_id = uuid.uuid4().hex
+    new_ids: set[str] = set()
+    result: dict[str, Any] = {}
+
+    def stage() -> Iterator[Statement | None]:
+        with gc_paused():
+            steps = validate_in_steps(raw, schema, lookup_in(db, schema))
+            while True:
+                try:
+                    chunk = next(steps)
+                except StopIteration as finished:
+                    result["records"] = finished.value
+                    return
+                if chunk and isinstance(chunk[0], NodeRecord):
+                    nodes = [n for n in chunk if isinstance(n, NodeRecord) and (n.label, n.id) not in stored.nodes]
+                    new_ids.update(node.id for node in nodes)
+                    yield from stage_nodes(nodes, schema, load_id)
+                    yield None  # ties wait until their nodes are written
+                else:
+                    yield from stage_ties([t for t in chunk if isinstance(t, TieRecord)], new_ids, schema, load_id)
+
+    def switch() -> list[Statement]:
+        with gc_paused():
+            records: Records = result["records"]
+            result["plan"] = plan = plan_load(db, records, schema, stored)
+            if plan.changes == 0:
+                return []
+            return switch_statements(plan, new_ids, schema, package_props(records), load_id)
+
+    written = db.apply_staged(stage(), switch, advance)
+    return LoadReport(raw.name, result["plan"], written=written, staged=written)

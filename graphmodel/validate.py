@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -25,7 +25,7 @@ from graphmodel.records import NodeRecord, Records, TieRecord, digest
 from graphmodel.schema import Property, Schema
 from graphmodel.tables import RawPackage, Row, Table
 
-__all__ = ["MAX_CELL_CHARS", "Lookup", "partial_date_bounds", "validate_package"]
+__all__ = ["MAX_CELL_CHARS", "STEP_TIES", "Lookup", "partial_date_bounds", "validate_in_steps", "validate_package"]
 
 #: Longest cell accepted, in characters; longer ones are reported, never cut.
 MAX_CELL_CHARS = 32_768
@@ -387,10 +387,29 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
     packages loaded, and ids owned by another package are reported.
     """
     with gc_paused():
-        return _validate(package, schema, lookup)
+        steps = validate_in_steps(package, schema, lookup)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
 
-def _validate(package: RawPackage, schema: Schema, lookup: Lookup | None) -> Records:
+#: Ties handed on at a time by :func:`validate_in_steps`.
+STEP_TIES = 10_000
+
+
+def validate_in_steps(
+    package: RawPackage, schema: Schema, lookup: Lookup | None = None
+) -> Generator[list[NodeRecord] | list[TieRecord], None, Records]:
+    """Validate ``package`` as :func:`validate_package` does, handing on records while it goes.
+
+    Yields every node record (once) and then tie records in lists of ``STEP_TIES``, each
+    as soon as it is final, so that a caller can start writing them; the generator's
+    return value is the whole :class:`Records`. Nothing is yielded after the first
+    problem is found, and :class:`InvalidPackage` is raised at the end as usual, so a
+    caller that wrote yielded records must undo that when it is raised.
+    """
     ctx = _Context(schema, package, list(package.problems))
     known_tables = {lb.table for lb in schema.data_labels.values()} | {TIES, CODES}
     for table in package.tables.values():
@@ -442,6 +461,9 @@ def _validate(package: RawPackage, schema: Schema, lookup: Lookup | None) -> Rec
         props = {**node.props, **_provenance(ctx, node.table, node.row)}
         props["_hash"] = digest(props)
         records.nodes.append(NodeRecord(node.label, node.props["id"], props))
+    if not ctx.problems:
+        yield records.nodes
+    handed_on = 0
 
     seen_keys: dict[str, _Tie] = {}
     for tie in ties:
@@ -483,7 +505,12 @@ def _validate(package: RawPackage, schema: Schema, lookup: Lookup | None) -> Rec
         props = {**tie.props, **_provenance(ctx, tie.table, tie.row), "_key": key}
         props["_hash"] = digest(props)
         records.ties.append(TieRecord(tie.type, labels[tie.source], tie.source, labels[tie.target], tie.target, props))
+        if len(records.ties) - handed_on >= STEP_TIES and not ctx.problems:
+            yield records.ties[handed_on:]
+            handed_on = len(records.ties)
 
     if ctx.problems:
         raise InvalidPackage(ctx.problems)
+    if records.ties[handed_on:]:
+        yield records.ties[handed_on:]
     return records

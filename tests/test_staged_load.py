@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from graphmodel import statements as cy
-from graphmodel.errors import StoreError
+from graphmodel.errors import InvalidPackage, StoreError
 from graphmodel.export import to_networkx
 from graphmodel.fingerprint import fingerprint
 from graphmodel.load import STAGE_ROWS_ENV, load_package, lookup_in, plan_load, staged_statements
@@ -130,7 +130,7 @@ def test_nothing_staged_is_visible_before_the_switch_and_the_next_load_removes_i
         (tmp_path / "tiny" / shared).unlink()
     records = validate_package(read_package(tmp_path / "tiny", name="copy"), schema)
     stage, _ = staged_statements(plan_load(store, records, schema), schema, {}, "a-killed-load")
-    assert sum(s.rows for s in stage) == len(records.nodes) + len(records.ties)
+    assert sum(s.rows for s in stage if s) == len(records.nodes) + len(records.ties)
     store.write_ahead(stage)
     assert staged_count(store, "copy") == len(records.nodes)
     assert (fingerprint(store), library_answers(store)) == before
@@ -182,3 +182,23 @@ def test_a_package_too_big_for_one_transaction_loads_staged(
     assert sum(counts.labels.values()) - sum(empty.labels.values()) == stats.nodes + 1  # and its :Package node
     assert sum(counts.types.values()) == stats.ties
     assert staged_count(store, "county") == 0
+
+
+def test_a_problem_found_after_writing_ahead_began_leaves_nothing_staged(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graphmodel.validate
+
+    before = fingerprint(store)
+    # a first load (all of it new) with a bad tie at the end of the ties: nodes and the first ties
+    # are written ahead before validation reaches it
+    bad = edited_sample(tmp_path, "bad", ties=["ngo-y01,WORKS_IN,vil-nowhere,2008,,1,Y134,,,,,,,"])
+    monkeypatch.setattr(graphmodel.validate, "STEP_TIES", 50)
+    monkeypatch.setenv(STAGE_ROWS_ENV, "1")
+    written: list[int] = []
+    with pytest.raises(InvalidPackage) as invalid:
+        load_package(store, bad, name="paper", progress=lambda done, total: written.append(done))
+    assert "vil-nowhere" in str(invalid.value.problems)
+    assert written and written[-1] >= 50, "some rows should have been written ahead before the problem"
+    assert staged_count(store) == 0
+    assert fingerprint(store) == before

@@ -8,7 +8,7 @@ implementations (embedded FalkorDB, Neo4j) differ only where the engines differ.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, LiteralString, TypeVar
 
@@ -63,14 +63,23 @@ class Store(ABC):
     stages_large_loads: bool = False
 
     def apply_staged(
-        self, stage: Sequence[Statement], switch: Sequence[Statement], progress: Progress | None = None
-    ) -> None:
-        """Write ``stage`` ahead where no query sees it, then apply ``switch`` as one unit that makes it live.
+        self,
+        stage: Iterable[Statement | None],
+        switch: Callable[[], Sequence[Statement]],
+        progress: Progress | None = None,
+    ) -> bool:
+        """Write ``stage`` ahead where no query sees it, then apply ``switch()`` as one unit that makes it live.
 
-        For stores whose single transactions cannot hold a whole large package. The
-        default applies both parts as one unit with :meth:`apply`.
+        For stores whose single transactions cannot hold a whole large package. ``stage``
+        may be produced while it is written (``None`` in it: wait for what came before);
+        ``switch`` is called once it is exhausted. Returns whether anything was written.
+        The default applies both parts as one unit with :meth:`apply`.
         """
-        self.apply([*stage, *switch], progress)
+        ahead = [statement for statement in stage if statement is not None]
+        todo = [*ahead, *switch()]
+        if todo:
+            self.apply(todo, progress)
+        return bool(todo)
 
     def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
         """Run one load of ``package``: ``work(store)`` reads, plans and calls ``apply``.

@@ -12,8 +12,10 @@ the settings and never appear in descriptions or messages.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
+from itertools import chain
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,6 +32,8 @@ T = TypeVar("T")
 RETRY_SECONDS = 60.0
 #: Rows per transaction when a staged load writes ahead.
 STAGE_TX_ROWS = 10_000
+#: Transactions a staged load writes ahead at once.
+STAGE_WRITERS = 2
 #: How often a staged load's locking transaction sends a trivial query while it waits.
 KEEPALIVE_SECONDS = 30.0
 
@@ -143,25 +147,56 @@ class Neo4jStore(Store):
         except Exception as exc:
             raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
 
-    def write_ahead(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
-        """Run a staged load's write-ahead statements in transactions of about ``STAGE_TX_ROWS`` rows."""
-        groups: list[list[Statement]] = [[]]
-        for statement in statements:
-            if sum(s.rows for s in groups[-1]) + statement.rows > STAGE_TX_ROWS and groups[-1]:
-                groups.append([])
-            groups[-1].append(statement)
+    def write_ahead(self, statements: Iterable[Statement | None], progress: Progress | None = None) -> int:
+        """Run a staged load's write-ahead statements in transactions of about ``STAGE_TX_ROWS`` rows.
+
+        Up to ``STAGE_WRITERS`` transactions run at once, in threads, while the caller's
+        iterator produces the next statements; ``None`` in it waits for everything before.
+        Returns the number of rows written.
+        """
 
         def work(tx: Any, group: list[Statement]) -> None:
             for statement in group:
                 with _memory_guard(self.description):
                     tx.run(statement.cypher, dict(statement.params)).consume()
 
-        with self._session() as session:
-            for group in groups:
+        def write(group: list[Statement]) -> int:
+            with self._session() as session:
                 session.execute_write(work, group)
-                if progress:
-                    for statement in group:
-                        progress(statement.rows)
+            return sum(statement.rows for statement in group)
+
+        written = 0
+        running: set[Future[int]] = set()
+
+        def settle(most: int) -> None:
+            nonlocal running, written
+            while len(running) > most:
+                finished, pending = wait(running, return_when=FIRST_COMPLETED)
+                running = set(pending)
+                for future in finished:
+                    rows = future.result()
+                    written += rows
+                    if progress:
+                        progress(rows)
+
+        with ThreadPoolExecutor(max_workers=STAGE_WRITERS, thread_name_prefix="graphmodel-stage") as pool:
+            group: list[Statement] = []
+            try:
+                for statement in chain(statements, [None]):
+                    if group and (statement is None or sum(s.rows for s in group) + statement.rows > STAGE_TX_ROWS):
+                        running.add(pool.submit(write, group))
+                        group = []
+                        settle(2 * STAGE_WRITERS)  # a few transactions queued: the rest waits in the caller
+                    if statement is None:
+                        settle(0)
+                    else:
+                        group.append(statement)
+            except BaseException:
+                for future in running:
+                    future.cancel()
+                wait(running)
+                raise
+        return written
 
     def drop_staged(self, package: str) -> int:
         """Remove what loads of ``package`` staged and never switched live, in small transactions."""
@@ -245,14 +280,16 @@ class _Transaction(Store):
                 progress(statement.rows)
 
     def apply_staged(
-        self, stage: Sequence[Statement], switch: Sequence[Statement], progress: Progress | None = None
-    ) -> None:
-        """Write ``stage`` in transactions of its own, then ``switch`` in this one (committed by the caller).
+        self,
+        stage: Iterable[Statement | None],
+        switch: Callable[[], Sequence[Statement]],
+        progress: Progress | None = None,
+    ) -> bool:
+        """Write ``stage`` in transactions of its own, then ``switch()`` in this one (committed by the caller).
 
         This transaction holds the package's lock throughout, so what a failed or killed
         load staged can be told apart and is removed: here on failure, or by the next load.
         """
-        self.wrote = True
         last_ping = time.monotonic()
 
         def ahead(rows: int) -> None:
@@ -264,8 +301,12 @@ class _Transaction(Store):
                 last_ping = time.monotonic()
 
         try:
-            self._owner.write_ahead(stage, ahead)
-            self.apply(switch, progress)
+            written = self._owner.write_ahead(stage, ahead)
+            self.wrote = self.wrote or bool(written)
+            todo = switch()
+            if todo:
+                self.apply(todo, progress)
+            return bool(written or todo)
         except BaseException:
             with suppress(Exception):
                 self._owner.drop_staged(self._package)
