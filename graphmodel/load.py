@@ -31,8 +31,8 @@ from graphmodel.validate import validate_in_steps, validate_package
 BATCH_SIZE = 2_000
 #: Nodes switched live per statement in a staged load's switch.
 STAGE_SWITCH_BATCH = 10_000
-#: Stores that stage (Neo4j) stage a load that creates at least this many nodes and ties;
-#: the environment variable of the same name overrides it (0: never stage).
+#: Stores that stage (Neo4j) stage the load of a package of at least this many rows (all
+#: tables); the environment variable of the same name overrides it (0: never stage).
 STAGE_ROWS = 100_000
 STAGE_ROWS_ENV = "GRAPHMODEL_STAGE_ROWS"
 #: Test hook (crash tests): seconds to pause after each written statement, so that a
@@ -282,7 +282,7 @@ class LoadReport:
 
 
 def stage_rows() -> int:
-    """Loads that create at least this many nodes and ties are staged where the store stages (0: never)."""
+    """Packages of at least this many rows are staged where the store stages (0: never)."""
     value = os.environ.get(STAGE_ROWS_ENV, "").strip()
     try:
         return int(value) if value else STAGE_ROWS

@@ -336,8 +336,8 @@ def _memory_guard(description: str) -> Iterator[None]:
             raise
         raise StoreError(
             f"{description}: the transaction needs more memory than the server allows "
-            f"({getattr(exc, 'message', exc)}); nothing was written. A load that creates fewer than "
-            f"{STAGE_ROWS_ENV} nodes and ties (default {STAGE_ROWS:,}) is one transaction: set "
+            f"({getattr(exc, 'message', exc)}); nothing was written. A package of fewer than "
+            f"{STAGE_ROWS_ENV} rows (default {STAGE_ROWS:,}) loads in one transaction: set "
             f"{STAGE_ROWS_ENV} lower to stage it (written ahead in transactions of {STAGE_TX_ROWS:,} rows, "
             "then switched live in one short one), or give Neo4j more memory (server.memory.heap.max_size, "
             "db.memory.transaction.max and db.memory.transaction.total.max; scripts/neo4j-local reads "
