@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, log, write_result
 
-BENCHMARKS = ("loader", "queries", "metrics", "views", "national", "national_graph")
+BENCHMARKS = ("loader", "queries", "metrics", "views", "national", "national_graph", "national_neo4j")
 DEFAULT_RUNS = {"tiny": 1, "county": 3, "medium": 3, "national": 1}
 
 
@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
 
             result = national.run(args.size, Path(tmp), seed=args.seed, neo4j=neo4j)
             written.append(write_result("national", args.size, {**common, **result}, args.out))
+        if "national_neo4j" in only and neo4j:
+            from bench import national
+
+            result = national.run_neo4j(args.size, Path(tmp), seed=args.seed)
+            written.append(write_result("national_neo4j", args.size, {**common, **result}, args.out))
         if "national_graph" in only:
             from bench import national
 

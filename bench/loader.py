@@ -96,7 +96,7 @@ def breakdown(store: Store, package: Path) -> dict[str, float]:
         plan = plan_load(store, records, schema)
         staged = store.stages_large_loads and 0 < stage_rows() <= len(plan.create)
         if staged:
-            stage, switch = staged_statements(plan, schema, {"id": raw.name}, "bench")
+            stage, switch = staged_statements(plan, schema, {"id": raw.name})
         else:
             stage, switch = [], write_statements(plan, schema, {"id": raw.name})
         out["plan"] = time.perf_counter() - t

@@ -110,10 +110,97 @@ def run_graph(size: str, tmp: Path, *, seed: int = 0) -> dict[str, Any]:
             "peak_rss_mib": max(s["process_peak_rss_mib"] for s in stages.stages)}  # fmt: skip
 
 
+def time_queries(store: Any, started: float) -> dict[str, Any]:
+    """Point queries about ten NGOs spread over the graph, and two global ones: latencies and errors."""
+    from graphmodel.queries import run_query
+
+    ngos = [r[0] for r in store.run("MATCH (n:NGO) RETURN n.id AS id ORDER BY id").rows][::9973][:10]
+    latencies: dict[str, list[float]] = {}
+    errors: dict[str, str] = {}
+
+    def timed(name: str, shape: str, params: dict[str, Any]) -> None:
+        t = time.perf_counter()
+        try:
+            run_query(store, name, params)
+        except Exception as exc:  # record and go on: one slow query must not end the run
+            errors[f"{name}:{shape}"] = f"{type(exc).__name__}: {exc}"[:300]
+        latencies.setdefault(f"{name}:{shape}", []).append(time.perf_counter() - t)
+        log(f"national query {name}:{shape} {time.perf_counter() - t:.3f} s")
+
+    for name in ("sponsors_and_approvals", "funding_flows", "evidence", "access_paths", "mediated_reach"):
+        for ngo in ngos:
+            timed(name, "point", {"ngo": ngo})
+            if time.perf_counter() - started > MAX_WALL_S * 0.8:
+                break
+    for name in ("sample_profile", "motivations"):
+        timed(name, "global", {})
+    latency_ms = {k: {"median": round(median(v) * 1000, 1), "max": round(max(v) * 1000, 1),
+                      "p95": round(quantile(v, 0.95) * 1000, 1), "calls": len(v)}
+                  for k, v in latencies.items()}  # fmt: skip
+    return {"errors": errors, "latency_ms": latency_ms}
+
+
+def run_neo4j(size: str, tmp: Path, *, seed: int = 0) -> dict[str, Any]:
+    """Generate the package, load it into Neo4j (staged: it is far too big for one transaction), query it.
+
+    Uses the Neo4j of ``NEO4J_URI``, which must be empty, and empties it again at the end.
+    The server's memory is read from ``GRAPHMODEL_NEO4J_HOME``'s pid file when there is one.
+    """
+    import os
+
+    from bench.loader import neo4j_require_empty, neo4j_wipe
+    from graphmodel.load import load_package
+    from graphmodel.schema import load_schema
+    from graphmodel.settings import Neo4jSettings
+    from graphmodel.stores.neo4j import Neo4jStore
+    from graphmodel.synth import write_package
+
+    started = time.perf_counter()
+    stages = Stages()
+    out: dict[str, Any] = {"stages": stages.stages, "store": "neo4j"}
+    package = tmp / f"national-{size}"
+    store = Neo4jStore(Neo4jSettings.from_env())
+    neo4j_require_empty(store)
+    pid_file = Path(os.environ.get("GRAPHMODEL_NEO4J_HOME", "/nonexistent")) / "run" / "neo4j.pid"
+    if pid_file.exists():
+        stages.server_pid = int(pid_file.read_text().split()[0])
+    try:
+        with stages.stage("generate") as rec:
+            stats = write_package(package, size, seed=seed)
+            rec.update(nodes=stats.nodes, ties=stats.ties)
+        out["package"] = stats.as_dict()
+        with stages.stage("constraints"):
+            store.ensure_constraints(load_schema())
+        marks = iter(range(1, 11))
+        mark = next(marks)
+
+        def progress(done: int, total: int) -> None:
+            nonlocal mark
+            if done >= total * mark / 10:
+                log(f"national load into Neo4j: {done:,} of about {total:,} rows")
+                mark = next(marks, 11)
+
+        with stages.stage("load") as rec:
+            report = load_package(store, package, progress=progress)
+            rows = stats.nodes + stats.ties
+            rec.update(rows=rows, staged=report.staged, rows_per_s=round(rows / (time.perf_counter() - started), 1))
+        load = stages.stages[-1]
+        load["rows_per_s"] = round(load["rows"] / load["seconds"], 1)
+        with stages.stage("queries") as rec:
+            rec.update(time_queries(store, started))
+    finally:
+        with stages.stage("wipe"):
+            neo4j_wipe(store)
+        store.close()
+    out["total_s"] = round(time.perf_counter() - started, 1)
+    out["peak_rss_mib"] = max(s["process_peak_rss_mib"] for s in stages.stages)
+    out["server_peak_rss_mib"] = max(s.get("server_peak_rss_mib", 0) for s in stages.stages)
+    return out
+
+
 def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str, Any]:
     from graphmodel.export import to_networkx
     from graphmodel.load import lookup_in, plan_load, write_statements
-    from graphmodel.queries import run_query
     from graphmodel.schema import load_schema
     from graphmodel.stores.embedded import EmbeddedStore
     from graphmodel.synth import write_package
@@ -163,30 +250,7 @@ def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str
             out["stopped"] = "wall-time budget used up after loading"
             return out
         with stages.stage("queries") as rec:
-            ngos = [r[0] for r in store.run("MATCH (n:NGO) RETURN n.id AS id ORDER BY id").rows][::9973][:10]
-            latencies: dict[str, list[float]] = {}
-            errors: dict[str, str] = {}
-
-            def timed(name: str, shape: str, params: dict[str, Any]) -> None:
-                t = time.perf_counter()
-                try:
-                    run_query(store, name, params)
-                except Exception as exc:  # record and go on: one slow query must not end the run
-                    errors[f"{name}:{shape}"] = f"{type(exc).__name__}: {exc}"[:300]
-                latencies.setdefault(f"{name}:{shape}", []).append(time.perf_counter() - t)
-                log(f"national query {name}:{shape} {time.perf_counter() - t:.3f} s")
-
-            for name in ("sponsors_and_approvals", "funding_flows", "evidence", "access_paths", "mediated_reach"):
-                for ngo in ngos:
-                    timed(name, "point", {"ngo": ngo})
-                    if time.perf_counter() - started > MAX_WALL_S * 0.8:
-                        break
-            for name in ("sample_profile", "motivations"):
-                timed(name, "global", {})
-            rec["errors"] = errors
-            rec["latency_ms"] = {k: {"median": round(median(v) * 1000, 1), "max": round(max(v) * 1000, 1),
-                                     "p95": round(quantile(v, 0.95) * 1000, 1), "calls": len(v)}
-                                 for k, v in latencies.items()}  # fmt: skip
+            rec.update(time_queries(store, started))
         with stages.stage("export") as rec:
             graph = to_networkx(store)
             rec.update(nodes=graph.number_of_nodes(), edges=graph.number_of_edges())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -174,7 +173,7 @@ def write_statements(plan: LoadPlan, schema: Schema, package_props: dict[str, An
 
 
 def staged_statements(
-    plan: LoadPlan, schema: Schema, package_props: dict[str, Any], load_id: str
+    plan: LoadPlan, schema: Schema, package_props: dict[str, Any]
 ) -> tuple[list[Statement | None], list[Statement]]:
     """The statements of a staged load: what can be written ahead, and the switch that makes it live.
 
@@ -187,33 +186,35 @@ def staged_statements(
     new_nodes = [x for x in plan.create if isinstance(x, NodeRecord)]
     new_ids = {node.id for node in new_nodes}
     ties = [x for x in plan.create if isinstance(x, TieRecord)]
-    stage = [*stage_nodes(new_nodes, schema, load_id), None, *stage_ties(ties, new_ids, schema, load_id)]
-    return stage, switch_statements(plan, new_ids, schema, package_props, load_id)
+    package = plan.records.package
+    stage = [*stage_nodes(new_nodes, schema, package), None, *stage_ties(ties, new_ids, schema, package)]
+    return stage, switch_statements(plan, new_ids, schema, package_props)
 
 
-def stage_nodes(nodes: list[NodeRecord], schema: Schema, load_id: str) -> list[Statement]:
-    """Statements that write ``nodes`` ahead under the staging label."""
+def stage_nodes(nodes: list[NodeRecord], schema: Schema, package: str) -> list[Statement]:
+    """Statements that write ``nodes`` (of ``package``) ahead under the staging label."""
     rows = [node.props for node in nodes]
-    return [Statement(cy.stage_nodes(schema), {"rows": b, "load": load_id}, len(b)) for b in _batches(rows)]
+    return [Statement(cy.stage_nodes(schema), {"rows": b, "package": package}, len(b)) for b in _batches(rows)]
 
 
-def stage_ties(ties: list[TieRecord], new_ids: set[str], schema: Schema, load_id: str) -> list[Statement]:
+def stage_ties(ties: list[TieRecord], new_ids: set[str], schema: Schema, package: str) -> list[Statement]:
     """Statements that write ahead those of ``ties`` whose two ends are staged nodes (``new_ids``)."""
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for tie in ties:
         if tie.source in new_ids and tie.target in new_ids:  # new, since a tie's key holds its endpoints
             by_type[tie.type].append({"source": tie.source, "target": tie.target, "props": tie.props})
     return [
-        Statement(cy.stage_ties(schema, rel), {"rows": batch, "load": load_id}, len(batch))
+        Statement(cy.stage_ties(schema, rel), {"rows": batch, "package": package}, len(batch))
         for rel, rows in sorted(by_type.items())
         for batch in _batches(rows)
     ]
 
 
 def switch_statements(
-    plan: LoadPlan, new_ids: set[str], schema: Schema, package_props: dict[str, Any], load_id: str
+    plan: LoadPlan, new_ids: set[str], schema: Schema, package_props: dict[str, Any]
 ) -> list[Statement]:
     """The switch of a staged load whose staged nodes are ``new_ids`` (and the ties between them)."""
+    package = plan.records.package
     rest: list[NodeRecord | TieRecord] = []
     ids_by_label: dict[str, list[str]] = defaultdict(list)
     for item in [*plan.create, *plan.update]:
@@ -222,7 +223,7 @@ def switch_statements(
         elif isinstance(item, NodeRecord) or item.source not in new_ids or item.target not in new_ids:
             rest.append(item)
     go_live = [
-        Statement(cy.go_live(schema, label), {"ids": ids[start : start + STAGE_SWITCH_BATCH], "load": load_id}, 0)
+        Statement(cy.go_live(schema, label), {"ids": ids[start : start + STAGE_SWITCH_BATCH], "package": package}, 0)
         for label, ids in sorted(ids_by_label.items())
         for start in range(0, len(ids), STAGE_SWITCH_BATCH)
     ]
@@ -230,7 +231,7 @@ def switch_statements(
         *_removals(plan, schema),
         *go_live,
         *_merges(rest, schema),
-        Statement(cy.upsert_package(schema), {"id": plan.records.package, "props": package_props}, 0),
+        Statement(cy.upsert_package(schema), {"id": package, "props": package_props}, 0),
     ]
 
 
@@ -363,7 +364,6 @@ def _staged_load(
     server work at the same time; a problem found late undoes what was staged.
     """
     stored = stored_state(db, raw.name, schema)
-    load_id = uuid.uuid4().hex
     new_ids: set[str] = set()
     result: dict[str, Any] = {}
 
@@ -379,10 +379,10 @@ def _staged_load(
                 if chunk and isinstance(chunk[0], NodeRecord):
                     nodes = [n for n in chunk if isinstance(n, NodeRecord) and (n.label, n.id) not in stored.nodes]
                     new_ids.update(node.id for node in nodes)
-                    yield from stage_nodes(nodes, schema, load_id)
+                    yield from stage_nodes(nodes, schema, raw.name)
                     yield None  # ties wait until their nodes are written
                 else:
-                    yield from stage_ties([t for t in chunk if isinstance(t, TieRecord)], new_ids, schema, load_id)
+                    yield from stage_ties([t for t in chunk if isinstance(t, TieRecord)], new_ids, schema, raw.name)
 
     def switch() -> list[Statement]:
         with gc_paused():
@@ -390,7 +390,7 @@ def _staged_load(
             result["plan"] = plan = plan_load(db, records, schema, stored)
             if plan.changes == 0:
                 return []
-            return switch_statements(plan, new_ids, schema, package_props(records), load_id)
+            return switch_statements(plan, new_ids, schema, package_props(records))
 
     written = db.apply_staged(stage(), switch, advance)
     return LoadReport(raw.name, result["plan"], written=written, staged=written)

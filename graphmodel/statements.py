@@ -49,28 +49,30 @@ def merge_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralStr
 
 
 def stage_nodes(schema: Schema) -> LiteralString:
-    """Staged load: write new nodes from ``$rows`` of their properties under load ``$load``, not live yet."""
-    return (
-        "UNWIND $rows AS props CREATE (n:" + _label(schema, schema.staging_label) + ") SET n = props, n._load = $load"
-    )
+    """Staged load: write new nodes from ``$rows`` of their properties (``_package`` included), not live yet."""
+    return "UNWIND $rows AS props CREATE (n:" + _label(schema, schema.staging_label) + ") SET n = props"
 
 
 def stage_ties(schema: Schema, rel: str) -> LiteralString:
-    """Staged load: write new ties between nodes staged under ``$load`` from ``$rows`` of ``{source, target, props}``."""
+    """Staged load: write new ties between nodes ``$package`` staged, from ``$rows`` of ``{source, target, props}``.
+
+    Only one load of a package runs at a time, and it first removes what earlier ones left
+    staged, so the package tells this load's staged nodes apart.
+    """
     staged = _label(schema, schema.staging_label)
     return (
-        "UNWIND $rows AS row MATCH (a:" + staged + " {id: row.source}) WHERE a._load = $load "
-        "MATCH (b:" + staged + " {id: row.target}) WHERE b._load = $load "
+        "UNWIND $rows AS row MATCH (a:" + staged + " {id: row.source}) WHERE a._package = $package "
+        "MATCH (b:" + staged + " {id: row.target}) WHERE b._package = $package "
         "CREATE (a)-[r:" + _type(schema, rel) + "]->(b) SET r = row.props"
     )
 
 
 def go_live(schema: Schema, label: str) -> LiteralString:
-    """Staged load: switch the nodes of ``$ids`` staged under ``$load`` live with their data label."""
+    """Staged load: switch the nodes of ``$ids`` that ``$package`` staged live with their data label."""
     staged = _label(schema, schema.staging_label)
     return (
-        "UNWIND $ids AS id MATCH (n:" + staged + " {id: id}) WHERE n._load = $load "
-        "SET n:" + _label(schema, label) + " REMOVE n:" + staged + ", n._load"
+        "UNWIND $ids AS id MATCH (n:" + staged + " {id: id}) WHERE n._package = $package "
+        "SET n:" + _label(schema, label) + " REMOVE n:" + staged
     )
 
 

@@ -423,17 +423,26 @@ def validate_in_steps(
     nodes: dict[str, _Node] = {}
     ties: list[_Tie] = []
     _read_nodes(ctx, nodes)
-    _read_ties(ctx, ties)
-    _derived_ties(ctx, nodes, ties)
-
-    referenced = {t.source for t in ties} | {t.target for t in ties}
-    referenced |= {e for t in ties for e in t.props.get("evidence", [])}
-    referenced |= {str(t.props[p]) for t in ties for p in ("on_behalf_of", "ngo") if p in t.props}
-    stored = lookup(set(nodes) | referenced) if lookup else {}
+    stored = lookup(set(nodes)) if lookup else {}
     for node_id, node in nodes.items():
         owner = stored.get(node_id)
         if owner and owner[1] != package.name:
             ctx.report(node.table, node.row.number, "id", f"id {node_id!r} is already loaded by package {owner[1]!r}")
+    records = Records(package.name)
+    for node in nodes.values():
+        props = {**node.props, **_provenance(ctx, node.table, node.row)}
+        props["_hash"] = digest(props)
+        records.nodes.append(NodeRecord(node.label, node.props["id"], props))
+    if not ctx.problems:
+        yield records.nodes  # before the ties are read: the caller can write the nodes meanwhile
+
+    _read_ties(ctx, ties)
+    _derived_ties(ctx, nodes, ties)
+    referenced = {t.source for t in ties} | {t.target for t in ties}
+    referenced |= {e for t in ties for e in t.props.get("evidence", [])}
+    referenced |= {str(t.props[p]) for t in ties for p in ("on_behalf_of", "ngo") if p in t.props}
+    if lookup and referenced - nodes.keys():
+        stored |= lookup(referenced - nodes.keys())
     # This package's stored nodes that it no longer defines are removed by the load: not valid targets.
     kept = {i: v[0] for i, v in stored.items() if v[1] != package.name}
     labels = {**kept, **{i: n.label for i, n in nodes.items()}}
@@ -456,13 +465,6 @@ def validate_in_steps(
             return True
         return False
 
-    records = Records(package.name)
-    for node in nodes.values():
-        props = {**node.props, **_provenance(ctx, node.table, node.row)}
-        props["_hash"] = digest(props)
-        records.nodes.append(NodeRecord(node.label, node.props["id"], props))
-    if not ctx.problems:
-        yield records.nodes
     handed_on = 0
 
     seen_keys: dict[str, _Tie] = {}

@@ -22,7 +22,6 @@ from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from tests.test_differential import CASES
 
-LOAD = "staged-test"
 PACKAGE = "paper"
 
 #: Staged nodes: ids of live nodes of the sample (NGOs, agencies, a village, an interview,
@@ -71,10 +70,10 @@ def every_answer(store: Store) -> dict[str, Any]:
 def stage(store: Store) -> None:
     """Write the staged nodes and ties with the staged loader's own statements."""
     schema = load_schema()
-    store.run(cy.stage_nodes(schema), {"rows": STAGED_NODES, "load": LOAD}, write=True)
+    store.run(cy.stage_nodes(schema), {"rows": STAGED_NODES, "package": PACKAGE}, write=True)
     for rel, source, target, extra in STAGED_TIES:
         row = {"source": source, "target": target, "props": {**_TIE, **extra}}
-        store.run(cy.stage_ties(schema, rel), {"rows": [row], "load": LOAD}, write=True)
+        store.run(cy.stage_ties(schema, rel), {"rows": [row], "package": PACKAGE}, write=True)
 
 
 def test_the_cases_cover_the_library() -> None:

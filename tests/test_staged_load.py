@@ -129,7 +129,7 @@ def test_nothing_staged_is_visible_before_the_switch_and_the_next_load_removes_i
     for shared in ("motivations.csv", "codes.csv"):  # the sample defines the same motivation codes
         (tmp_path / "tiny" / shared).unlink()
     records = validate_package(read_package(tmp_path / "tiny", name="copy"), schema)
-    stage, _ = staged_statements(plan_load(store, records, schema), schema, {}, "a-killed-load")
+    stage, _ = staged_statements(plan_load(store, records, schema), schema, {})
     assert sum(s.rows for s in stage if s) == len(records.nodes) + len(records.ties)
     store.write_ahead(stage)
     assert staged_count(store, "copy") == len(records.nodes)
