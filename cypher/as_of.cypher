@@ -31,9 +31,12 @@ CALL {
   WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
   RETURN a, r, b
   UNION ALL
-  UNWIND CASE WHEN $ngo IS NULL THEN [] ELSE [$ngo] END AS ngo
-  MATCH (a:Agency)-[r:MOBILIZES]->(b)
-  WHERE r.on_behalf_of = ngo AND NOT b:Staged AND a.id <> ngo AND b.id <> ngo
+  // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none);
+  // ends taken from the tie, since a labelled end makes FalkorDB scan the index once per node
+  MATCH ()-[r:MOBILIZES]->()
+  WHERE r.on_behalf_of = $ngo
+  WITH r, startNode(r) AS a, endNode(r) AS b
+  WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b
   UNION ALL
   // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).

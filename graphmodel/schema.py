@@ -40,6 +40,8 @@ class Property:
     reference: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    #: Whether stores index it (relationship properties queries look ties up by).
+    indexed: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,11 @@ class Schema:
         return {n: lb for n, lb in self.labels.items() if not lb.staging}
 
     @property
+    def tie_indexes(self) -> list[tuple[str, str]]:
+        """(relationship type, property) pairs the stores index."""
+        return [(r.name, p.name) for r in self.relationships.values() for p in r.properties.values() if p.indexed]
+
+    @property
     def staging_label(self) -> str:
         """The label of nodes a staged load wrote and has not switched live yet."""
         return next(n for n, lb in self.labels.items() if lb.staging)
@@ -157,6 +164,7 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
             reference=tuple(spec.get("reference", ())),
             minimum=spec.get("minimum"),
             maximum=spec.get("maximum"),
+            indexed=bool(spec.get("indexed", False)),
         )
     return props
 

@@ -231,6 +231,26 @@ def neo4j_unique_tie_key(schema: Schema, rel: str) -> LiteralString:
     )
 
 
+def neo4j_tie_property_index(schema: Schema, rel: str, prop: str) -> LiteralString:
+    """Neo4j: the index on a relationship property the schema marks ``indexed``."""
+    if (rel, prop) not in schema.tie_indexes:
+        from graphmodel.errors import GraphmodelError
+
+        raise GraphmodelError(f"{rel}.{prop} is not an indexed relationship property of the schema")
+    quoted, name = _type(schema, rel), _quoted(prop)
+    return (
+        "CREATE INDEX `graphmodel_"
+        + quoted.strip("`")
+        + "_"
+        + name.strip("`")
+        + "` IF NOT EXISTS FOR ()-[r:"
+        + quoted
+        + "]-() ON (r."
+        + name
+        + ")"
+    )
+
+
 def neo4j_drop_tie_key_index(schema: Schema, rel: str) -> LiteralString:
     """Neo4j: drop the plain ``_key`` index that :func:`neo4j_unique_tie_key`'s constraint replaces."""
     return "DROP INDEX `graphmodel_" + _type(schema, rel).strip("`") + "__key` IF EXISTS"

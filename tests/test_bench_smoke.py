@@ -8,6 +8,7 @@ result file has its keys, positive figures, and that the contenders agree where 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -70,3 +71,35 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path, monkeypatch: pytest.M
     for name in ("generate", "read", "validate", "write", "queries", "export", "access_betweenness", "aggregated_view"):
         assert stages[name]["seconds"] >= 0 and stages[name]["process_peak_rss_mib"] > 0
     assert results["national"]["package"]["nodes"] == stages["generate"]["nodes"] > 0
+
+
+@pytest.mark.slow
+def test_the_neo4j_benchmarks_run_at_tiny_size(
+    neo4j_server: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphmodel.stores.base import Store
+
+    assert isinstance(neo4j_server, Store)
+    if not os.environ.get("GRAPHMODEL_NEO4J_HOME"):
+        message = "the Neo4j benchmarks need the server's import folder: run a scripts/neo4j-local server"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    neo4j_server.delete_all()  # the benchmarks refuse a database holding anything (the next test restores it)
+    monkeypatch.setattr(loader, "SAMPLE_ROWS", 40)
+    monkeypatch.setenv("GRAPHMODEL_STAGE_ROWS", "1000")  # the tiny package (about 1,900 rows) is staged
+    code = bench_main.main(["--size", "tiny", "--only", "loader,national_neo4j", "--out", str(tmp_path)])
+    assert code == 0
+    neo = json.loads((tmp_path / "loader-tiny.json").read_text())["neo4j"]
+    assert neo["graphmodel"]["staged"] is True and neo["graphmodel_one_transaction"]["rows_per_s"] > 0
+    assert neo["load_csv"]["rows_per_s"] > 0 and neo["per_row"]["extrapolated_seconds"] > 0
+    split = neo["graphmodel_breakdown"]
+    assert split["write"] == pytest.approx(split["write_ahead"] + split["switch"], abs=0.002)
+    national = json.loads((tmp_path / "national_neo4j-tiny.json").read_text())
+    stages = {s["stage"]: s for s in national["stages"]}
+    assert (
+        stages["load"]["staged"] is True
+        and stages["load"]["rows"] == national["package"]["nodes"] + national["package"]["ties"]
+    )
+    assert not stages["queries"]["errors"] and stages["queries"]["latency_ms"]
+    assert neo4j_server.run("MATCH (n) RETURN count(n)").rows[0][0] == 0  # emptied again

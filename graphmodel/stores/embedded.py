@@ -181,12 +181,17 @@ class EmbeddedStore(Store):
             if (label, ("id",)) not in existing:
                 self._graph.create_node_unique_constraint(label, "id")
             names.append(constraint_name(label, "id"))
+        for rel, prop in schema.tie_indexes:
+            self._index(rel, prop, tie=True)
         self._wait_for_constraints()
         return names
 
-    def _index(self, label: str, prop: str) -> None:
+    def _index(self, label: str, prop: str, *, tie: bool = False) -> None:
         try:
-            self._graph.create_node_range_index(label, prop)
+            if tie:
+                self._graph.create_edge_range_index(label, prop)
+            else:
+                self._graph.create_node_range_index(label, prop)
         except Exception as exc:
             if "already indexed" not in str(exc):
                 raise StoreError(f"{self.description}: cannot index {label}.{prop}: {exc}") from exc

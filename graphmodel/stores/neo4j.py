@@ -223,6 +223,7 @@ class Neo4jStore(Store):
         wanted = {*names, *(f"graphmodel_{label}__package" for label in schema.keyed_labels)}
         wanted |= {f"graphmodel_{rel}__key_unique" for rel in schema.relationships}
         wanted.add(f"graphmodel_{schema.staging_label}__id")
+        wanted |= {f"graphmodel_{rel}_{prop}" for rel, prop in schema.tie_indexes}
         with self._session() as session:
             existing = {record["name"] for record in session.run("SHOW INDEXES YIELD name")}
         if wanted <= existing:
@@ -238,6 +239,8 @@ class Neo4jStore(Store):
                 session.run(cy.neo4j_drop_tie_key_index(schema, rel)).consume()
                 session.run(cy.neo4j_unique_tie_key(schema, rel)).consume()
             session.run(cy.neo4j_staged_index(schema)).consume()
+            for rel, prop in schema.tie_indexes:
+                session.run(cy.neo4j_tie_property_index(schema, rel, prop)).consume()
             session.run("CALL db.awaitIndexes(300)").consume()
         return names
 

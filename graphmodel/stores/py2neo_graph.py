@@ -121,6 +121,8 @@ class Py2neoStore(Store):
                 names.append(constraint_name(label, "id"))
             for rel in schema.relationships:
                 self.graph.run(cy.neo4j_tie_key_index(schema, rel))
+            for rel, prop in schema.tie_indexes:
+                self.graph.run(cy.neo4j_tie_property_index(schema, rel, prop))
             self.graph.run("CALL db.awaitIndexes(300)")
         except Exception as exc:
             raise StoreError(f"{self.description}: cannot create constraints: {_message(exc)}") from None
