@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from itertools import chain
+from threading import Event
 from typing import Any, LiteralString, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,8 +33,9 @@ T = TypeVar("T")
 RETRY_SECONDS = 60.0
 #: Rows per transaction when a staged load writes ahead.
 STAGE_TX_ROWS = 10_000
-#: Transactions a staged load writes ahead at once.
+#: Transactions a staged load writes ahead at once, and how many may wait their turn.
 STAGE_WRITERS = 2
+STAGE_QUEUE = 16
 #: How often a staged load's locking transaction sends a trivial query while it waits.
 KEEPALIVE_SECONDS = 30.0
 
@@ -151,7 +153,8 @@ class Neo4jStore(Store):
         """Run a staged load's write-ahead statements in transactions of about ``STAGE_TX_ROWS`` rows.
 
         Up to ``STAGE_WRITERS`` transactions run at once, in threads, while the caller's
-        iterator produces the next statements; ``None`` in it waits for everything before.
+        iterator produces the next statements; the statements after a ``None`` in it are
+        written once everything before it is (the iterator is not held up meanwhile).
         Returns the number of rows written.
         """
 
@@ -160,13 +163,18 @@ class Neo4jStore(Store):
                 with _memory_guard(self.description):
                     tx.run(statement.cypher, dict(statement.params)).consume()
 
-        def write(group: list[Statement]) -> int:
+        def write(group: list[Statement], after: list[Future[int]]) -> int:
+            wait(after)  # started before this one (the pool runs tasks in order), so no deadlock
+            if stopping.is_set():
+                return 0  # something failed: the caller raises its error
             with self._session() as session:
                 session.execute_write(work, group)
             return sum(statement.rows for statement in group)
 
         written = 0
+        stopping = Event()
         running: set[Future[int]] = set()
+        barrier: list[Future[int]] = []  # what the statements after the last None wait for
 
         def settle(most: int) -> None:
             nonlocal running, written
@@ -184,14 +192,16 @@ class Neo4jStore(Store):
             try:
                 for statement in chain(statements, [None]):
                     if group and (statement is None or sum(s.rows for s in group) + statement.rows > STAGE_TX_ROWS):
-                        running.add(pool.submit(write, group))
+                        running.add(pool.submit(write, group, barrier))
                         group = []
-                        settle(2 * STAGE_WRITERS)  # a few transactions queued: the rest waits in the caller
+                        settle(STAGE_QUEUE)  # enough queued: the caller waits before producing more
                     if statement is None:
-                        settle(0)
+                        barrier = list(running)  # later statements wait for these, the caller does not
                     else:
                         group.append(statement)
+                settle(0)
             except BaseException:
+                stopping.set()
                 for future in running:
                     future.cancel()
                 wait(running)
