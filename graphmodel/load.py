@@ -32,7 +32,7 @@ BATCH_SIZE = 2_000
 STAGE_SWITCH_BATCH = 10_000
 #: Stores that stage (Neo4j) stage the load of a package of at least this many rows (all
 #: tables); the environment variable of the same name overrides it (0: never stage).
-STAGE_ROWS = 100_000
+STAGE_ROWS = 10_000
 STAGE_ROWS_ENV = "GRAPHMODEL_STAGE_ROWS"
 #: Test hook (crash tests): seconds to pause after each written statement, so that a
 #: test can kill a load part-way through its writes. Unset in normal use.
