@@ -94,7 +94,7 @@ def breakdown(store: Store, package: Path) -> dict[str, float]:
         out["validate"] = time.perf_counter() - t
         t = time.perf_counter()
         plan = plan_load(store, records, schema)
-        staged = store.stages_large_loads and 0 < stage_rows() <= len(plan.create)
+        staged = store.stages_large_loads and not store.stages_in_place and 0 < stage_rows() <= len(plan.create)
         if staged:
             stage, switch = staged_statements(plan, schema, {"id": raw.name})
         else:

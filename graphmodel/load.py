@@ -376,7 +376,9 @@ def _staged_load(
                 except StopIteration as finished:
                     result["records"] = finished.value
                     return
-                if chunk and isinstance(chunk[0], NodeRecord):
+                if db.stages_in_place:  # the store's unit is invisible already: write the changes as they are
+                    yield from _merges([x for x in chunk if _changed(x, stored)], schema)
+                elif chunk and isinstance(chunk[0], NodeRecord):
                     nodes = [n for n in chunk if isinstance(n, NodeRecord) and (n.label, n.id) not in stored.nodes]
                     new_ids.update(node.id for node in nodes)
                     yield from stage_nodes(nodes, schema, raw.name)
@@ -390,7 +392,18 @@ def _staged_load(
             result["plan"] = plan = plan_load(db, records, schema, stored)
             if plan.changes == 0:
                 return []
+            if db.stages_in_place:
+                upsert = Statement(cy.upsert_package(schema), {"id": raw.name, "props": package_props(records)}, 0)
+                return [*_removals(plan, schema), upsert]
             return switch_statements(plan, new_ids, schema, package_props(records))
 
     written = db.apply_staged(stage(), switch, advance)
     return LoadReport(raw.name, result["plan"], written=written, staged=written)
+
+
+def _changed(item: NodeRecord | TieRecord, stored: Stored) -> bool:
+    """Whether ``item`` is new or differs from what the store holds for its package."""
+    if isinstance(item, NodeRecord):
+        return stored.nodes.get((item.label, item.id)) != item.hash
+    old = stored.ties.get((item.type, item.key))
+    return old is None or old[2] != item.hash

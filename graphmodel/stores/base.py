@@ -59,8 +59,11 @@ class Store(ABC):
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
         """Apply write statements in order, all or nothing as far as the engine allows."""
 
-    #: Whether this store writes large loads ahead in several transactions (see :meth:`apply_staged`).
+    #: Whether this store writes large loads ahead while they are validated (see :meth:`apply_staged`).
     stages_large_loads: bool = False
+    #: Whether what :meth:`apply_staged` writes ahead is invisible anyway (a copy swapped in at the
+    #: end), so the load's own statements can be written ahead instead of staged nodes.
+    stages_in_place: bool = False
 
     def apply_staged(
         self,

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
@@ -47,6 +49,10 @@ def _file_lock(path: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+#: Statements a load may hand on ahead of the thread writing them to the staging copy.
+STAGE_QUEUE = 64
+
+
 class EmbeddedStore(Store):
     """FalkorDB embedded through FalkorDBLite, persisted under ``path``.
 
@@ -55,6 +61,9 @@ class EmbeddedStore(Store):
     ...     store.run("RETURN 1 + $x AS y", {"x": 1}).rows
     [(2,)]
     """
+
+    stages_large_loads = True
+    stages_in_place = True
 
     def __init__(self, path: str | Path) -> None:
         from redislite.falkordb_client import FalkorDB
@@ -145,6 +154,70 @@ class EmbeddedStore(Store):
             except Exception as exc:
                 raise StoreError(f"{self.description}: cannot switch the load live: {exc}") from exc
             self._graph = self._db.select_graph(GRAPH_NAME)
+
+    def apply_staged(
+        self,
+        stage: Iterable[Statement | None],
+        switch: Callable[[], Sequence[Statement]],
+        progress: Progress | None = None,
+    ) -> bool:
+        """Write ``stage`` to the staging copy from a thread while the caller produces it, then ``switch()``.
+
+        The copy is renamed over the live graph at the end, as in :meth:`apply`; until then
+        nothing is visible, so validation (in the caller's iterator) and writing overlap.
+        """
+        client = self._db.client
+        with self._write_lock():
+            staging = self._stage()
+            todo: queue.Queue[Statement | None] = queue.Queue(maxsize=STAGE_QUEUE)
+            failed: list[BaseException] = []
+
+            def write() -> None:
+                while (statement := todo.get()) is not None:
+                    if failed:
+                        continue  # drain: the caller stops at the next statement
+                    try:
+                        self._run(staging, statement.cypher, statement.params, write=True)
+                        if progress:
+                            progress(statement.rows)
+                    except BaseException as exc:
+                        failed.append(exc)
+
+            writer = threading.Thread(target=write, name="graphmodel-stage", daemon=True)
+            writer.start()
+            written = 0
+            try:
+                try:
+                    for statement in stage:
+                        if failed:
+                            break
+                        if statement is not None:
+                            todo.put(statement)
+                            written += 1
+                finally:
+                    todo.put(None)
+                    writer.join()
+                if failed:
+                    raise failed[0]
+                rest = switch()
+                for statement in rest:
+                    self._run(staging, statement.cypher, statement.params, write=True)
+                    if progress:
+                        progress(statement.rows)
+                if not (written or rest):
+                    client.delete(STAGING_NAME)
+                    return False
+            except BaseException as exc:
+                client.delete(STAGING_NAME)
+                if isinstance(exc, StoreError):
+                    raise StoreError(f"{exc}; the load was rolled back") from exc
+                raise
+            try:
+                client.rename(STAGING_NAME, GRAPH_NAME)  # the commit: one atomic command
+            except Exception as exc:
+                raise StoreError(f"{self.description}: cannot switch the load live: {exc}") from exc
+            self._graph = self._db.select_graph(GRAPH_NAME)
+            return True
 
     def _stage(self, timeout: float = 60.0) -> Any:
         """Copy the live graph to the staging key; retried while redis cannot fork.
