@@ -6,8 +6,9 @@ transaction that also removes, updates and links to what was live already. These
 check that a staged load leaves exactly what a one-transaction load leaves, that nothing
 staged is visible before the switch, that leftovers are removed, and that a server with
 a per-transaction memory limit loads, staged, a package it refuses in one transaction.
-Kills and concurrent staged loads are in ``test_reliability.py``. The embedded store
-never stages (its loads are already applied to a copy and swapped in).
+Kills and concurrent staged loads are in ``test_reliability.py``. The embedded store needs
+no staged nodes (its loads are applied to a copy and swapped in); its writing ahead is
+tested in ``test_staged_embedded.py``.
 """
 
 from __future__ import annotations
