@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 
@@ -47,6 +48,14 @@ def _file_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+@dataclass
+class _Unit:
+    """The staging copy one load writes to (see :meth:`EmbeddedStore._unit`)."""
+
+    graph: Any
+    discard: bool = False
 
 
 #: Statements a load may hand on ahead of the thread writing them to the staging copy.
@@ -136,24 +145,11 @@ class EmbeddedStore(Store):
 
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
         """Apply ``statements`` whole or not at all: on a staging copy, renamed over the live graph at the end."""
-        client = self._db.client
-        with self._write_lock():
-            staging = self._stage()
-            try:
-                for statement in statements:
-                    self._run(staging, statement.cypher, statement.params, write=True)
-                    if progress:
-                        progress(statement.rows)
-            except BaseException as exc:
-                client.delete(STAGING_NAME)
-                if isinstance(exc, StoreError):
-                    raise StoreError(f"{exc}; the load was rolled back") from exc
-                raise
-            try:
-                client.rename(STAGING_NAME, GRAPH_NAME)  # the commit: one atomic command
-            except Exception as exc:
-                raise StoreError(f"{self.description}: cannot switch the load live: {exc}") from exc
-            self._graph = self._db.select_graph(GRAPH_NAME)
+        with self._unit() as unit:
+            for statement in statements:
+                self._run(unit.graph, statement.cypher, statement.params, write=True)
+                if progress:
+                    progress(statement.rows)
 
     def apply_staged(
         self,
@@ -166,9 +162,7 @@ class EmbeddedStore(Store):
         The copy is renamed over the live graph at the end, as in :meth:`apply`; until then
         nothing is visible, so validation (in the caller's iterator) and writing overlap.
         """
-        client = self._db.client
-        with self._write_lock():
-            staging = self._stage()
+        with self._unit() as unit:
             todo: queue.Queue[Statement | None] = queue.Queue(maxsize=STAGE_QUEUE)
             failed: list[BaseException] = []
 
@@ -177,7 +171,7 @@ class EmbeddedStore(Store):
                     if failed:
                         continue  # drain: the caller stops at the next statement
                     try:
-                        self._run(staging, statement.cypher, statement.params, write=True)
+                        self._run(unit.graph, statement.cypher, statement.params, write=True)
                         if progress:
                             progress(statement.rows)
                     except BaseException as exc:
@@ -187,37 +181,46 @@ class EmbeddedStore(Store):
             writer.start()
             written = 0
             try:
-                try:
-                    for statement in stage:
-                        if failed:
-                            break
-                        if statement is not None:
-                            todo.put(statement)
-                            written += 1
-                finally:
-                    todo.put(None)
-                    writer.join()
-                if failed:
-                    raise failed[0]
-                rest = switch()
-                for statement in rest:
-                    self._run(staging, statement.cypher, statement.params, write=True)
-                    if progress:
-                        progress(statement.rows)
-                if not (written or rest):
-                    client.delete(STAGING_NAME)
-                    return False
+                for statement in stage:
+                    if failed:
+                        break
+                    if statement is not None:
+                        todo.put(statement)
+                        written += 1
+            finally:
+                todo.put(None)
+                writer.join()
+            if failed:
+                raise failed[0]
+            rest = switch()
+            for statement in rest:
+                self._run(unit.graph, statement.cypher, statement.params, write=True)
+                if progress:
+                    progress(statement.rows)
+            unit.discard = not (written or rest)
+            return not unit.discard
+
+    @contextmanager
+    def _unit(self) -> Iterator[_Unit]:
+        """A load's staging copy: renamed over the live graph at the end, dropped on an error or if discarded."""
+        client = self._db.client
+        with self._write_lock():
+            unit = _Unit(self._stage())
+            try:
+                yield unit
             except BaseException as exc:
                 client.delete(STAGING_NAME)
                 if isinstance(exc, StoreError):
                     raise StoreError(f"{exc}; the load was rolled back") from exc
                 raise
+            if unit.discard:
+                client.delete(STAGING_NAME)
+                return
             try:
                 client.rename(STAGING_NAME, GRAPH_NAME)  # the commit: one atomic command
             except Exception as exc:
                 raise StoreError(f"{self.description}: cannot switch the load live: {exc}") from exc
             self._graph = self._db.select_graph(GRAPH_NAME)
-            return True
 
     def _stage(self, timeout: float = 60.0) -> Any:
         """Copy the live graph to the staging key; retried while redis cannot fork.
