@@ -41,7 +41,7 @@ from graphmodel.load import STAGE_ROWS_ENV, lookup_in, plan_load, stage_rows, st
 from graphmodel.records import NodeRecord, Records, TieRecord
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 SAMPLE_ROWS = 600  # rows timed one by one for the per-row loops

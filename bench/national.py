@@ -204,7 +204,7 @@ def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str
     from graphmodel.schema import load_schema
     from graphmodel.stores.embedded import EmbeddedStore
     from graphmodel.synth import write_package
-    from graphmodel.validate import validate_package
+    from graphmodel.engine.validate import validate_package
     from loaders.fieldwork import read_package
 
     started = time.perf_counter()

@@ -37,7 +37,7 @@ from graphmodel import statements as cy
 from graphmodel.errors import GraphmodelError
 from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import Store
-from graphmodel.validate import partial_date_bounds
+from graphmodel.engine.validate import partial_date_bounds
 
 __all__ = ["EXPORT_FORMATS", "filter_graph", "tie_active", "to_networkx", "write_graph"]
 

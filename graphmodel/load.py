@@ -25,7 +25,7 @@ from graphmodel.records import NodeRecord, Records, TieRecord
 from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import Statement, Store
 from graphmodel.tables import RawPackage
-from graphmodel.validate import validate_in_steps, validate_package
+from graphmodel.engine.validate import validate_in_steps, validate_package
 
 BATCH_SIZE = 2_000
 #: Nodes switched live per statement in a staged load's switch.

@@ -8,7 +8,7 @@ funding, support and mobilisation chains down to villages and schools (the NGO
 ``COOPERATES_WITH`` the head of the chain and every ``MOBILIZES`` tie carries
 ``on_behalf_of``, in the same round, so the access queries find them); interviews
 with departments and NGOs, and motivation codes. The output is a folder that passes
-:func:`graphmodel.validate.validate_package`.
+:func:`graphmodel.engine.validate.validate_package`.
 
 >>> import tempfile
 >>> stats = write_package(tempfile.mkdtemp(), "tiny", seed=1)

@@ -1,7 +1,7 @@
 """Read a fieldwork package: a folder of CSV files or one ``.xlsx`` workbook.
 
 Each file (or sheet) is one table, named by its stem (or sheet name): ``ngos``,
-``agencies``, ``ties``, ``codes`` and so on; :mod:`graphmodel.validate` knows which
+``agencies``, ``ties``, ``codes`` and so on; :mod:`graphmodel.engine.validate` knows which
 tables exist. Cells are returned as stripped strings, empty cells are left out,
 and rows keep the number a spreadsheet shows (header = row 1).
 

@@ -30,7 +30,7 @@ from graphmodel.load import load_package
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from graphmodel.stores.embedded import EmbeddedStore
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -17,7 +17,7 @@ import pytest
 from bench import __main__ as bench_main
 from bench import loader
 from graphmodel.synth import write_package
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from graphmodel.schema import load_schema
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"

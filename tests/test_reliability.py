@@ -30,7 +30,7 @@ from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from graphmodel.stores.embedded import STAGING_NAME, EmbeddedStore
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 ROOT = Path(__file__).resolve().parents[1]

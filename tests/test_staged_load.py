@@ -31,7 +31,7 @@ from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from graphmodel.synth import write_package
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 pytestmark = pytest.mark.parametrize("store", ["neo4j"], indirect=True)

@@ -8,7 +8,7 @@ import pytest
 
 from graphmodel.errors import InvalidPackage
 from graphmodel.schema import load_schema
-from graphmodel.validate import partial_date_bounds, validate_package
+from graphmodel.engine.validate import partial_date_bounds, validate_package
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"
