@@ -2,7 +2,7 @@
 
 Neo4j (same server, same constraints, empty database before each run):
 
-- ``graphmodel``: :func:`graphmodel.load.load_package` (read, validate, plan, write in one transaction);
+- ``graphmodel``: :func:`graphmodel.api.load_package` (read, validate, plan, write; staged from 10,000 rows);
 - ``load_csv``: Neo4j's own ``LOAD CSV`` with the same MERGE semantics (nodes merged on ``id``
   per label, ties on ``_key`` between endpoints matched by label and id, ``SET x = props``),
   from CSV files of the same records (provenance included) in the server's import folder,
@@ -31,17 +31,18 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, LiteralString, cast
 
 from bench.common import log, median, repeat
-from graphmodel.gcpause import gc_paused
-from graphmodel.load import STAGE_ROWS_ENV, lookup_in, plan_load, stage_rows, staged_statements, write_statements
+from graphmodel.api import load_package
+from graphmodel.engine.load import LoadOptions
+from graphmodel.engine.validate import validate_package
+from graphmodel.engine.writes import merges
 from graphmodel.records import NodeRecord, Records, TieRecord
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
-from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 SAMPLE_ROWS = 600  # rows timed one by one for the per-row loops
@@ -65,21 +66,11 @@ def rows_of(records: Records) -> int:
     return len(records.nodes) + len(records.ties)
 
 
-@contextlib.contextmanager
-def _env(name: str, value: str) -> Iterator[None]:
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = old
-
-
 def breakdown(store: Store, package: Path) -> dict[str, float]:
-    """Seconds spent reading, validating, planning and writing one load into an empty store."""
+    """Seconds spent creating constraints, reading, and in each phase of one load into an empty store.
+
+    The phases are the engine's own (:attr:`graphmodel.engine.load.LoadReport.timings`).
+    """
     schema = load_schema()
     out = {}
     t = time.perf_counter()
@@ -88,38 +79,38 @@ def breakdown(store: Store, package: Path) -> dict[str, float]:
     t = time.perf_counter()
     raw = read_package(package)
     out["read"] = time.perf_counter() - t
-    t = time.perf_counter()
-    with gc_paused():  # as load_package does
-        records = validate_package(raw, schema, lookup_in(store, schema))
-        out["validate"] = time.perf_counter() - t
-        t = time.perf_counter()
-        plan = plan_load(store, records, schema)
-        staged = store.stages_large_loads and not store.stages_in_place and 0 < stage_rows() <= len(plan.create)
-        if staged:
-            stage, switch = staged_statements(plan, schema, {"id": raw.name})
-        else:
-            stage, switch = [], write_statements(plan, schema, {"id": raw.name})
-        out["plan"] = time.perf_counter() - t
-    t = time.perf_counter()
-    if staged:
-        store.write_ahead(stage)  # type: ignore[attr-defined]
-        out["write_ahead"] = time.perf_counter() - t
-        t = time.perf_counter()
-        store.apply(switch)
-        out["switch"] = time.perf_counter() - t
-        out["write"] = out["write_ahead"] + out["switch"]
-    else:
-        store.apply(switch)
-        out["write"] = time.perf_counter() - t
+    report = load_package(store, raw)
+    out.update(report.timings)
+    out["staged"] = float(report.staged)
     return {k: round(v, 3) for k, v in out.items()}
 
 
 # ---------------------------------------------------------------------------------------------- Neo4j
 
 
+_DRIVER: Any = None
+
+
+def _session() -> Any:
+    """A plain driver session for the anchors (LOAD CSV needs auto-commit transactions), from the NEO4J_* settings."""
+    global _DRIVER
+    if _DRIVER is None:
+        import neo4j
+
+        from graphmodel.settings import Neo4jSettings
+
+        settings = Neo4jSettings.from_env()
+        _DRIVER = neo4j.GraphDatabase.driver(settings.uri, auth=(settings.username, settings.password))
+    return (
+        _DRIVER.session(database=Neo4jSettings.from_env().database)
+        if Neo4jSettings.from_env().database
+        else _DRIVER.session()
+    )
+
+
 def neo4j_require_empty(store: Any) -> None:
     """Refuse to benchmark on a Neo4j database that holds anything: the benchmarks delete what they load."""
-    with store._session() as session:
+    with _session() as session:
         count = session.run("MATCH (n) RETURN count(n) AS n").single()["n"]
     if count:
         raise RuntimeError(
@@ -130,7 +121,7 @@ def neo4j_require_empty(store: Any) -> None:
 
 def neo4j_wipe(store: Any) -> None:
     """Empty the database (constraints and indexes stay)."""
-    with store._session() as session:
+    with _session() as session:
         session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
 
 
@@ -221,7 +212,7 @@ def load_csv_statements(records: Records, import_dir: Path, batch: int = 5_000) 
 
 
 def neo4j_load_csv(store: Any, statements: list[tuple[LiteralString, int]]) -> None:
-    with store._session() as session:
+    with _session() as session:
         for cypher, _ in statements:
             session.run(cypher).consume()
 
@@ -238,7 +229,7 @@ def neo4j_per_row(store: Any, records: Records) -> dict[str, float]:
     schema = load_schema()
     node_sample = _sample(records.nodes, SAMPLE_ROWS)
     tie_sample = _sample(records.ties, SAMPLE_ROWS)
-    with store._session() as session:
+    with _session() as session:
         start = time.perf_counter()
         for n in node_sample:
             session.run(
@@ -246,7 +237,7 @@ def neo4j_per_row(store: Any, records: Records) -> dict[str, float]:
             ).consume()
         node_rate = len(node_sample) / (time.perf_counter() - start)
     store.apply(write_statements_for_nodes(records))  # every endpoint present, untimed
-    with store._session() as session:
+    with _session() as session:
         start = time.perf_counter()
         for t in tie_sample:
             session.run(
@@ -271,10 +262,7 @@ def neo4j_per_row(store: Any, records: Records) -> dict[str, float]:
 
 
 def write_statements_for_nodes(records: Records) -> list[Any]:
-    from graphmodel.load import LoadPlan
-
-    plan = LoadPlan(records, create=list(records.nodes))
-    return write_statements(plan, load_schema(), {"id": records.package})
+    return merges(records.nodes, load_schema())
 
 
 PY2NEO_SCRIPT = r"""
@@ -342,7 +330,6 @@ def neo4j_py2neo(records: Records) -> dict[str, Any]:
 
 def bench_neo4j(package: Path, runs: int, import_dir: Path) -> dict[str, Any]:
     """Every Neo4j contender on the same package, side by side."""
-    from graphmodel.load import load_package
     from graphmodel.settings import Neo4jSettings
     from graphmodel.stores.neo4j import Neo4jStore
 
@@ -368,7 +355,7 @@ def bench_neo4j(package: Path, runs: int, import_dir: Path) -> dict[str, Any]:
         statements = load_csv_statements(records, import_dir)
         log(f"neo4j: graphmodel load and LOAD CSV of {rows:,} rows x{runs}, alternating")
         # loads this big are staged by default; then the one-transaction load runs too, for comparison
-        staged = 0 < stage_rows() <= rows
+        staged = 0 < LoadOptions().stage_rows <= rows
         gm, lc, one = [], [], []
         for _ in range(runs):
             neo4j_wipe(store)
@@ -377,8 +364,7 @@ def bench_neo4j(package: Path, runs: int, import_dir: Path) -> dict[str, Any]:
             lc += repeat(lambda: neo4j_load_csv(store, statements), 1)
             if staged:
                 neo4j_wipe(store)
-                with _env(STAGE_ROWS_ENV, "0"):
-                    one += repeat(lambda: load_package(store, package), 1)
+                one += repeat(lambda: load_package(store, package, options=LoadOptions(stage_rows=0)), 1)
         _check_same_graph(store, records)
         neo4j_wipe(store)
         out["graphmodel_breakdown"] = breakdown(store, package)
@@ -435,7 +421,6 @@ def bare_load(store: Any, package: Path, batch: int = BARE_BATCH) -> int:
     """A bare script: csv rows straight into ``UNWIND $rows … MERGE``; returns the rows written."""
     tables = {"ngos": "NGO", "agencies": "Agency", "villages": "Village", "schools": "School", "funders": "Funder",
               "companies": "Company", "interviews": "Interview", "motivations": "Motivation"}  # fmt: skip
-    graph = store._graph
     label_of: dict[str, str] = {}
     ties: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     written = 0
@@ -443,8 +428,8 @@ def bare_load(store: Any, package: Path, batch: int = BARE_BATCH) -> int:
         path = package / f"{table}.csv"
         if not path.exists():
             continue
-        with contextlib.suppress(Exception):
-            graph.create_node_range_index(label, "id")
+        with contextlib.suppress(Exception):  # through the store's public run, as any script could
+            store.run(_q(f"CREATE INDEX FOR (n:`{label}`) ON (n.id)"), write=True)
         with path.open(encoding="utf-8", newline="") as handle:
             rows = [{k: v for k, v in r.items() if v} for r in csv.DictReader(handle)]
         for r in rows:
@@ -453,7 +438,7 @@ def bare_load(store: Any, package: Path, batch: int = BARE_BATCH) -> int:
                 ties[("WITH", label, "")].append({"s": r["id"], "t": r["organization"], "k": r["id"], "p": {}})
         cypher = f"UNWIND $rows AS row MERGE (n:`{label}` {{id: row.id}}) SET n = row"
         for i in range(0, len(rows), batch):
-            graph.query(cypher, {"rows": rows[i : i + batch]})
+            store.run(_q(cypher), {"rows": rows[i : i + batch]}, write=True)
         written += len(rows)
     with (package / "ties.csv").open(encoding="utf-8", newline="") as handle:
         for r in csv.DictReader(handle):
@@ -478,7 +463,7 @@ def bare_load(store: Any, package: Path, batch: int = BARE_BATCH) -> int:
             f"MERGE (a)-[r:`{rel}` {{_key: row.k}}]->(b) SET r += row.p"
         )
         for i in range(0, len(rows), batch):
-            graph.query(cypher, {"rows": rows[i : i + batch]})
+            store.run(_q(cypher), {"rows": rows[i : i + batch]}, write=True)
         written += len(rows)
     return written
 
@@ -517,7 +502,6 @@ def embedded_per_row(store: Any, records: Records) -> dict[str, float]:
 
 def bench_embedded(package: Path, runs: int) -> dict[str, Any]:
     """graphmodel's loader against a bare UNWIND MERGE script and a per-row loop, each on a fresh embedded store."""
-    from graphmodel.load import load_package
     from graphmodel.stores.embedded import EmbeddedStore
 
     records = records_of(package)

@@ -97,8 +97,8 @@ def bench_brokerage(graph: Any, runs: int) -> dict[str, Any]:
 
 def run(package: Path, runs: int, *, sample: int | None = None) -> dict[str, Any]:
     """Load the package into an embedded store, read it into NetworkX, time the metrics."""
+    from graphmodel.api import load_package
     from graphmodel.export import to_networkx
-    from graphmodel.load import load_package
     from graphmodel.stores.embedded import EmbeddedStore
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedStore(tmp) as store:

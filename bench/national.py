@@ -149,7 +149,7 @@ def run_neo4j(size: str, tmp: Path, *, seed: int = 0) -> dict[str, Any]:
     import os
 
     from bench.loader import neo4j_require_empty, neo4j_wipe
-    from graphmodel.load import load_package
+    from graphmodel.api import load_package
     from graphmodel.schema import load_schema
     from graphmodel.settings import Neo4jSettings
     from graphmodel.stores.neo4j import Neo4jStore
@@ -199,12 +199,11 @@ def run_neo4j(size: str, tmp: Path, *, seed: int = 0) -> dict[str, Any]:
 
 
 def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str, Any]:
+    from graphmodel.engine.load import load
     from graphmodel.export import to_networkx
-    from graphmodel.load import lookup_in, plan_load, write_statements
     from graphmodel.schema import load_schema
     from graphmodel.stores.embedded import EmbeddedStore
     from graphmodel.synth import write_package
-    from graphmodel.engine.validate import validate_package
     from loaders.fieldwork import read_package
 
     started = time.perf_counter()
@@ -222,29 +221,20 @@ def run(size: str, tmp: Path, *, seed: int = 0, neo4j: bool = False) -> dict[str
     out["package"] = stats.as_dict()
     out["package_mib"] = round(sum(p.stat().st_size for p in package.iterdir()) / 2**20, 1)
     store = EmbeddedStore(tmp / "store")
-    stages.server_pid = store._db.client.pid
+    stages.server_pid = store.server_pid()
     try:
         with stages.stage("constraints"):
             store.ensure_constraints(schema)
         with stages.stage("read"):
             raw = read_package(package)
-        with stages.stage("validate") as rec:
-            records = validate_package(raw, schema, lookup_in(store, schema))
-            rec["rows"] = len(records.nodes) + len(records.ties)
-        del raw
-        with stages.stage("plan"):
-            plan = plan_load(store, records, schema)
-            todo = write_statements(plan, schema, {"id": records.package})
-        with stages.stage("write") as rec:
-            rec["rows"] = len(records.nodes) + len(records.ties)
-            store.apply(todo)
-        rows = len(records.nodes) + len(records.ties)
-        del todo, plan, records
-        write = stages.stages[-1]
-        write["rows_per_s"] = round(write["rows"] / write["seconds"], 1)
-        load_s = sum(
-            s["seconds"] for s in stages.stages if s["stage"] in ("constraints", "read", "validate", "plan", "write")
-        )
+        with stages.stage("load") as rec:
+            report = load(store, raw)
+            rows = len(report.plan.records.nodes) + len(report.plan.records.ties)
+            rec.update(rows=rows, phases=report.timings)
+        del raw, report
+        written = stages.stages[-1]
+        written["rows_per_s"] = round(written["rows"] / written["seconds"], 1)
+        load_s = sum(s["seconds"] for s in stages.stages if s["stage"] in ("constraints", "read", "load"))
         out["load_rows_per_s"] = round(rows / load_s, 1)
         if over():
             out["stopped"] = "wall-time budget used up after loading"

@@ -93,7 +93,7 @@ def sample_ngos(store: Any, k: int = POINT_NGOS) -> list[str]:
 
 
 def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
-    from graphmodel.load import load_package
+    from graphmodel.api import load_package
     from graphmodel.stores.embedded import EmbeddedStore
 
     out: dict[str, Any] = {}

@@ -8,8 +8,17 @@ Typical use::
         df = run_query(store, "motivations")
 """
 
-from graphmodel.errors import GraphmodelError, InvalidPackage, InvalidSchema, Problem, QueryError, StoreError
-from graphmodel.load import load_package
+from typing import Any
+
+from graphmodel.errors import (
+    GraphmodelError,
+    InvalidPackage,
+    InvalidSchema,
+    LoadRefused,
+    Problem,
+    QueryError,
+    StoreError,
+)
 from graphmodel.schema import load_schema
 from graphmodel.stores import open_store
 
@@ -19,6 +28,8 @@ __all__ = [
     "GraphmodelError",
     "InvalidPackage",
     "InvalidSchema",
+    "LoadOptions",
+    "LoadRefused",
     "Problem",
     "QueryError",
     "StoreError",
@@ -27,3 +38,12 @@ __all__ = [
     "load_schema",
     "open_store",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``load_package`` and ``LoadOptions`` on first use: the loading API imports the readers."""
+    if name in ("load_package", "LoadOptions"):
+        from graphmodel import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'graphmodel' has no attribute {name!r}")

@@ -23,7 +23,7 @@ from graphmodel.commands.common import (
     console,
 )
 from graphmodel.errors import GraphmodelError
-from graphmodel.output import FORMATS, rich_table
+from graphmodel.output import FORMATS
 from graphmodel.queries import find_query, library, run_query
 from graphmodel.schema import load_schema
 from graphmodel.settings import DEFAULT_STORE_DIR
@@ -39,11 +39,51 @@ def load(
     store: StoreOption = None,
     name: Annotated[str | None, typer.Option(help="Package name (default: the folder or workbook name).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and show the changes without writing.")] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="List the changes row by row (created, old → new values, removed).")
+    ] = False,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals", help="Go ahead when a whole table, or most of a label or type, would be removed."
+        ),
+    ] = False,
+    remove_dependents: Annotated[
+        bool,
+        typer.Option(
+            "--remove-dependents", help="Remove other packages' ties that need a node this package no longer has."
+        ),
+    ] = False,
+    priority: Annotated[
+        int | None,
+        typer.Option(help="Priority when packages disagree on a value (higher wins; default: as before, else 0)."),
+    ] = None,
+    stage_rows: Annotated[
+        int | None,
+        typer.Option(
+            help="Stage packages of at least this many rows (0: never; default $GRAPHMODEL_STAGE_ROWS or 10000)."
+        ),
+    ] = None,
 ) -> None:
-    """Validate a fieldwork package and bring the graph in line with it."""
+    """Validate a fieldwork package and bring what the graph holds of it in line with it."""
+    from graphmodel.engine.load import LoadOptions
+    from graphmodel.engine.plan import RemovalRules
+    from graphmodel.settings import LoadSettings
+
+    try:
+        settings = LoadSettings.from_env()
+    except GraphmodelError as exc:
+        _fail(str(exc))
+    options = LoadOptions(
+        stage_rows=settings.stage_rows if stage_rows is None else stage_rows,
+        rules=RemovalRules(allow_removals=allow_removals, remove_dependents=remove_dependents),
+        priority=priority,
+        diff=diff,
+        pause=settings.pause,
+    )
     with _open(store) as db:
         try:
-            _print_report(_load(db, path, name, dry_run))
+            _print_report(_load(db, path, name, dry_run, options), diff=diff)
         except GraphmodelError as exc:
             _fail(str(exc))
 
@@ -97,7 +137,9 @@ def queries() -> None:
 
 @app.command()
 def status(store: StoreOption = None) -> None:
-    """Counts per label and relationship type, and the packages loaded."""
+    """Counts per label and relationship type, and per package what it asserts now."""
+    from graphmodel.engine.claims import SHARED
+
     schema = load_schema()
     with _open(store) as db:
         try:
@@ -109,13 +151,58 @@ def status(store: StoreOption = None) -> None:
             for rel in schema.relationships:
                 counts.add_row(f"[:{rel}]", str(db.run(cy.count_type(schema, rel)).rows[0][0]))
             console.print(counts)
-            packages = db.run(cy.list_packages(schema))
+            packages = db.run(cy.list_packages(schema)).records()
+            table = Table(title=Text("packages (nodes and ties each asserts now, shared ones included)"))
+            for column in ("package", "loaded_at", "priority", "nodes", "ties", "by label or type"):
+                table.add_column(column, justify="right" if column in ("priority", "nodes", "ties") else "left")
+            for row in packages:
+                params = {"package": row["package"], "shared": SHARED}
+                per = {
+                    label: db.run(cy.count_package_nodes(schema, label), params).rows[0][0]
+                    for label in schema.data_labels
+                }
+                per |= {
+                    rel: db.run(cy.count_package_ties(schema, rel), params).rows[0][0] for rel in schema.relationships
+                }
+                nodes = sum(per[label] for label in schema.data_labels)
+                ties = sum(per[rel] for rel in schema.relationships)
+                detail = ", ".join(f"{k} {v}" for k, v in per.items() if v)
+                table.add_row(
+                    Text(str(row["package"])), str(row["loaded_at"] or ""), str(row["priority"] or 0),
+                    str(nodes), str(ties), Text(detail),
+                )  # fmt: skip
         except GraphmodelError as exc:
             _fail(str(exc))
-        if packages.rows:
-            console.print(rich_table(packages, "packages"))
+        if packages:
+            console.print(table)
         else:
             console.print("no packages loaded")
+
+
+@app.command()
+def conflicts(store: StoreOption = None, fmt: FormatOption = "table") -> None:
+    """Nodes and ties on which packages disagree: each package's value, and the one the graph shows."""
+    from graphmodel.engine.claims import claims_of
+    from graphmodel.stores.base import Result
+
+    schema = load_schema()
+    rows = []
+    with _open(store) as db:
+        try:
+            found = [*db.run(cy.conflicting_nodes(schema)).rows, *db.run(cy.conflicting_ties(schema)).rows]
+        except GraphmodelError as exc:
+            _fail(str(exc))
+    for kind, ident, props, claims_text in found:
+        claims = claims_of({"_package": "*", "_claims": claims_text})
+        for prop in props or []:
+            for package, claim in sorted(claims.items()):
+                if prop in claim.values:
+                    where = f"{claim.file}:{claim.row}"
+                    rows.append((kind, ident, prop, package, claim.values[prop], where))
+    if not rows and fmt == "table":
+        console.print("no disagreements between packages")
+        return
+    _print_result(Result(["kind", "id", "property", "package", "value", "file:row"], rows), fmt, "conflicts")
 
 
 @app.command()

@@ -53,3 +53,19 @@ class StoreError(GraphmodelError):
 
 class QueryError(GraphmodelError):
     """A library query is unknown, badly written, or got bad parameters."""
+
+
+class LoadRefused(GraphmodelError):
+    """A load would remove more than it may without being told to; nothing was written.
+
+    ``lines`` says what would go, one item per line; ``option`` is the option that allows it.
+    """
+
+    def __init__(self, message: str, lines: list[str], option: str) -> None:
+        self.lines = lines
+        self.option = option
+        super().__init__(f"{message}; nothing was written (rerun with {option} to go ahead)")
+
+    def report(self) -> str:
+        """What would be removed, one item per line."""
+        return "\n".join(self.lines)

@@ -34,10 +34,10 @@ from typing import Any
 import networkx as nx
 
 from graphmodel import statements as cy
+from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.errors import GraphmodelError
 from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import Store
-from graphmodel.engine.validate import partial_date_bounds
 
 __all__ = ["EXPORT_FORMATS", "filter_graph", "tie_active", "to_networkx", "write_graph"]
 

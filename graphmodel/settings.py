@@ -40,3 +40,29 @@ class Neo4jSettings:
 def default_store() -> str:
     """The store used when ``--store`` is not given: ``GRAPHMODEL_STORE`` or the embedded one."""
     return os.environ.get("GRAPHMODEL_STORE", f"embedded:{DEFAULT_STORE_DIR / 'graph'}")
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """Load options that may come from the environment (the CLI passes them on to the engine).
+
+    >>> LoadSettings.from_env({"GRAPHMODEL_STAGE_ROWS": "500"}).stage_rows
+    500
+    """
+
+    stage_rows: int = 10_000  # GRAPHMODEL_STAGE_ROWS: stage packages of at least this many rows (0: never)
+    pause: float = 0.0  # GRAPHMODEL_TEST_PAUSE_SECONDS: test hook, pause after each statement written
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> LoadSettings:
+        env = dict(os.environ) if env is None else env
+        rows = env.get("GRAPHMODEL_STAGE_ROWS", "").strip()
+        pause = env.get("GRAPHMODEL_TEST_PAUSE_SECONDS", "").strip()
+        try:
+            return cls(stage_rows=int(rows) if rows else cls.stage_rows, pause=float(pause) if pause else 0.0)
+        except ValueError:
+            from graphmodel.errors import GraphmodelError
+
+            raise GraphmodelError(
+                f"GRAPHMODEL_STAGE_ROWS={rows!r} or GRAPHMODEL_TEST_PAUSE_SECONDS={pause!r} is not a number"
+            ) from None

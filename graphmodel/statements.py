@@ -11,9 +11,16 @@ UNWIND $rows AS row MERGE (n:`NGO` {id: row.id}) SET n = row.props
 
 from __future__ import annotations
 
-from typing import LiteralString, cast
+from typing import TYPE_CHECKING, LiteralString, cast
 
 from graphmodel.schema import Schema
+
+if TYPE_CHECKING:
+    from graphmodel.stores.ddl import IndexSpec
+
+
+#: The id of the :Graph node (the graph's own record, which loads lock).
+GRAPH_ID = "graph"
 
 
 def _quoted(name: str) -> LiteralString:
@@ -77,26 +84,20 @@ def go_live(schema: Schema, label: str) -> LiteralString:
 
 
 def count_staged(schema: Schema) -> LiteralString:
-    """Number of nodes a package has staged (left by a killed or failed staged load when no load runs)."""
-    return "MATCH (n:" + _label(schema, schema.staging_label) + ") WHERE n._package = $package RETURN count(n) AS n"
+    """Number of staged nodes (left by a killed or failed staged load when no load runs)."""
+    return "MATCH (n:" + _label(schema, schema.staging_label) + ") RETURN count(n) AS n"
 
 
 def drop_staged(schema: Schema) -> LiteralString:
-    """Remove up to ``$limit`` of a package's staged nodes and their ties; returns how many."""
+    """Remove up to ``$limit`` staged nodes and their ties; returns how many."""
     return (
-        "MATCH (n:" + _label(schema, schema.staging_label) + ") WHERE n._package = $package "
+        "MATCH (n:" + _label(schema, schema.staging_label) + ") "
         "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"
     )
 
 
-def neo4j_staged_index(schema: Schema) -> LiteralString:
-    """Neo4j: the index that finds staged nodes by id."""
-    quoted = _label(schema, schema.staging_label)
-    return "CREATE INDEX `graphmodel_" + quoted.strip("`") + "__id` IF NOT EXISTS FOR (n:" + quoted + ") ON (n.id)"
-
-
 def delete_ties(schema: Schema, rel: str, source: str) -> LiteralString:
-    """Delete this package's ties from ``$rows`` of ``{source, key}``."""
+    """Delete ties only ``$package`` asserts, from ``$rows`` of ``{source, key}``."""
     return (
         "UNWIND $rows AS row MATCH (a:"
         + _label(schema, source)
@@ -106,28 +107,95 @@ def delete_ties(schema: Schema, rel: str, source: str) -> LiteralString:
     )
 
 
+def delete_ties_by_key(schema: Schema, rel: str) -> LiteralString:
+    """Delete the ties of ``$keys``, whoever asserts them (dependent ties the user chose to remove)."""
+    return "UNWIND $keys AS k MATCH ()-[r:" + _type(schema, rel) + " {_key: k}]->() DELETE r"
+
+
 def delete_nodes(schema: Schema, label: str) -> LiteralString:
-    """Delete this package's nodes (and any ties left on them) from ``$ids``."""
+    """Delete nodes only ``$package`` asserts (and any ties left on them) from ``$ids``."""
     return (
         "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) WHERE n._package = $package DETACH DELETE n"
     )
 
 
 def package_nodes(schema: Schema, label: str) -> LiteralString:
-    """Id and hash of every node of one label that a package loaded."""
+    """Id and hash of every node of one label that only ``$package`` asserts."""
     return "MATCH (n:" + _label(schema, label) + ") WHERE n._package = $package RETURN n.id AS id, n._hash AS hash"
 
 
+def shared_nodes(schema: Schema, label: str) -> LiteralString:
+    """Id, hash and claims of every node of one label that ``$package`` asserts with others (``$shared``)."""
+    return (
+        "MATCH (n:" + _label(schema, label) + ") WHERE n._package = $shared AND $package IN n._packages "
+        "RETURN n.id AS id, n._hash AS hash, n._claims AS claims"
+    )
+
+
+def node_properties(schema: Schema, label: str) -> LiteralString:
+    """Every property of the nodes of ``$ids`` with one label."""
+    return (
+        "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) RETURN n.id AS id, properties(n) AS props"
+    )
+
+
 def package_ties(schema: Schema, rel: str) -> LiteralString:
-    """Endpoints, key and hash of every tie of one type that a package loaded."""
+    """Endpoints, key and hash of every tie of one type that only ``$package`` asserts."""
     return (
         "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE r._package = $package AND " + _live(schema, "a") + " "
-        "RETURN labels(a)[0] AS source_label, a.id AS source, r._key AS key, r._hash AS hash"
+        "RETURN labels(a)[0] AS source_label, a.id AS source, labels(b)[0] AS target_label, b.id AS target, "
+        "r._key AS key, r._hash AS hash"
+    )
+
+
+def shared_ties(schema: Schema, rel: str) -> LiteralString:
+    """Endpoints, key, hash and claims of every tie of one type ``$package`` asserts with others (``$shared``)."""
+    return (
+        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE r._package = $shared AND $package IN r._packages "
+        "RETURN labels(a)[0] AS source_label, a.id AS source, labels(b)[0] AS target_label, b.id AS target, "
+        "r._key AS key, r._hash AS hash, r._claims AS claims"
+    )
+
+
+def find_ties(schema: Schema, rel: str) -> LiteralString:
+    """Endpoints and properties of the ties of one type whose keys are in ``$keys``."""
+    return (
+        "UNWIND $keys AS k MATCH (a)-[r:" + _type(schema, rel) + " {_key: k}]->(b) "
+        "RETURN labels(a)[0] AS source_label, a.id AS source, labels(b)[0] AS target_label, b.id AS target, "
+        "r._key AS key, properties(r) AS props"
+    )
+
+
+def ties_at(schema: Schema, label: str) -> LiteralString:
+    """Ties at the nodes of ``$ids`` (one label) that some package other than ``$package`` asserts."""
+    return (
+        "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id})-[r]-(m) "
+        "WHERE r._package <> $package AND " + _live(schema, "m") + " "
+        "RETURN type(r) AS type, startNode(r).id AS source, endNode(r).id AS target, properties(r) AS props"
+    )
+
+
+def ties_referring(schema: Schema, rel: str, prop: str) -> LiteralString:
+    """Ties of one type, asserted by a package other than ``$package``, whose ``prop`` names one of ``$ids``.
+
+    ``prop`` is a reference property of the schema (a single id or a list of ids).
+    """
+    relationship = schema.relationships[schema.relationship(rel)]
+    spec = relationship.properties.get(prop) or schema.tie_properties.get(prop)
+    if spec is None:
+        from graphmodel.errors import GraphmodelError
+
+        raise GraphmodelError(f"{rel}.{prop} is not a property of the schema")
+    quoted = _quoted(prop)
+    test = "any(x IN r." + quoted + " WHERE x IN $ids)" if spec.type == "string_list" else "r." + quoted + " IN $ids"
+    return (
+        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE r._package <> $package AND " + test + " "
+        "RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
     )
 
 
 def find_ids(schema: Schema, label: str) -> LiteralString:
-    """Which of ``$ids`` exist with this label, and which package owns them."""
+    """Which of ``$ids`` exist with this label, and which package asserts them (``*``: several)."""
     return "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) RETURN n.id AS id, n._package AS package"
 
 
@@ -151,13 +219,44 @@ def upsert_package(schema: Schema) -> LiteralString:
     return "MERGE (p:" + _label(schema, "Package") + " {id: $id}) SET p = $props"
 
 
-def lock_package(schema: Schema) -> LiteralString:
-    """Take the write lock on a package's :Package node (creating it if new) without changing it.
+def set_package_seq(schema: Schema) -> LiteralString:
+    """Number earlier loads from ``$rows`` of ``{id, seq}`` (upgrading a store written by 0.1.0)."""
+    return "UNWIND $rows AS row MATCH (p:" + _label(schema, "Package") + " {id: row.id}) SET p.seq = row.seq"
 
-    Neo4j: run first in a load's transaction, it makes concurrent loads of ``$id`` take turns
-    (the node's uniqueness constraint serialises its creation too).
+
+def add_package_counts(schema: Schema) -> LiteralString:
+    """Lower packages' recorded tie counts from ``$rows`` of ``{id, ties}`` (ties removed by another load)."""
+    return (
+        "UNWIND $rows AS row MATCH (p:" + _label(schema, "Package") + " {id: row.id}) "
+        "SET p.ties = coalesce(p.ties, 0) + row.ties"
+    )
+
+
+def package_records(schema: Schema) -> LiteralString:
+    """Every package's load record, for ranking packages and guarding removals."""
+    return (
+        "MATCH (p:" + _label(schema, "Package") + ") RETURN p.id AS id, p.seq AS seq, p.priority AS priority, "
+        "p.loaded_at AS loaded_at, p.tables AS tables"
+    )
+
+
+def lock_graph(schema: Schema) -> LiteralString:
+    """Take the graph's load lock (its :Graph node, created if new) without changing it.
+
+    Neo4j: run first in a load's transaction, it makes concurrent loads take turns (the
+    node's uniqueness constraint serialises its creation too).
     """
-    return "MERGE (p:" + _label(schema, "Package") + " {id: $id}) SET p._lock = true REMOVE p._lock"
+    return "MERGE (g:" + _label(schema, "Graph") + " {id: $id}) SET g._lock = true REMOVE g._lock"
+
+
+def graph_format(schema: Schema) -> LiteralString:
+    """The storage format recorded on the :Graph node (none: an empty store or one 0.1.0 wrote)."""
+    return "MATCH (g:" + _label(schema, "Graph") + " {id: $id}) RETURN g.format AS format"
+
+
+def set_graph_format(schema: Schema) -> LiteralString:
+    """Record the storage format on the :Graph node."""
+    return "MERGE (g:" + _label(schema, "Graph") + " {id: $id}) SET g.format = $format"
 
 
 def delete_package(schema: Schema) -> LiteralString:
@@ -169,8 +268,67 @@ def list_packages(schema: Schema) -> LiteralString:
     """Every loaded package, newest first."""
     return (
         "MATCH (p:" + _label(schema, "Package") + ") RETURN p.id AS package, p.loaded_at AS loaded_at, "
-        "p.path AS path, p.nodes AS nodes, p.ties AS ties ORDER BY p.loaded_at DESC, p.id"
+        "p.priority AS priority, p.path AS path, p.nodes AS nodes, p.ties AS ties ORDER BY p.loaded_at DESC, p.id"
     )
+
+
+def count_package_nodes(schema: Schema, label: str) -> LiteralString:
+    """How many nodes of one label ``$package`` asserts, alone or with others (``$shared``)."""
+    return (
+        "MATCH (n:" + _label(schema, label) + ") WHERE n._package = $package "
+        "OR (n._package = $shared AND $package IN n._packages) RETURN count(n) AS n"
+    )
+
+
+def count_package_ties(schema: Schema, rel: str) -> LiteralString:
+    """How many ties of one type ``$package`` asserts, alone or with others (``$shared``)."""
+    return (
+        "MATCH ()-[r:" + _type(schema, rel) + "]->() WHERE r._package = $package "
+        "OR (r._package = $shared AND $package IN r._packages) RETURN count(r) AS n"
+    )
+
+
+def conflicting_nodes(schema: Schema) -> LiteralString:
+    """Every node whose packages disagree on a property, with its claims."""
+    return (
+        "MATCH (n) WHERE n._conflicts IS NOT NULL RETURN labels(n)[0] AS kind, n.id AS id, "
+        "n._conflicts AS properties, n._claims AS claims ORDER BY kind, id"
+    )
+
+
+def conflicting_ties(schema: Schema) -> LiteralString:
+    """Every tie whose packages disagree on a property, with its claims."""
+    return (
+        "MATCH (a)-[r]->(b) WHERE r._conflicts IS NOT NULL RETURN type(r) AS kind, "
+        "a.id + ' -> ' + b.id AS id, r._conflicts AS properties, r._claims AS claims ORDER BY kind, id"
+    )
+
+
+def neo4j_ddl(schema: Schema, spec: IndexSpec) -> LiteralString:
+    """Neo4j: the DDL that creates one constraint or index of :func:`graphmodel.stores.ddl.schema_indexes`.
+
+    >>> from graphmodel.schema import load_schema
+    >>> from graphmodel.stores.ddl import IndexSpec
+    >>> print(neo4j_ddl(load_schema(), IndexSpec("graphmodel_NGO_id", "unique", "node", "NGO", "id")))
+    CREATE CONSTRAINT `graphmodel_NGO_id` IF NOT EXISTS FOR (n:`NGO`) REQUIRE n.`id` IS UNIQUE
+    """
+    from graphmodel.errors import GraphmodelError
+    from graphmodel.schema import NAME_PATTERN
+
+    if not NAME_PATTERN.match(spec.prop) or not NAME_PATTERN.match(spec.name):
+        raise GraphmodelError(f"{spec.name}: {spec.prop!r} is not a plain identifier")
+    name, prop = _quoted(spec.name), _quoted(spec.prop)
+    if spec.entity == "node":
+        target = "(n:" + _label(schema, spec.label) + ")"
+        var: LiteralString = "n"
+    else:
+        target = "()-[r:" + _type(schema, spec.label) + "]-()"
+        var = "r"
+    if spec.kind == "unique":
+        return (
+            "CREATE CONSTRAINT " + name + " IF NOT EXISTS FOR " + target + " REQUIRE " + var + "." + prop + " IS UNIQUE"
+        )
+    return "CREATE INDEX " + name + " IF NOT EXISTS FOR " + target + " ON (" + var + "." + prop + ")"
 
 
 def any_node() -> LiteralString:
@@ -181,79 +339,6 @@ def any_node() -> LiteralString:
 def delete_everything() -> LiteralString:
     """Neo4j: remove every node and tie in small transactions (tests and benchmarks only; not in a transaction)."""
     return "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS"
-
-
-def neo4j_unique_id(schema: Schema, label: str) -> LiteralString:
-    """Neo4j: the uniqueness constraint on a label's ``id`` (named predictably)."""
-    quoted = _label(schema, label)
-    return (
-        "CREATE CONSTRAINT `graphmodel_"
-        + quoted.strip("`")
-        + "_id` IF NOT EXISTS FOR (n:"
-        + quoted
-        + ") REQUIRE n.id IS UNIQUE"
-    )
-
-
-def neo4j_package_index(schema: Schema, label: str) -> LiteralString:
-    """Neo4j: the index that finds a package's nodes of one label."""
-    quoted = _label(schema, label)
-    return (
-        "CREATE INDEX `graphmodel_"
-        + quoted.strip("`")
-        + "__package` IF NOT EXISTS FOR (n:"
-        + quoted
-        + ") ON (n._package)"
-    )
-
-
-def neo4j_tie_key_index(schema: Schema, rel: str) -> LiteralString:
-    """Neo4j: the index on a relationship type's ``_key``."""
-    quoted = _type(schema, rel)
-    return (
-        "CREATE INDEX `graphmodel_"
-        + quoted.strip("`")
-        + "__key` IF NOT EXISTS FOR ()-[r:"
-        + quoted
-        + "]-() ON (r._key)"
-    )
-
-
-def neo4j_unique_tie_key(schema: Schema, rel: str) -> LiteralString:
-    """Neo4j: the uniqueness constraint on a relationship type's ``_key`` (5.7+, Community included)."""
-    quoted = _type(schema, rel)
-    return (
-        "CREATE CONSTRAINT `graphmodel_"
-        + quoted.strip("`")
-        + "__key_unique` IF NOT EXISTS FOR ()-[r:"
-        + quoted
-        + "]-() REQUIRE r._key IS UNIQUE"
-    )
-
-
-def neo4j_tie_property_index(schema: Schema, rel: str, prop: str) -> LiteralString:
-    """Neo4j: the index on a relationship property the schema marks ``indexed``."""
-    if (rel, prop) not in schema.tie_indexes:
-        from graphmodel.errors import GraphmodelError
-
-        raise GraphmodelError(f"{rel}.{prop} is not an indexed relationship property of the schema")
-    quoted, name = _type(schema, rel), _quoted(prop)
-    return (
-        "CREATE INDEX `graphmodel_"
-        + quoted.strip("`")
-        + "_"
-        + name.strip("`")
-        + "` IF NOT EXISTS FOR ()-[r:"
-        + quoted
-        + "]-() ON (r."
-        + name
-        + ")"
-    )
-
-
-def neo4j_drop_tie_key_index(schema: Schema, rel: str) -> LiteralString:
-    """Neo4j: drop the plain ``_key`` index that :func:`neo4j_unique_tie_key`'s constraint replaces."""
-    return "DROP INDEX `graphmodel_" + _type(schema, rel).strip("`") + "__key` IF EXISTS"
 
 
 def all_nodes(schema: Schema) -> LiteralString:

@@ -17,6 +17,8 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
+import stat
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -109,7 +111,11 @@ def _table(
 
 
 def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(path.name, 1, "-", f"cannot read the table: {exc.strerror or exc}"))
+        return None
     try:
         text, _ = decode(data)
     except UndecodableText as exc:
@@ -166,6 +172,28 @@ def _read_workbook(path: Path, problems: list[Problem]) -> list[Table]:
     return tables
 
 
+def _unreadable(path: Path) -> str | None:
+    """Why a table file cannot be read (a folder, a broken link, a pipe, no permission), or None.
+
+    >>> import tempfile
+    >>> _unreadable(Path(tempfile.mkdtemp()))
+    'it is a folder, not a file'
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "it is a broken link" if path.is_symlink() else "it does not exist"
+    except OSError as exc:
+        return f"{exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return "it is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "it is not a regular file (a pipe, socket or device)"
+    if not os.access(path, os.R_OK):
+        return "permission denied"
+    return None
+
+
 def _fingerprint(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for p in sorted(paths):
@@ -187,8 +215,15 @@ def _read_package(path: Path, name: str | None) -> RawPackage:
     problems: list[Problem] = []
     tables: dict[str, Table] = {}
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
-        if not files:
+        entries = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+        files = []
+        for entry in entries:
+            why = _unreadable(entry)
+            if why:  # never taken as absent: its rows would be removed from the graph
+                problems.append(Problem(entry.name, 1, "-", f"cannot read the table: {why}"))
+            else:
+                files.append(entry)
+        if not entries:
             raise GraphmodelError(f"{path}: no .csv files in this folder")
         for file in files:
             table = _read_csv(file, problems)

@@ -40,7 +40,7 @@ from loaders.encoding import UndecodableText, decode
 from loaders.fieldwork import cell_text
 
 if TYPE_CHECKING:
-    from graphmodel.load import LoadReport
+    from graphmodel.engine.load import LoadOptions, LoadReport
     from graphmodel.stores.base import Store
 
 __all__ = [
@@ -531,6 +531,7 @@ def load_qda(
     quote: bool = False,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    options: LoadOptions | None = None,
 ) -> LoadReport:
     """Read a QDA file and load it into ``store`` as package ``name`` (default: the file's stem).
 
@@ -539,7 +540,7 @@ def load_qda(
     attach to the interviews and motivations already in the graph.
     """
     from graphmodel import statements as cy
-    from graphmodel.load import load_package
+    from graphmodel.engine.load import load
     from graphmodel.schema import load_schema
 
     schema = load_schema()
@@ -561,4 +562,4 @@ def load_qda(
         only_under=only_under,
         quote=quote,
     )
-    return load_package(store, raw, schema=schema, progress=progress, dry_run=dry_run)
+    return load(store, raw, schema=schema, options=options, progress=progress, dry_run=dry_run)

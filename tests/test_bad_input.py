@@ -23,14 +23,14 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
+from graphmodel.api import load_package
 from graphmodel.cli import app
+from graphmodel.engine.validate import validate_package
 from graphmodel.errors import InvalidPackage
 from graphmodel.fingerprint import fingerprint
-from graphmodel.load import load_package
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from graphmodel.stores.embedded import EmbeddedStore
-from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,8 +16,8 @@ import pytest
 
 from bench import __main__ as bench_main
 from bench import loader
-from graphmodel.synth import write_package
 from graphmodel.engine.validate import validate_package
+from graphmodel.synth import write_package
 from loaders.fieldwork import read_package
 
 

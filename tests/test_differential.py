@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from graphmodel.load import load_package
+from graphmodel.api import load_package
 from graphmodel.queries import library, run_query
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store

@@ -9,10 +9,10 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.errors import GraphmodelError
 from graphmodel.export import filter_graph, to_networkx, write_graph
-from graphmodel.load import load_package
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store
 

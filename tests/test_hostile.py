@@ -19,10 +19,10 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from graphmodel import statements as cy
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.errors import GraphmodelError, InvalidPackage
 from graphmodel.fingerprint import fingerprint
-from graphmodel.load import load_package
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from graphmodel.stores.embedded import EmbeddedStore

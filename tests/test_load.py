@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from graphmodel.api import load_package
 from graphmodel.errors import InvalidPackage
 from graphmodel.fingerprint import fingerprint
-from graphmodel.load import load_package
 from graphmodel.stores.base import Store
 
 
@@ -103,16 +103,6 @@ def test_other_packages_are_untouched(store: Store, mini: Path, tmp_path: Path) 
     (mini / "villages.csv").write_text("id,name\nv-1,Upper Village\nv-2,Lower Village\n", encoding="utf-8")
     load_package(store, mini)
     assert store.run("MATCH (v:Village {id: 'v-other'}) RETURN v._package").rows == [("other",)]
-
-
-def test_id_owned_by_another_package_is_refused(store: Store, mini: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "villages.csv").write_text("id,name\nv-1,Someone else's village\n", encoding="utf-8")
-    load_package(store, other)
-    with pytest.raises(InvalidPackage) as info:
-        load_package(store, mini)
-    assert "villages.csv:2:id: id 'v-1' is already loaded by package 'other'" in info.value.report()
 
 
 def test_ties_may_point_at_nodes_of_another_package(store: Store, mini: Path, tmp_path: Path) -> None:

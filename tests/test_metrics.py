@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.errors import GraphmodelError
 from graphmodel.export import to_networkx
-from graphmodel.load import load_package
 from graphmodel.metrics import (
     access_betweenness,
     access_graph,

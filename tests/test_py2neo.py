@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from graphmodel.api import load_package
 from graphmodel.errors import StoreError
-from graphmodel.load import load_package
 from graphmodel.queries import library, run_query
 from graphmodel.sample import sample_path
 from graphmodel.settings import Neo4jSettings

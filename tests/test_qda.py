@@ -13,8 +13,8 @@ from xml.sax.saxutils import quoteattr
 import pytest
 from openpyxl import Workbook
 
+from graphmodel.api import load_package
 from graphmodel.errors import GraphmodelError, InvalidPackage
-from graphmodel.load import load_package
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store
 from loaders.qda import load_qda, qda_package, read_coded_segments, read_coding, read_qdc, read_qdpx

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from graphmodel import statements as cy
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.errors import QueryError, StoreError
-from graphmodel.load import load_package
 from graphmodel.queries import find_query, library, parse_query, render_library, run_query
 from graphmodel.sample import sample_path
 from graphmodel.schema import Schema, load_schema

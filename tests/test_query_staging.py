@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphmodel import statements as cy
-from graphmodel.load import load_package
+from graphmodel.api import load_package
 from graphmodel.queries import library, run_query
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema

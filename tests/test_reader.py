@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from graphmodel.schema import load_schema
 from graphmodel.engine.validate import validate_package
+from graphmodel.schema import load_schema
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 import graphmodel
 from graphmodel import statements as cy
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.export import to_networkx, write_graph
-from graphmodel.load import load_package
 from graphmodel.queries import library
 from graphmodel.redact import PUBLIC_LABELS, pseudonym, redact_graph, redact_result
 from graphmodel.sample import sample_path

@@ -4,7 +4,7 @@ The loader runs as a real process (``python -m graphmodel load``) and is killed 
 SIGKILL at many points, the commit included; four loaders run the same package at
 once; Neo4j is restarted under a running load. Slow tests are marked ``slow``.
 
-Kill points are placed with the test hook :data:`graphmodel.load.PAUSE_ENV`, which
+Kill points are placed with the test hook :class:`graphmodel.settings.LoadSettings` (``GRAPHMODEL_TEST_PAUSE_SECONDS``), which
 pauses after each written statement so that a kill lands inside the write phase.
 """
 
@@ -24,16 +24,20 @@ from urllib.parse import urlsplit
 import pytest
 
 from graphmodel import statements as cy
+from graphmodel.api import load_package
+from graphmodel.engine.load import LoadOptions
+from graphmodel.engine.plan import RemovalRules
 from graphmodel.fingerprint import Fingerprint, fingerprint
-from graphmodel.load import PAUSE_ENV, STAGE_ROWS_ENV, load_package, plan_load, write_statements
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
-from graphmodel.stores.embedded import STAGING_NAME, EmbeddedStore
-from graphmodel.engine.validate import validate_package
-from loaders.fieldwork import read_package
+from graphmodel.stores.embedded import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[1]
+PAUSE_ENV = "GRAPHMODEL_TEST_PAUSE_SECONDS"
+#: Loading the old package over the new removes two thirds of the ties: told to.
+ALLOW = LoadOptions(rules=RemovalRules(allow_removals=True))
+STAGE_ROWS_ENV = "GRAPHMODEL_STAGE_ROWS"
 PACKAGE = "paper"
 
 
@@ -85,7 +89,7 @@ def old_package(tmp_path: Path) -> Path:
 def load_unit_started(store: Store) -> bool:
     """Whether another process is inside a load's atomic unit on ``store``."""
     if isinstance(store, EmbeddedStore):
-        return bool(store._db.client.exists(STAGING_NAME))
+        return store.pending_load()
     rows = store.run("SHOW TRANSACTIONS YIELD currentQuery RETURN currentQuery").rows
     return any(not str(q).startswith("SHOW TRANSACTIONS") for (q,) in rows)
 
@@ -93,7 +97,7 @@ def load_unit_started(store: Store) -> bool:
 def writes_pending(store: Store) -> bool:
     """Whether a load on ``store`` has written something it has not committed yet."""
     if isinstance(store, EmbeddedStore):
-        return bool(store._db.client.exists(STAGING_NAME))  # the staging copy exists only inside apply()
+        return store.pending_load()  # the staging copy exists only inside apply()
     rows = store.run("SHOW TRANSACTIONS YIELD currentQuery, activeLockCount RETURN currentQuery, activeLockCount").rows
     # one lock is the :Package node's; more are the nodes and ties written so far
     return any(locks > 1 for query, locks in rows if not str(query).startswith("SHOW TRANSACTIONS"))
@@ -107,17 +111,9 @@ def wait_until(check: object, timeout: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-def statements_to_write(store: Store, path: Path) -> int:
-    """How many statements a load of ``path`` would write now (each one pauses under the hook)."""
-    schema = load_schema()
-    records = validate_package(read_package(path, name=PACKAGE), schema)
-    plan = plan_load(store, records, schema)
-    return len(write_statements(plan, schema, {}))
-
-
 def test_the_old_package_really_differs(store: Store, tmp_path: Path) -> None:
     old = old_package(tmp_path)
-    load_package(store, old, name=PACKAGE)
+    load_package(store, old, name=PACKAGE, options=ALLOW)
     report = load_package(store, sample_path(), name=PACKAGE)
     summary = {row[0]: row[1:4] for row in report.plan.summary()}
     # 41 villages in the sample; those at odd offsets 1, 3, ..., 39 were renamed (20); the extra one is removed
@@ -130,7 +126,7 @@ def test_sigkill_at_many_points_leaves_old_or_new(store: Store, tmp_path: Path) 
     old = old_package(tmp_path)
     load_package(store, sample_path(), name=PACKAGE)
     new_print = fingerprint(store)
-    load_package(store, old, name=PACKAGE)
+    load_package(store, old, name=PACKAGE, options=ALLOW)
     old_print = fingerprint(store)
     assert old_print != new_print
     pause = 0.04
@@ -142,7 +138,7 @@ def test_sigkill_at_many_points_leaves_old_or_new(store: Store, tmp_path: Path) 
     unit = time.monotonic() - started
     assert proc.returncode == 0, err
     assert fingerprint(store) == new_print
-    load_package(store, old, name=PACKAGE)
+    load_package(store, old, name=PACKAGE, options=ALLOW)
     # one kill before the load reaches the store (start-up, reading, validating)
     early = loader(sample_path(), store, pause)
     time.sleep(0.2)
@@ -163,7 +159,7 @@ def test_sigkill_at_many_points_leaves_old_or_new(store: Store, tmp_path: Path) 
         assert now in (old_print, new_print), f"partial graph after a kill at {fraction:.0%} of the load"
         outcomes.append("new" if now == new_print else "old")
         if now == new_print:
-            load_package(store, old, name=PACKAGE)
+            load_package(store, old, name=PACKAGE, options=ALLOW)
             assert fingerprint(store) == old_print
     # the first kills land before the commit; whether the ones near the end land before or
     # after it depends on timing, and either outcome is right
@@ -256,7 +252,7 @@ def test_neo4j_restart_during_a_load_retries_or_fails_cleanly(store: Store, tmp_
     old = old_package(tmp_path)
     load_package(store, sample_path(), name=PACKAGE)
     new_print = fingerprint(store)
-    load_package(store, old, name=PACKAGE)
+    load_package(store, old, name=PACKAGE, options=ALLOW)
     old_print = fingerprint(store)
     proc = loader(sample_path(), store, pause=0.2)  # about 6 s of writes
     wait_until(lambda: load_unit_started(store))

@@ -22,16 +22,18 @@ from typing import Any
 import pytest
 
 from graphmodel import statements as cy
+from graphmodel.api import load_package
+from graphmodel.engine.load import LoadOptions, Lookup
+from graphmodel.engine.validate import validate_package
+from graphmodel.engine.writes import stage_nodes, stage_ties
 from graphmodel.errors import InvalidPackage, StoreError
 from graphmodel.export import to_networkx
 from graphmodel.fingerprint import fingerprint
-from graphmodel.load import STAGE_ROWS_ENV, load_package, lookup_in, plan_load, staged_statements
 from graphmodel.queries import library, run_query
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from graphmodel.synth import write_package
-from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 pytestmark = pytest.mark.parametrize("store", ["neo4j"], indirect=True)
@@ -86,18 +88,17 @@ def test_a_staged_refresh_leaves_what_one_transaction_leaves(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     older, newer = older_and_newer(tmp_path)
-    monkeypatch.setenv(STAGE_ROWS_ENV, "0")  # never stage
-    assert not load_package(store, older, name="paper").staged
+    never, always = LoadOptions(stage_rows=0), LoadOptions(stage_rows=1)
+    assert not load_package(store, older, name="paper", options=never).staged
     older_print = fingerprint(store)
-    single = load_package(store, newer, name="paper")
+    single = load_package(store, newer, name="paper", options=never)
     assert not single.staged
     newer_print = fingerprint(store)
     wipe(store)
 
-    monkeypatch.setenv(STAGE_ROWS_ENV, "1")  # stage whatever creates at least one node or tie
-    assert load_package(store, older, name="paper").staged
+    assert load_package(store, older, name="paper", options=always).staged
     assert fingerprint(store) == older_print
-    staged = load_package(store, newer, name="paper")
+    staged = load_package(store, newer, name="paper", options=always)
     assert staged.staged
     summary = {row[0]: row[1:4] for row in staged.plan.summary()}  # (created, updated, removed)
     assert summary["NGO"] == (1, 0, 0) and summary["Village"] == (1, 2, 1)
@@ -118,11 +119,8 @@ def library_answers(store: Store) -> dict[tuple[str, str], list[tuple[object, ..
     return out
 
 
-def test_nothing_staged_is_visible_before_the_switch_and_the_next_load_removes_it(store: Store, tmp_path: Path) -> None:
-    from graphmodel.stores.neo4j import Neo4jStore
-
-    assert isinstance(store, Neo4jStore)
-    older, newer = older_and_newer(tmp_path)
+def test_nothing_written_ahead_is_visible_and_a_rollback_removes_it(store: Store, tmp_path: Path) -> None:
+    older, _ = older_and_newer(tmp_path)
     load_package(store, older, name="paper")
     before = fingerprint(store), library_answers(store)
     graph = to_networkx(store)
@@ -132,25 +130,28 @@ def test_nothing_staged_is_visible_before_the_switch_and_the_next_load_removes_i
     for shared in ("motivations.csv", "codes.csv"):  # the sample defines the same motivation codes
         (tmp_path / "tiny" / shared).unlink()
     records = validate_package(read_package(tmp_path / "tiny", name="copy"), schema)
-    stage, _ = staged_statements(plan_load(store, records, schema), schema, {})
-    assert sum(s.rows for s in stage if s) == len(records.nodes) + len(records.ties)
-    store.write_ahead(stage)
-    assert staged_count(store, "copy") == len(records.nodes)
+    new_ids = {node.id for node in records.nodes}
+    with store.load_session(staged=True) as session:
+        for statement in [
+            *stage_nodes(records.nodes, schema),
+            None,
+            *stage_ties(records.ties, new_ids, schema, "copy"),
+        ]:
+            session.write_ahead(statement)
+        # written ahead in transactions of their own: committed, yet seen by no query
+        deadline = time.monotonic() + 60
+        while staged_count(store) < len(records.nodes) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert staged_count(store) == len(records.nodes)
+        assert (fingerprint(store), library_answers(store)) == before
+        after = to_networkx(store)
+        assert (after.number_of_nodes(), after.number_of_edges()) == (graph.number_of_nodes(), graph.number_of_edges())
+        # validation does not find staged ids: only the live one is known
+        lookup = Lookup(store, schema, empty=False)
+        assert lookup({"ngo-y01", records.nodes[0].id}) == {"ngo-y01": ("NGO", "paper")}
+    # leaving the session without committing removes what it wrote ahead
+    assert staged_count(store) == 0
     assert (fingerprint(store), library_answers(store)) == before
-    after = to_networkx(store)
-    assert (after.number_of_nodes(), after.number_of_edges()) == (graph.number_of_nodes(), graph.number_of_edges())
-    # validation does not find staged ids: only the live one is known
-    staged_id = records.nodes[0].id
-    assert lookup_in(store, schema)({"ngo-y01", staged_id}) == {"ngo-y01": ("NGO", "paper")}
-    # a load of another package leaves what "copy" staged alone ...
-    load_package(store, newer, name="paper")
-    assert staged_count(store, "copy") == len(records.nodes)
-    live = sum(fingerprint(store).labels.values())
-    # ... and the next load of "copy" removes it first, then creates everything once
-    report = load_package(store, tmp_path / "tiny", name="copy")
-    assert len(report.plan.create) == len(records.nodes) + len(records.ties)
-    assert staged_count(store, "copy") == 0
-    assert sum(fingerprint(store).labels.values()) == live + len(records.nodes) + 1  # and its :Package node
 
 
 def _transaction_limit(store: Store) -> str:
@@ -172,17 +173,17 @@ def test_a_package_too_big_for_one_transaction_loads_staged(
         pytest.skip(message)
     stats = write_package(tmp_path / "county", "county")
     empty = fingerprint(store)
-    monkeypatch.setenv(STAGE_ROWS_ENV, "0")
     with pytest.raises(StoreError) as refused:
-        load_package(store, tmp_path / "county", name="county")
+        load_package(store, tmp_path / "county", name="county", options=LoadOptions(stage_rows=0))
     assert "more memory than the server allows" in str(refused.value)
-    assert STAGE_ROWS_ENV in str(refused.value)
+    assert "--stage-rows" in str(refused.value)
     assert fingerprint(store) == empty and staged_count(store, "county") == 0
-    monkeypatch.setenv(STAGE_ROWS_ENV, "10000")
-    report = load_package(store, tmp_path / "county", name="county")
+    report = load_package(store, tmp_path / "county", name="county", options=LoadOptions(stage_rows=10_000))
     assert report.staged
     counts = fingerprint(store)
-    assert sum(counts.labels.values()) - sum(empty.labels.values()) == stats.nodes + 1  # and its :Package node
+    assert (
+        sum(counts.labels.values()) - sum(empty.labels.values()) == stats.nodes + 2
+    )  # and its :Package and the :Graph node
     assert sum(counts.types.values()) == stats.ties
     assert staged_count(store, "county") == 0
 
@@ -190,12 +191,12 @@ def test_a_package_too_big_for_one_transaction_loads_staged(
 def test_a_problem_found_after_writing_ahead_began_leaves_nothing_staged(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graphmodel.load
+    import graphmodel.engine.load
 
     before = fingerprint(store)
     # a first load (all of it new) with a bad tie at the end of the ties
     bad = edited_sample(tmp_path, "bad", ties=["ngo-y01,WORKS_IN,vil-nowhere,2008,,1,Y134,,,,,,,"])
-    real = graphmodel.load.validate_in_steps
+    real = graphmodel.engine.load.validate_in_steps
     seen: list[int] = []
 
     def steps_after_the_nodes_are_written(*args: Any, **kwargs: Any) -> Any:
@@ -207,10 +208,9 @@ def test_a_problem_found_after_writing_ahead_began_leaves_nothing_staged(
         seen.append(staged_count(store))
         return (yield from steps)
 
-    monkeypatch.setattr(graphmodel.load, "validate_in_steps", steps_after_the_nodes_are_written)
-    monkeypatch.setenv(STAGE_ROWS_ENV, "1")
+    monkeypatch.setattr(graphmodel.engine.load, "validate_in_steps", steps_after_the_nodes_are_written)
     with pytest.raises(InvalidPackage) as invalid:
-        load_package(store, bad, name="paper")
+        load_package(store, bad, name="paper", options=LoadOptions(stage_rows=1))
     assert "vil-nowhere" in str(invalid.value.problems)
     assert seen and seen[0] > 0, "the nodes should have been written ahead before the problem was found"
     assert staged_count(store) == 0

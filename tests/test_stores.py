@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from graphmodel import statements as cy
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.errors import StoreError
-from graphmodel.load import load_package
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
 from graphmodel.settings import Neo4jSettings

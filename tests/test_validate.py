@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from graphmodel.engine.validate import partial_date_bounds, validate_package
 from graphmodel.errors import InvalidPackage
 from graphmodel.schema import load_schema
-from graphmodel.engine.validate import partial_date_bounds, validate_package
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"

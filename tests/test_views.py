@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from graphmodel.load import load_package
+from graphmodel.api import load_package
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
 from graphmodel.views import ViewError, access, broker, build_page, ego, read_graph, write_page

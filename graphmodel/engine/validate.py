@@ -36,7 +36,7 @@ CODE_COLUMNS = ("interview", "code", "ngo")
 DERIVED = {"WITH": "interviews.organization", "MENTIONS": "the codes table"}
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
-#: Looks up ids already in the store: id -> (label, package that owns it).
+#: Looks up ids already in the store: id -> (label, package that asserts it; ``*`` when several do).
 Lookup = Callable[[set[str]], dict[str, tuple[str, str]]]
 
 
@@ -384,7 +384,7 @@ def validate_package(package: RawPackage, schema: Schema, lookup: Lookup | None 
     """Validate ``package`` and return its records, or raise :class:`InvalidPackage`.
 
     ``lookup`` finds ids already in the store, so ties may point at nodes other
-    packages loaded, and ids owned by another package are reported.
+    packages loaded, and an id the graph holds under another label is reported.
     """
     with gc_paused():
         steps = validate_in_steps(package, schema, lookup)
@@ -426,8 +426,14 @@ def validate_in_steps(
     stored = lookup(set(nodes)) if lookup else {}
     for node_id, node in nodes.items():
         owner = stored.get(node_id)
-        if owner and owner[1] != package.name:
-            ctx.report(node.table, node.row.number, "id", f"id {node_id!r} is already loaded by package {owner[1]!r}")
+        if owner and owner[0] != node.label:  # another package asserting the same node is fine; another kind is not
+            by = "several packages" if owner[1] == "*" else f"package {owner[1]!r}"
+            ctx.report(
+                node.table,
+                node.row.number,
+                "id",
+                f"id {node_id!r} is a {owner[0]} in the graph ({by}), not a {node.label}",
+            )
     records = Records(package.name)
     for node in nodes.values():
         props = {**node.props, **_provenance(ctx, node.table, node.row)}

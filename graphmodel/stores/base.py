@@ -1,21 +1,23 @@
 """The narrow interface every store implements.
 
-A store runs parameterised Cypher (read or write), applies a list of write
-statements as one unit, and creates the constraints the schema implies. The two
-implementations (embedded FalkorDB, Neo4j) differ only where the engines differ.
+A store runs parameterised Cypher (read or write), opens a *load session* that
+executes the engine's write stream as one unit, and creates the constraints and
+indexes the schema implies (built in :mod:`graphmodel.stores.ddl`). The two
+implementations (embedded FalkorDB, Neo4j) differ only where the engines differ:
+how a load is staged is the store's business, declared as one :class:`Staging` mode.
 """
 
 from __future__ import annotations
 
+import enum
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, LiteralString, TypeVar
+from typing import Any, LiteralString
 
 from graphmodel.schema import Schema
 
 Progress = Callable[[int], None]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,70 @@ class Result:
         return pd.DataFrame(self.rows, columns=self.columns)
 
 
+class Staging(enum.Enum):
+    """How a store keeps a load's writes out of sight until it commits."""
+
+    #: One transaction holds the whole load; writing ahead is just writing.
+    NONE = "none"
+    #: The load writes to a private copy of the graph that replaces the live one at commit,
+    #: so every statement may be written ahead while the package is still being validated.
+    COPY = "copy"
+    #: New nodes (and ties between them) are written ahead in transactions of their own
+    #: under the schema's staging label, which no query sees; the rest, and the switch that
+    #: makes the staged nodes live, run in the session's one transaction.
+    LABEL = "label"
+
+
+class LoadSession(ABC):
+    """One load's access to a store: reads, writes ahead, the atomic part, then commit or rollback.
+
+    Opening a session takes the store's load lock, so loads take turns and each plans
+    against what the last one committed. Leaving the ``with`` block without
+    :meth:`commit` (or with an exception) rolls everything back, what was written
+    ahead included. Not a store: it has no ``close`` and no schema management.
+    """
+
+    staging: Staging = Staging.NONE
+
+    @abstractmethod
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        """Run a statement inside the session (it sees what the session wrote, except what was written ahead)."""
+
+    @abstractmethod
+    def write(self, statement: Statement) -> None:
+        """Write ``statement`` as part of the load's atomic unit."""
+
+    def write_ahead(self, statement: Statement | None) -> None:
+        """Write ``statement`` ahead of the atomic unit, where no query sees it until commit.
+
+        ``None`` is a barrier: what follows is written only after what came before.
+        Only statements the session's :attr:`staging` mode allows may be written ahead
+        (see :class:`Staging`); without staging this is :meth:`write`.
+        """
+        if statement is not None:
+            self.write(statement)
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make everything written live at once, and durable, or raise (the graph unchanged)."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Discard everything written, ahead or not."""
+
+    @property
+    @abstractmethod
+    def committed(self) -> bool:
+        """Whether :meth:`commit` succeeded."""
+
+    def __enter__(self) -> LoadSession:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if not self.committed:
+            self.rollback()
+
+
 class Store(ABC):
     """A graph database graphmodel can load into and query."""
 
@@ -56,41 +122,17 @@ class Store(ABC):
         """Run one statement. With ``write=False`` the engine must refuse any write."""
 
     @abstractmethod
+    def load_session(self, *, staged: bool = False) -> LoadSession:
+        """Open a load session; ``staged``: the load is large, stage it if the store stages loads."""
+
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
-        """Apply write statements in order, all or nothing as far as the engine allows."""
-
-    #: Whether this store writes large loads ahead while they are validated (see :meth:`apply_staged`).
-    stages_large_loads: bool = False
-    #: Whether what :meth:`apply_staged` writes ahead is invisible anyway (a copy swapped in at the
-    #: end), so the load's own statements can be written ahead instead of staged nodes.
-    stages_in_place: bool = False
-
-    def apply_staged(
-        self,
-        stage: Iterable[Statement | None],
-        switch: Callable[[], Sequence[Statement]],
-        progress: Progress | None = None,
-    ) -> bool:
-        """Write ``stage`` ahead where no query sees it, then apply ``switch()`` as one unit that makes it live.
-
-        For stores whose single transactions cannot hold a whole large package. ``stage``
-        may be produced while it is written (``None`` in it: wait for what came before);
-        ``switch`` is called once it is exhausted. Returns whether anything was written.
-        The default applies both parts as one unit with :meth:`apply`.
-        """
-        ahead = [statement for statement in stage if statement is not None]
-        todo = [*ahead, *switch()]
-        if todo:
-            self.apply(todo, progress)
-        return bool(todo)
-
-    def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
-        """Run one load of ``package``: ``work(store)`` reads, plans and calls ``apply``.
-
-        Stores override this so that concurrent loads of a package take turns and
-        what ``work`` reads is what its writes build on. The default just calls ``work``.
-        """
-        return work(self)
+        """Apply write statements in order, all or nothing (through a load session)."""
+        with self.load_session() as session:
+            for statement in statements:
+                session.write(statement)
+                if progress:
+                    progress(statement.rows)
+            session.commit()
 
     def delete_all(self) -> None:
         """Remove every node and tie (tests, benchmarks and the demo's own store)."""

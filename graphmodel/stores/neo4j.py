@@ -1,34 +1,31 @@
 """Neo4j as a store: any Bolt URI (a local server, docker compose, a cluster, Aura).
 
-Loads run in one managed write transaction (``execute_write``), so a package applies
-whole or not at all; library queries run in managed read transactions
-(``execute_read``), in which the server refuses writes. A load's transaction first
-locks its :Package node, then validates, plans and writes, so concurrent loads of a
-package take turns; the driver retries it whole after a deadlock or a lost
-connection (a server restart), for up to ``RETRY_SECONDS``. Credentials come from
-the settings and never appear in descriptions or messages.
+A load runs in one explicit write transaction (:class:`Neo4jSession`) that first locks
+the graph's :Graph node, so a package applies whole or not at all and loads take turns;
+a large load writes its new nodes ahead under the staging label. Library queries run
+in managed read transactions (``execute_read``), in which the server refuses writes.
+If the server goes away during a load, the load fails and is rolled back (rerun it).
+Credentials come from the settings and never appear in descriptions or messages.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
-from itertools import chain
 from threading import Event
-from typing import Any, LiteralString, TypeVar
+from typing import Any, LiteralString
 from urllib.parse import urlsplit
 
 from graphmodel import statements as cy
 from graphmodel.errors import GraphmodelError, StoreError
-from graphmodel.load import STAGE_ROWS, STAGE_ROWS_ENV
 from graphmodel.schema import Schema
 from graphmodel.settings import Neo4jSettings
-from graphmodel.stores.base import Progress, Result, Statement, Store, constraint_name
+from graphmodel.stores.base import LoadSession, Result, Staging, Statement, Store
+from graphmodel.stores.ddl import schema_indexes
 from graphmodel.stores.values import plain
 
-T = TypeVar("T")
 #: How long the driver keeps retrying a load after transient errors (deadlocks, a restart).
 RETRY_SECONDS = 60.0
 #: Rows per transaction when a staged load writes ahead.
@@ -54,8 +51,6 @@ def describe(uri: str, database: str | None) -> str:
 
 class Neo4jStore(Store):
     """A Neo4j server reached with the official driver."""
-
-    stages_large_loads = True
 
     def __init__(self, settings: Neo4jSettings) -> None:
         import neo4j
@@ -101,124 +96,22 @@ class Neo4jStore(Store):
         except Exception as exc:
             raise StoreError(f"{self.description}: {_message(exc)}") from None
 
-    def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
-        def work(tx: Any) -> None:
-            for statement in statements:
-                with _memory_guard(self.description):
-                    tx.run(statement.cypher, dict(statement.params)).consume()
-                if progress:
-                    progress(statement.rows)
+    def load_session(self, *, staged: bool = False) -> LoadSession:
+        """A load session in one write transaction; ``staged``: write new nodes ahead (see :class:`Neo4jSession`)."""
+        return Neo4jSession(self, staged=staged)
 
-        try:
-            with self._session() as session:
-                session.execute_write(work)
-        except GraphmodelError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
+    def drop_staged(self) -> int:
+        """Remove what staged loads wrote ahead and never switched live, in small transactions.
 
-    def load_unit(self, package: str, work: Callable[[Store], T]) -> T:
-        """Run a whole load (validation reads, planning, writes) in one write transaction.
-
-        The transaction first locks the package's :Package node, so a second loader of
-        the same package waits and then plans against what the first one committed.
+        Called under the load lock, when no other load runs, so every staged node is a leftover.
         """
-        from graphmodel.schema import load_schema
-
-        schema = load_schema()
-        lock = cy.lock_package(schema)
-
-        def attempt(tx: Any) -> T:
-            tx.run(lock, {"id": package}).consume()
-            # Holding the lock, no other load of this package runs: whatever it has staged is left over.
-            if tx.run(cy.count_staged(schema), {"package": package}).single()[0]:
-                self.drop_staged(package)
-            inner = _Transaction(tx, self, package)
-            result = work(inner)
-            if not inner.wrote:
-                raise _NothingWritten(result)  # roll back the lock's MERGE of a new :Package node
-            return result
-
-        try:
-            with self._session() as session:
-                return session.execute_write(attempt)  # type: ignore[no-any-return]
-        except _NothingWritten as done:
-            return done.result  # type: ignore[no-any-return]
-        except GraphmodelError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
-
-    def write_ahead(self, statements: Iterable[Statement | None], progress: Progress | None = None) -> int:
-        """Run a staged load's write-ahead statements in transactions of about ``STAGE_TX_ROWS`` rows.
-
-        Up to ``STAGE_WRITERS`` transactions run at once, in threads, while the caller's
-        iterator produces the next statements; the statements after a ``None`` in it are
-        written once everything before it is (the iterator is not held up meanwhile).
-        Returns the number of rows written.
-        """
-
-        def work(tx: Any, group: list[Statement]) -> None:
-            for statement in group:
-                with _memory_guard(self.description):
-                    tx.run(statement.cypher, dict(statement.params)).consume()
-
-        def write(group: list[Statement], after: list[Future[int]]) -> int:
-            wait(after)  # started before this one (the pool runs tasks in order), so no deadlock
-            if stopping.is_set():
-                return 0  # something failed: the caller raises its error
-            with self._session() as session:
-                session.execute_write(work, group)
-            return sum(statement.rows for statement in group)
-
-        written = 0
-        stopping = Event()
-        running: set[Future[int]] = set()
-        barrier: list[Future[int]] = []  # what the statements after the last None wait for
-
-        def settle(most: int) -> None:
-            nonlocal running, written
-            while len(running) > most:
-                finished, pending = wait(running, return_when=FIRST_COMPLETED)
-                running = set(pending)
-                for future in finished:
-                    rows = future.result()
-                    written += rows
-                    if progress:
-                        progress(rows)
-
-        with ThreadPoolExecutor(max_workers=STAGE_WRITERS, thread_name_prefix="graphmodel-stage") as pool:
-            group: list[Statement] = []
-            try:
-                for statement in chain(statements, [None]):
-                    if group and (statement is None or sum(s.rows for s in group) + statement.rows > STAGE_TX_ROWS):
-                        running.add(pool.submit(write, group, barrier))
-                        group = []
-                        settle(STAGE_QUEUE)  # enough queued: the caller waits before producing more
-                    if statement is None:
-                        barrier = list(running)  # later statements wait for these, the caller does not
-                    else:
-                        group.append(statement)
-                settle(0)
-            except BaseException:
-                stopping.set()
-                for future in running:
-                    future.cancel()
-                wait(running)
-                raise
-        return written
-
-    def drop_staged(self, package: str) -> int:
-        """Remove what loads of ``package`` staged and never switched live, in small transactions."""
         from graphmodel.schema import load_schema
 
         drop = cy.drop_staged(load_schema())
         dropped = 0
         with self._session() as session:
             while True:
-                n = session.execute_write(
-                    lambda tx: tx.run(drop, {"package": package, "limit": STAGE_TX_ROWS}).single()[0]
-                )
+                n = session.execute_write(lambda tx: tx.run(drop, {"limit": STAGE_TX_ROWS}).single()[0])
                 dropped += n
                 if not n:
                     return dropped
@@ -229,28 +122,17 @@ class Neo4jStore(Store):
             session.run(cy.delete_everything()).consume()
 
     def ensure_constraints(self, schema: Schema) -> list[str]:
-        names = [constraint_name(label, "id") for label in schema.keyed_labels]
-        wanted = {*names, *(f"graphmodel_{label}__package" for label in schema.keyed_labels)}
-        wanted |= {f"graphmodel_{rel}__key_unique" for rel in schema.relationships}
-        wanted.add(f"graphmodel_{schema.staging_label}__id")
-        wanted |= {f"graphmodel_{rel}_{prop}" for rel, prop in schema.tie_indexes}
+        specs = schema_indexes(schema)
+        names = [spec.name for spec in specs if spec.kind == "unique" and spec.entity == "node"]
         with self._session() as session:
             existing = {record["name"] for record in session.run("SHOW INDEXES YIELD name")}
-        if wanted <= existing:
+            existing |= {record["name"] for record in session.run("SHOW CONSTRAINTS YIELD name")}
+        missing = [spec for spec in specs if spec.name not in existing]
+        if not missing:
             return names  # one round trip instead of dozens when the schema is in place
-        names = []
         with self._session() as session:
-            for label in schema.keyed_labels:
-                session.run(cy.neo4j_unique_id(schema, label)).consume()
-                session.run(cy.neo4j_package_index(schema, label)).consume()
-                names.append(constraint_name(label, "id"))
-            for rel in schema.relationships:
-                # A uniqueness constraint, not a plain index: concurrent MERGEs cannot duplicate a tie.
-                session.run(cy.neo4j_drop_tie_key_index(schema, rel)).consume()
-                session.run(cy.neo4j_unique_tie_key(schema, rel)).consume()
-            session.run(cy.neo4j_staged_index(schema)).consume()
-            for rel, prop in schema.tie_indexes:
-                session.run(cy.neo4j_tie_property_index(schema, rel, prop)).consume()
+            for spec in missing:
+                session.run(cy.neo4j_ddl(schema, spec)).consume()
             session.run("CALL db.awaitIndexes(300)").consume()
         return names
 
@@ -258,78 +140,161 @@ class Neo4jStore(Store):
         self._driver.close()
 
 
-class _NothingWritten(Exception):
-    """Ends a load transaction that wrote nothing, carrying the load's result."""
+class Neo4jSession(LoadSession):
+    """A load on Neo4j: one write transaction that first locks the graph's :Graph node.
 
-    def __init__(self, result: Any) -> None:
-        super().__init__("nothing written")
-        self.result = result
+    The lock makes loads take turns, each planning against what the last one committed;
+    what an earlier, killed load left staged is removed first. Without staging,
+    everything is written in that transaction. A staged session (:attr:`Staging.LABEL`)
+    writes ahead, in transactions of about ``STAGE_TX_ROWS`` rows, up to ``STAGE_WRITERS``
+    at once in threads, while the engine goes on validating; what follows a ``None``
+    barrier waits for what came before. The locking transaction then switches them live
+    and commits. A failure removes what was staged.
+    """
 
+    def __init__(self, store: Neo4jStore, *, staged: bool) -> None:
+        from graphmodel.schema import load_schema
 
-class _Transaction(Store):
-    """The store as seen from inside one load transaction (driver errors pass through, so it can retry)."""
-
-    stages_large_loads = True
-
-    def __init__(self, tx: Any, owner: Neo4jStore, package: str) -> None:
-        self._tx = tx
-        self._owner = owner
-        self._package = package
-        self.description = owner.description
-        self.wrote = False
-
-    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
-        with _memory_guard(self.description):
-            result = self._tx.run(cypher, dict(params or {}))
-            columns = list(result.keys())
-            return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
-
-    def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
-        self.wrote = True
-        for statement in statements:
-            with _memory_guard(self.description):
-                self._tx.run(statement.cypher, dict(statement.params)).consume()
-            if progress:
-                progress(statement.rows)
-
-    def apply_staged(
-        self,
-        stage: Iterable[Statement | None],
-        switch: Callable[[], Sequence[Statement]],
-        progress: Progress | None = None,
-    ) -> bool:
-        """Write ``stage`` in transactions of its own, then ``switch()`` in this one (committed by the caller).
-
-        This transaction holds the package's lock throughout, so what a failed or killed
-        load staged can be told apart and is removed: here on failure, or by the next load.
-        """
-        last_ping = time.monotonic()
-
-        def ahead(rows: int) -> None:
-            nonlocal last_ping
-            if progress:
-                progress(rows)
-            if time.monotonic() - last_ping > KEEPALIVE_SECONDS:  # keep the locking transaction's connection busy
-                self._tx.run("RETURN 1").consume()
-                last_ping = time.monotonic()
-
+        self.staging = Staging.LABEL if staged else Staging.NONE
+        self._store = store
+        self._description = store.description
+        self._committed = False
+        self._closed = False
+        self._wrote_ahead = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._running: set[Future[int]] = set()
+        self._barrier: list[Future[int]] = []
+        self._group: list[Statement] = []
+        self._stopping = Event()
+        self._last_ping = time.monotonic()
+        schema = load_schema()
         try:
-            written = self._owner.write_ahead(stage, ahead)
-            self.wrote = self.wrote or bool(written)
-            todo = switch()
-            if todo:
-                self.apply(todo, progress)
-            return bool(written or todo)
-        except BaseException:
-            with suppress(Exception):
-                self._owner.drop_staged(self._package)
+            self._session = store._session()
+            self._tx = self._session.begin_transaction()
+            self._tx.run(cy.lock_graph(schema), {"id": cy.GRAPH_ID}).consume()
+            # Holding the lock, no other load runs: whatever is staged is left over.
+            if self._tx.run(cy.count_staged(schema)).single()[0]:
+                store.drop_staged()
+        except Exception as exc:
+            self._close()
+            raise StoreError(f"{self._description}: cannot start the load: {_message(exc)}") from None
+
+    @property
+    def committed(self) -> bool:
+        return self._committed
+
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        try:
+            with _memory_guard(self._description):
+                result = self._tx.run(cypher, dict(params or {}))
+                columns = list(result.keys())
+                return Result(columns, [tuple(plain(v) for v in record.values()) for record in result])
+        except GraphmodelError:
             raise
+        except Exception as exc:
+            raise StoreError(f"{self._description}: the load was rolled back: {_message(exc)}") from None
 
-    def ensure_constraints(self, schema: Schema) -> list[str]:
-        raise StoreError(f"{self.description}: constraints cannot be created inside a load")
+    def write(self, statement: Statement) -> None:
+        if self._group or self._running:  # the atomic part runs once everything written ahead is in
+            self._flush()
+        try:
+            with _memory_guard(self._description):
+                self._tx.run(statement.cypher, dict(statement.params)).consume()
+        except GraphmodelError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"{self._description}: the load was rolled back: {_message(exc)}") from None
 
-    def close(self) -> None:
-        """The transaction belongs to :meth:`Neo4jStore.load_unit`."""
+    def write_ahead(self, statement: Statement | None) -> None:
+        if self.staging is Staging.NONE:
+            if statement is not None:
+                self.write(statement)
+            return
+        self._ping()
+        if self._group and (statement is None or sum(s.rows for s in self._group) + statement.rows > STAGE_TX_ROWS):
+            self._submit()
+        if statement is None:
+            self._barrier = list(self._running)  # later statements wait for these; the engine does not
+        else:
+            self._group.append(statement)
+
+    def _submit(self) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=STAGE_WRITERS, thread_name_prefix="graphmodel-stage")
+        group, self._group = self._group, []
+        self._running.add(self._pool.submit(self._write_group, group, self._barrier))
+        self._wrote_ahead = True
+        self._settle(STAGE_QUEUE)  # enough queued: the engine waits before producing more
+
+    def _write_group(self, group: list[Statement], after: list[Future[int]]) -> int:
+        wait(after)  # submitted before this one (the pool runs tasks in order), so no deadlock
+        if self._stopping.is_set():
+            return 0
+
+        def work(tx: Any) -> None:
+            for statement in group:
+                with _memory_guard(self._description):
+                    tx.run(statement.cypher, dict(statement.params)).consume()
+
+        with self._store._session() as session:
+            session.execute_write(work)
+        return sum(statement.rows for statement in group)
+
+    def _settle(self, most: int) -> None:
+        while len(self._running) > most:
+            finished, pending = wait(self._running, return_when=FIRST_COMPLETED)
+            self._running = set(pending)
+            for future in finished:
+                future.result()  # raises the writer's error
+
+    def _ping(self) -> None:
+        """Keep the locking transaction's connection busy while writing ahead takes long."""
+        if time.monotonic() - self._last_ping > KEEPALIVE_SECONDS:
+            self._tx.run("RETURN 1").consume()
+            self._last_ping = time.monotonic()
+
+    def _flush(self) -> None:
+        """Write what is still waiting to be written ahead, and wait until all of it is."""
+        if self._group:
+            self._submit()
+        self._settle(0)
+
+    def commit(self) -> None:
+        try:
+            self._flush()
+            self._tx.commit()
+            self._committed = True
+        except GraphmodelError:
+            self.rollback()
+            raise
+        except Exception as exc:
+            self.rollback()
+            raise StoreError(f"{self._description}: the load was rolled back: {_message(exc)}") from None
+        finally:
+            self._close()
+
+    def rollback(self) -> None:
+        self._stopping.set()
+        for future in self._running:
+            future.cancel()
+        wait(self._running)
+        self._running = set()
+        with suppress(Exception):
+            self._tx.rollback()
+        if self._wrote_ahead:
+            with suppress(Exception):
+                self._store.drop_staged()
+            self._wrote_ahead = False
+        self._close()
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        with suppress(Exception):
+            self._session.close()
 
 
 #: The server's answer when one transaction needs more memory than it may use.
@@ -349,9 +314,9 @@ def _memory_guard(description: str) -> Iterator[None]:
             raise
         raise StoreError(
             f"{description}: the transaction needs more memory than the server allows "
-            f"({getattr(exc, 'message', exc)}); nothing was written. A package of fewer than "
-            f"{STAGE_ROWS_ENV} rows (default {STAGE_ROWS:,}) loads in one transaction: set "
-            f"{STAGE_ROWS_ENV} lower to stage it (written ahead in transactions of {STAGE_TX_ROWS:,} rows, "
+            f"({getattr(exc, 'message', exc)}); nothing was written. A package smaller than the staging "
+            "threshold (--stage-rows, or GRAPHMODEL_STAGE_ROWS; default 10,000 rows) loads in one transaction: "
+            f"set it lower to stage the load (written ahead in transactions of {STAGE_TX_ROWS:,} rows, "
             "then switched live in one short one), or give Neo4j more memory (server.memory.heap.max_size, "
             "db.memory.transaction.max and db.memory.transaction.total.max; scripts/neo4j-local reads "
             "GRAPHMODEL_NEO4J_HEAP and GRAPHMODEL_NEO4J_TX_MEMORY)."

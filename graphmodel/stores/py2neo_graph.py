@@ -21,14 +21,16 @@ py2neo is imported only when a store is made, so this module imports without it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any, LiteralString
 
 from graphmodel import statements as cy
 from graphmodel.errors import StoreError
 from graphmodel.schema import Schema
 from graphmodel.settings import Neo4jSettings
-from graphmodel.stores.base import Progress, Result, Statement, Store, constraint_name
+from graphmodel.stores.base import LoadSession, Result, Statement, Store
+from graphmodel.stores.ddl import schema_indexes
 from graphmodel.stores.values import plain
 
 __all__ = ["Py2neoStore", "plain_py2neo"]
@@ -100,36 +102,61 @@ class Py2neoStore(Store):
         except Exception as exc:
             raise StoreError(f"{self.description}: {_message(exc)}") from None
 
-    def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
-        tx = self.graph.begin()
-        try:
-            for statement in statements:
-                tx.run(statement.cypher, dict(statement.params)).stats()
-                if progress:
-                    progress(statement.rows)
-        except Exception as exc:
-            self.graph.rollback(tx)
-            raise StoreError(f"{self.description}: the load was rolled back: {_message(exc)}") from None
-        self.graph.commit(tx)
+    def load_session(self, *, staged: bool = False) -> LoadSession:
+        """One explicit transaction that first locks the graph's :Graph node (no staging)."""
+        return _Py2neoSession(self)
 
     def ensure_constraints(self, schema: Schema) -> list[str]:
-        names = []
         try:
-            for label in schema.keyed_labels:
-                self.graph.run(cy.neo4j_unique_id(schema, label))
-                self.graph.run(cy.neo4j_package_index(schema, label))
-                names.append(constraint_name(label, "id"))
-            for rel in schema.relationships:
-                self.graph.run(cy.neo4j_tie_key_index(schema, rel))
-            for rel, prop in schema.tie_indexes:
-                self.graph.run(cy.neo4j_tie_property_index(schema, rel, prop))
+            for spec in schema_indexes(schema):
+                self.graph.run(cy.neo4j_ddl(schema, spec))
             self.graph.run("CALL db.awaitIndexes(300)")
         except Exception as exc:
             raise StoreError(f"{self.description}: cannot create constraints: {_message(exc)}") from None
-        return names
+        return [spec.name for spec in schema_indexes(schema) if spec.kind == "unique" and spec.entity == "node"]
 
     def close(self) -> None:
         """Leave the ``Graph`` open: it belongs to the caller's script."""
+
+
+class _Py2neoSession(LoadSession):
+    """A load in one py2neo transaction, holding the graph's load lock."""
+
+    def __init__(self, store: Py2neoStore) -> None:
+        from graphmodel.schema import load_schema
+
+        self._store = store
+        self._committed = False
+        self._rolled_back = False
+        self._tx = store.graph.begin()
+        try:
+            self._tx.run(cy.lock_graph(load_schema()), {"id": cy.GRAPH_ID}).stats()
+        except Exception as exc:
+            store.graph.rollback(self._tx)
+            raise StoreError(f"{store.description}: cannot start the load: {_message(exc)}") from None
+
+    @property
+    def committed(self) -> bool:
+        return self._committed
+
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        return _result(self._tx.run(cypher, dict(params or {})))
+
+    def write(self, statement: Statement) -> None:
+        try:
+            self._tx.run(statement.cypher, dict(statement.params)).stats()
+        except Exception as exc:
+            raise StoreError(f"{self._store.description}: the load was rolled back: {_message(exc)}") from None
+
+    def commit(self) -> None:
+        self._store.graph.commit(self._tx)
+        self._committed = True
+
+    def rollback(self) -> None:
+        if not self._committed and not self._rolled_back:
+            self._rolled_back = True
+            with suppress(Exception):
+                self._store.graph.rollback(self._tx)
 
 
 def _result(cursor: Any) -> Result:

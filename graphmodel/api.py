@@ -1,0 +1,43 @@
+"""The Python API for loading: read files with the readers in ``loaders/``, load them with the engine.
+
+The engine (:mod:`graphmodel.engine`) takes neutral tables only; this module, like
+the CLI, wires a reader to it.
+
+>>> import tempfile
+>>> from graphmodel.sample import sample_path
+>>> from graphmodel.stores import open_store
+>>> with open_store("embedded:" + tempfile.mkdtemp()) as store:
+...     load_package(store, sample_path()).written
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from graphmodel.engine.load import LoadOptions, LoadReport, load
+from graphmodel.schema import Schema
+from graphmodel.stores.base import Store
+from graphmodel.tables import RawPackage
+from loaders.fieldwork import read_package
+
+__all__ = ["LoadOptions", "LoadReport", "load_package"]
+
+
+def load_package(
+    store: Store,
+    source: str | Path | RawPackage,
+    *,
+    name: str | None = None,
+    schema: Schema | None = None,
+    options: LoadOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    dry_run: bool = False,
+) -> LoadReport:
+    """Read a fieldwork package (a CSV folder or a workbook, or tables already read) and load it.
+
+    See :func:`graphmodel.engine.load.load` for what a load does and raises.
+    """
+    raw = source if isinstance(source, RawPackage) else read_package(source, name=name)
+    return load(store, raw, schema=schema, options=options, progress=progress, dry_run=dry_run)
