@@ -5,14 +5,14 @@
 //   by province, registration or issue area.
 // params:
 //   by: {type: string, default: null, choices: [province, registration, issue_area], description: Split the NGOs into groups by this property.}
-//   package: {type: string, default: null, description: Only NGOs loaded by this package.}
+//   package: {type: string, default: null, description: "Only NGOs this package asserts (alone or with others)."}
 //   round: {type: integer, default: null, description: Only codes from interviews of this fieldwork round.}
 MATCH (:Interview)-[m:MENTIONS]->(mo:Motivation)
 // Who mentioned what, once per NGO and motivation, each NGO found by its id (index).
 WHERE $round IS NULL OR m.round = $round
 WITH DISTINCT m.ngo AS ngo, mo.id AS motivation
 MATCH (n:NGO {id: ngo})
-WHERE $package IS NULL OR n._package = $package
+WHERE $package IS NULL OR n._package = $package OR $package IN n._packages
 WITH n, motivation
 WITH motivation, CASE $by
     WHEN 'province' THEN n.province
@@ -23,7 +23,7 @@ WITH motivation, CASE $by
 WITH collect([grp, motivation, ngos]) AS mentioned
 // The groups and their sizes, then every motivation in every group.
 MATCH (n:NGO)
-WHERE $package IS NULL OR n._package = $package
+WHERE $package IS NULL OR n._package = $package OR $package IN n._packages
 WITH mentioned, CASE $by
     WHEN 'province' THEN n.province
     WHEN 'registration' THEN n.registration

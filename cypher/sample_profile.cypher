@@ -8,9 +8,9 @@
 //   exact 13.25 rounds to 13.3.
 // params:
 //   year: {type: integer, default: 2010, description: Year ages are counted to (the first fieldwork round).}
-//   package: {type: string, default: null, description: Only NGOs loaded by this package.}
+//   package: {type: string, default: null, description: "Only NGOs this package asserts (alone or with others)."}
 MATCH (n:NGO)
-WHERE $package IS NULL OR n._package = $package
+WHERE $package IS NULL OR n._package = $package OR $package IN n._packages
 UNWIND [n.province, 'Total'] AS province
 WITH province, n
 RETURN province,

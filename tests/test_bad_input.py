@@ -217,10 +217,10 @@ CASES: list[Case] = [
     ),
     _c(
         "owned id",
-        "id another package loaded",
+        "id another package loaded as another kind",
         lambda t: append(t, "villages", id="v-9", name="Taken"),
-        ("villages", 4, "id", "already loaded by package 'other'"),
-        other={"villages": "id,name\nv-9,Far\n"},
+        ("villages", 4, "id", "is in the graph as Agency (package 'other'), not Village"),
+        other={"agencies": "id,name,system,level\nv-9,Far,Police,county\n"},
     ),
     # ties
     _c(
@@ -516,7 +516,7 @@ def test_every_problem_is_located(case: Case, fmt: str, tmp_path: Path) -> None:
     path, files = build(case, fmt, tmp_path)
     lookup = None
     if case.other:
-        lookup = lambda ids: {i: ("Village", "other") for i in ids if i == "v-9"}  # noqa: E731
+        lookup = lambda ids: {i: ("Agency", "other") for i in ids if i == "v-9"}  # noqa: E731
     with pytest.raises(InvalidPackage) as info:
         validate_package(read_package(path), load_schema(), lookup)
     got = [(p.file, p.row, p.column) for p in info.value.problems]

@@ -187,7 +187,7 @@ def test_an_id_of_another_kind_is_refused_with_its_location(store: Store, mini: 
     clash = write(tmp_path / "clash", agencies="id,name,system,level\nv-1,Not a village,Police,county\n")
     with pytest.raises(InvalidPackage) as info:
         load_package(store, clash)
-    assert "agencies.csv:2:id: id 'v-1' is a Village in the graph (package 'mini'), not a Agency" in (
+    assert "agencies.csv:2:id: id 'v-1' is in the graph as Village (package 'mini'), not Agency" in (
         info.value.report()
     )
 

@@ -432,7 +432,7 @@ def validate_in_steps(
                 node.table,
                 node.row.number,
                 "id",
-                f"id {node_id!r} is a {owner[0]} in the graph ({by}), not a {node.label}",
+                f"id {node_id!r} is in the graph as {owner[0]} ({by}), not {node.label}",
             )
     records = Records(package.name)
     for node in nodes.values():
