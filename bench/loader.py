@@ -66,6 +66,13 @@ def rows_of(records: Records) -> int:
     return len(records.nodes) + len(records.ties)
 
 
+def _options() -> LoadOptions:
+    """The load options the CLI would use here (``GRAPHMODEL_STAGE_ROWS`` read once, by the settings)."""
+    from graphmodel.settings import LoadSettings
+
+    return LoadOptions(stage_rows=LoadSettings.from_env().stage_rows)
+
+
 def breakdown(store: Store, package: Path) -> dict[str, float]:
     """Seconds spent creating constraints, reading, and in each phase of one load into an empty store.
 
@@ -79,7 +86,7 @@ def breakdown(store: Store, package: Path) -> dict[str, float]:
     t = time.perf_counter()
     raw = read_package(package)
     out["read"] = time.perf_counter() - t
-    report = load_package(store, raw)
+    report = load_package(store, raw, options=_options())
     out.update(report.timings)
     out["staged"] = float(report.staged)
     return {k: round(v, 3) for k, v in out.items()}
@@ -93,19 +100,15 @@ _DRIVER: Any = None
 
 def _session() -> Any:
     """A plain driver session for the anchors (LOAD CSV needs auto-commit transactions), from the NEO4J_* settings."""
+    import neo4j
+
+    from graphmodel.settings import Neo4jSettings
+
     global _DRIVER
+    settings = Neo4jSettings.from_env()
     if _DRIVER is None:
-        import neo4j
-
-        from graphmodel.settings import Neo4jSettings
-
-        settings = Neo4jSettings.from_env()
         _DRIVER = neo4j.GraphDatabase.driver(settings.uri, auth=(settings.username, settings.password))
-    return (
-        _DRIVER.session(database=Neo4jSettings.from_env().database)
-        if Neo4jSettings.from_env().database
-        else _DRIVER.session()
-    )
+    return _DRIVER.session(database=settings.database) if settings.database else _DRIVER.session()
 
 
 def neo4j_require_empty(store: Any) -> None:
@@ -355,11 +358,11 @@ def bench_neo4j(package: Path, runs: int, import_dir: Path) -> dict[str, Any]:
         statements = load_csv_statements(records, import_dir)
         log(f"neo4j: graphmodel load and LOAD CSV of {rows:,} rows x{runs}, alternating")
         # loads this big are staged by default; then the one-transaction load runs too, for comparison
-        staged = 0 < LoadOptions().stage_rows <= rows
+        staged = 0 < _options().stage_rows <= rows
         gm, lc, one = [], [], []
         for _ in range(runs):
             neo4j_wipe(store)
-            gm += repeat(lambda: load_package(store, package), 1)
+            gm += repeat(lambda: load_package(store, package, options=_options()), 1)
             neo4j_wipe(store)
             lc += repeat(lambda: neo4j_load_csv(store, statements), 1)
             if staged:

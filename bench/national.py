@@ -181,7 +181,11 @@ def run_neo4j(size: str, tmp: Path, *, seed: int = 0) -> dict[str, Any]:
                 mark = next(marks, 11)
 
         with stages.stage("load") as rec:
-            report = load_package(store, package, progress=progress)
+            from graphmodel.engine.load import LoadOptions
+            from graphmodel.settings import LoadSettings
+
+            options = LoadOptions(stage_rows=LoadSettings.from_env().stage_rows)
+            report = load_package(store, package, progress=progress, options=options)
             rows = stats.nodes + stats.ties
             rec.update(rows=rows, staged=report.staged, rows_per_s=round(rows / (time.perf_counter() - started), 1))
         load = stages.stages[-1]

@@ -25,8 +25,12 @@ class Fingerprint:
     digest: str
 
 
-def fingerprint(store: Store, *, ignore: tuple[str, ...] = ("loaded_at",)) -> Fingerprint:
-    """The fingerprint of everything in ``store``; properties named in ``ignore`` are left out."""
+def fingerprint(store: Store, *, ignore: tuple[str, ...] = ("loaded_at", "seq")) -> Fingerprint:
+    """The fingerprint of everything in ``store``; properties named in ``ignore`` are left out.
+
+    By default the two that record when a package was loaded, not what it holds: ``loaded_at``
+    and ``seq`` (the order of loads).
+    """
     nodes = []
     labels: Counter[str] = Counter()
     for node_labels, props in store.run(cy.all_nodes(load_schema())).rows:

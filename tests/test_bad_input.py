@@ -534,7 +534,7 @@ def test_cli_refuses_every_case_and_leaves_the_graph_alone(store: Store, tmp_pat
     """The whole corpus through ``graphmodel load`` on one store (one test, so the store is set up once)."""
     other = tmp_path / "other"
     other.mkdir()
-    (other / "villages.csv").write_text("id,name\nv-9,Far\n", encoding="utf-8")
+    (other / "agencies.csv").write_text("id,name,system,level\nv-9,Far,Police,county\n", encoding="utf-8")
     load_package(store, other)
     load_package(store, FIXTURES / "mini")
     before = fingerprint(store)

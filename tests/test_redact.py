@@ -45,7 +45,7 @@ def originals(store: Store) -> set[str]:
     """Every string that must not survive redaction (roles: as whole values, see :func:`leaks`)."""
     found: set[str] = set()
     for labels, props in store.run(cy.all_nodes(load_schema())).rows:
-        if set(labels) & {*PUBLIC_LABELS, "Package"}:
+        if set(labels) & {*PUBLIC_LABELS, "Package", "Graph"}:  # system labels hold no fieldwork
             continue
         found |= {str(props[k]) for k in ("id", "name", "name_zh") if props.get(k)}
         if "Interview" in labels and props.get("role"):

@@ -134,7 +134,8 @@ class LoadPlan:
         created = Counter(_kind(x) for x in self.create)
         updated = Counter(_kind(x) for x in self.update)
         removed = self.removed()
-        total: Counter[str] = Counter(_kind(x) for x in [*self.records.nodes, *self.records.ties])
+        total: Counter[str] = Counter(node.label for node in self.records.nodes)
+        total.update(tie.type for tie in self.records.ties)
         rows = []
         for name in sorted(set(created) | set(updated) | set(removed) | set(total)):
             rows.append(
@@ -312,10 +313,10 @@ class Planner:
             if (label, node_id) not in self._seen_nodes:
                 rest = {p: c for p, c in claims.items() if p != self.package}
                 plan.retract.append(NodeRecord(label, node_id, entity_props(rest, self.rank)))
-        for (rel, key), (ends, _, claims) in sorted(self.state.shared_ties.items()):
-            if (rel, key) not in self._seen_ties:
+        for (rel, tie_key), (ends, _, claims) in sorted(self.state.shared_ties.items()):
+            if (rel, tie_key) not in self._seen_ties:
                 rest = {p: c for p, c in claims.items() if p != self.package}
-                props = entity_props(rest, self.rank, key)
+                props = entity_props(rest, self.rank, tie_key)
                 plan.retract.append(
                     TieRecord(rel, ends.source_label, ends.source, ends.target_label, ends.target, props)
                 )
