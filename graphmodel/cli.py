@@ -138,7 +138,6 @@ def queries() -> None:
 @app.command()
 def status(store: StoreOption = None) -> None:
     """Counts per label and relationship type, and per package what it asserts now."""
-    from graphmodel.engine.claims import SHARED
 
     schema = load_schema()
     with _open(store) as db:
@@ -156,7 +155,7 @@ def status(store: StoreOption = None) -> None:
             for column in ("package", "loaded_at", "priority", "nodes", "ties", "by label or type"):
                 table.add_column(column, justify="right" if column in ("priority", "nodes", "ties") else "left")
             for row in packages:
-                params = {"package": row["package"], "shared": SHARED}
+                params = {"package": row["package"]}
                 per = {
                     label: db.run(cy.count_package_nodes(schema, label), params).rows[0][0]
                     for label in schema.data_labels

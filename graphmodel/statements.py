@@ -36,6 +36,16 @@ def _type(schema: Schema, name: str) -> LiteralString:
     return _quoted(schema.relationship(name))
 
 
+def _asserted_by(var: LiteralString, *, shared_only: bool = False) -> LiteralString:
+    """A condition true when ``$package`` asserts node or tie ``var`` (with others only, if ``shared_only``).
+
+    A package's own nodes carry ``_package``; shared ones list it in ``_packages``
+    (see :mod:`graphmodel.engine.claims`).
+    """
+    shared = "$package IN " + var + "._packages"
+    return shared if shared_only else "(" + var + "._package = $package OR " + shared + ")"
+
+
 def _live(schema: Schema, var: LiteralString) -> LiteralString:
     """A condition true when node ``var`` is live, not left by a staged load (ties staged join staged nodes)."""
     return "NOT " + var + ":" + _label(schema, schema.staging_label)
@@ -125,9 +135,9 @@ def package_nodes(schema: Schema, label: str) -> LiteralString:
 
 
 def shared_nodes(schema: Schema, label: str) -> LiteralString:
-    """Id, hash and claims of every node of one label that ``$package`` asserts with others (``$shared``)."""
+    """Id, hash and claims of every node of one label that ``$package`` asserts with others."""
     return (
-        "MATCH (n:" + _label(schema, label) + ") WHERE n._package = $shared AND $package IN n._packages "
+        "MATCH (n:" + _label(schema, label) + ") WHERE " + _asserted_by("n", shared_only=True) + " "
         "RETURN n.id AS id, n._hash AS hash, n._claims AS claims"
     )
 
@@ -149,9 +159,9 @@ def package_ties(schema: Schema, rel: str) -> LiteralString:
 
 
 def shared_ties(schema: Schema, rel: str) -> LiteralString:
-    """Endpoints, key, hash and claims of every tie of one type ``$package`` asserts with others (``$shared``)."""
+    """Endpoints, key, hash and claims of every tie of one type ``$package`` asserts with others."""
     return (
-        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE r._package = $shared AND $package IN r._packages "
+        "MATCH (a)-[r:" + _type(schema, rel) + "]->(b) WHERE " + _asserted_by("r", shared_only=True) + " "
         "RETURN labels(a)[0] AS source_label, a.id AS source, labels(b)[0] AS target_label, b.id AS target, "
         "r._key AS key, r._hash AS hash, r._claims AS claims"
     )
@@ -273,18 +283,16 @@ def list_packages(schema: Schema) -> LiteralString:
 
 
 def count_package_nodes(schema: Schema, label: str) -> LiteralString:
-    """How many nodes of one label ``$package`` asserts, alone or with others (``$shared``)."""
+    """How many nodes of one label ``$package`` asserts, alone or with others."""
     return (
-        "MATCH (n:" + _label(schema, label) + ") WHERE n._package = $package "
-        "OR (n._package = $shared AND $package IN n._packages) RETURN count(n) AS n"
+        "MATCH (n:" + _label(schema, label) + ") WHERE " + _asserted_by("n") + " RETURN count(n) AS n"
     )
 
 
 def count_package_ties(schema: Schema, rel: str) -> LiteralString:
-    """How many ties of one type ``$package`` asserts, alone or with others (``$shared``)."""
+    """How many ties of one type ``$package`` asserts, alone or with others."""
     return (
-        "MATCH ()-[r:" + _type(schema, rel) + "]->() WHERE r._package = $package "
-        "OR (r._package = $shared AND $package IN r._packages) RETURN count(r) AS n"
+        "MATCH ()-[r:" + _type(schema, rel) + "]->() WHERE " + _asserted_by("r") + " RETURN count(r) AS n"
     )
 
 

@@ -67,7 +67,7 @@ def test_a_shared_codebook_loads_once_with_both_packages_claims(store: Store, mi
     assert one(store, "MATCH (m:Motivation) RETURN count(m)") == (2,)
     # each package counts what it asserts, shared nodes included
     schema = load_schema()
-    params = {"package": "round2", "shared": SHARED}
+    params = {"package": "round2"}
     assert one(store, cy.count_package_nodes(schema, "Motivation"), **params) == (2,)
     assert one(store, cy.count_package_nodes(schema, "Agency"), **params) == (1,)
     # reloading either package changes nothing

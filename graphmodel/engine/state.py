@@ -105,7 +105,7 @@ def read_state(runner: Runner, schema: Schema, package: str) -> GraphState:
     state = GraphState(package, read_packages(runner, schema), rows[0][0] if rows else None)
     if package not in state.packages:
         return state  # a new package asserts nothing yet
-    params = {"package": package, "shared": SHARED}
+    params = {"package": package}
     for label in schema.data_labels:
         for node_id, digest in runner.run(cy.package_nodes(schema, label), params).rows:
             state.nodes[(label, node_id)] = digest
