@@ -284,16 +284,12 @@ def list_packages(schema: Schema) -> LiteralString:
 
 def count_package_nodes(schema: Schema, label: str) -> LiteralString:
     """How many nodes of one label ``$package`` asserts, alone or with others."""
-    return (
-        "MATCH (n:" + _label(schema, label) + ") WHERE " + _asserted_by("n") + " RETURN count(n) AS n"
-    )
+    return "MATCH (n:" + _label(schema, label) + ") WHERE " + _asserted_by("n") + " RETURN count(n) AS n"
 
 
 def count_package_ties(schema: Schema, rel: str) -> LiteralString:
     """How many ties of one type ``$package`` asserts, alone or with others."""
-    return (
-        "MATCH ()-[r:" + _type(schema, rel) + "]->() WHERE " + _asserted_by("r") + " RETURN count(r) AS n"
-    )
+    return "MATCH ()-[r:" + _type(schema, rel) + "]->() WHERE " + _asserted_by("r") + " RETURN count(r) AS n"
 
 
 def conflicting_nodes(schema: Schema) -> LiteralString:
