@@ -7,7 +7,7 @@ only to the path you name with :func:`write_page`.
 
 from graphmodel.views.focus import Focus, access, broker, ego
 from graphmodel.views.graph import ViewError, only_round, read_graph
-from graphmodel.views.layout import group_villages, layered_layout
+from graphmodel.views.layout import admin_layout, group_villages, tie_length_ratio
 from graphmodel.views.page import PHYSICS_LIMIT, build_page, interview_index, write_page
 
 __all__ = [
@@ -20,8 +20,9 @@ __all__ = [
     "ego",
     "group_villages",
     "interview_index",
-    "layered_layout",
+    "admin_layout",
     "only_round",
     "read_graph",
+    "tie_length_ratio",
     "write_page",
 ]

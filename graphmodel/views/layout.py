@@ -1,69 +1,178 @@
 """Positions computed in Python for graphs too large for the browser's physics.
 
-vis-network's force simulation stalls above one or two thousand nodes, so large
-views get a deterministic layered layout instead, in O(n log n): one band per kind
-of actor, from funders at the top through NGOs and the administrative levels down
-to villages and schools, with each band sorted by province, county and township so
-that the villages of one township sit together. Wide bands wrap onto several rows.
+:func:`admin_layout` frames the graph by the administrative line: each province is a
+disc, its counties discs inside it, their townships discs inside those, and the
+villages and schools of a township spread evenly over its disc (a sunflower
+pattern); departments sit in the disc of the place they govern. Actors with no place
+of their own (NGOs, funders, interviews, township departments known only by county)
+go where their ties pull them: to the mean position of their neighbours, repeated a
+few times. In O(nodes + ties), deterministic, a second at 100,000 actors.
 
 >>> g = nx.MultiDiGraph()
->>> g.add_node("f", label="Funder")
->>> g.add_node("n", label="NGO")
->>> g.add_node("c", label="Agency", level="county")
->>> g.add_node("v", label="Village", township="Baiyan")
->>> pos = layered_layout(g)
->>> [name for name, _ in sorted(pos.items(), key=lambda item: item[1][1])]
-['f', 'n', 'c', 'v']
+>>> for t in ("Baiyan", "Heping"):
+...     for v in range(3):
+...         g.add_node(f"{t}-{v}", label="Village", county="Songping", township=t)
+>>> g.add_node("ngo", label="NGO")
+>>> _ = g.add_edge("ngo", "Baiyan-0", type="WORKS_IN")
+>>> _ = g.add_edge("ngo", "Baiyan-1", type="WORKS_IN")
+>>> pos = admin_layout(g)
+>>> near = math.dist(pos["ngo"], pos["Baiyan-0"]) < math.dist(pos["ngo"], pos["Heping-0"])
+>>> near, tie_length_ratio(g, pos) < 0.6
+(True, True)
 
-:func:`group_villages` is the other way to shrink a view: one node per township
-standing for its villages.
+:func:`tie_length_ratio` measures how well a layout shows structure: the mean drawn
+length of a tie over the mean distance between random pairs of actors (random
+placement gives about 1). :func:`group_villages` is the other way to shrink a view:
+one node per township standing for its villages.
 """
 
 from __future__ import annotations
 
 import math
+import random
+import zlib
 from collections import defaultdict
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import scipy.sparse as sp
 
-#: Band of each label (Agencies are placed by their level instead).
-BANDS = {"Interview": 0, "Motivation": 0, "Funder": 1, "Company": 1, "NGO": 2, "Village": 10, "School": 10}
-LEVEL_BANDS = {"national": 3, "province": 4, "prefecture": 5, "county": 6, "township": 7, "village": 8}
+__all__ = ["SPACING", "admin_layout", "group_villages", "tie_length_ratio"]
+
+#: Distance between neighbouring actors of one place, in vis-network pixels.
 SPACING = 60.0
-ROW_GAP = 90.0
-BAND_GAP = 300.0
+#: The places of the frame, largest first, as node properties.
+PLACES = ("province", "county", "township")
+#: Which place an Agency of each level governs (an index into :data:`PLACES`).
+LEVEL_PLACE = {"province": 0, "prefecture": 0, "county": 1, "township": 2}
+#: Rounds of "move to the mean of the neighbours" for actors placed by their ties.
+SWEEPS = 6
+_GOLDEN = math.pi * (3 - math.sqrt(5))
 
 
-def _band(data: dict[str, Any]) -> int:
-    if data.get("label") == "Agency":
-        return LEVEL_BANDS.get(str(data.get("level")), 6)
-    return BANDS.get(str(data.get("label")), 9)
+def place_of(data: dict[str, Any]) -> tuple[str, ...] | None:
+    """The place an actor belongs to in the frame, or ``None`` when its ties should place it.
+
+    Villages and schools belong to their township; a department to the place of its level
+    when its properties name that place; everyone else is placed by ties.
+
+    >>> place_of({"label": "Village", "county": "Songping", "township": "Baiyan"})
+    ('', 'Songping', 'Baiyan')
+    >>> place_of({"label": "Agency", "level": "county", "province": "Yunnan", "county": "Songping"})
+    ('Yunnan', 'Songping')
+    >>> place_of({"label": "Agency", "level": "township", "county": "Songping"}) is None
+    True
+    """
+    label = data.get("label")
+    if label in ("Village", "School"):
+        depth = 2
+    elif label == "Agency" and str(data.get("level")) in LEVEL_PLACE:
+        depth = LEVEL_PLACE[str(data.get("level"))]
+    else:
+        return None
+    path = tuple(str(data.get(key) or "") for key in PLACES[: depth + 1])
+    return path if path[-1] else None
 
 
-def _order(item: tuple[Any, dict[str, Any]]) -> tuple[str, ...]:
-    node, data = item
-    return (*tuple(str(data.get(k) or "") for k in ("province", "county", "township", "name")), str(node))
+class _Place:
+    """A disc of the frame: its own actors in the middle, the places inside it around them."""
+
+    __slots__ = ("children", "members", "size")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Place] = {}
+        self.members: list[int] = []
+        self.size = 0
+
+    def count(self) -> int:
+        self.size = len(self.members) + sum(child.count() for child in self.children.values())
+        return self.size
+
+    def place(self, x: float, y: float, out: np.ndarray) -> None:
+        """Put members and child discs around ``(x, y)``: item ``i`` at the radius that encloses the area
+        of the items before it plus half its own, turning by the golden angle (a weighted sunflower)."""
+        items: list[tuple[int, int | _Place]] = [(1, m) for m in self.members]
+        items += [(c.size, c) for _, c in sorted(self.children.items())]
+        done = 0.0
+        for k, (weight, item) in enumerate(items):
+            r = SPACING * math.sqrt((done + weight / 2) / math.pi) * (1.15 if weight > 1 else 1.0)
+            cx, cy = x + r * math.cos(k * _GOLDEN), y + r * math.sin(k * _GOLDEN)
+            done += weight * (1.3 if weight > 1 else 1.0)  # discs pack less tightly than points
+            if isinstance(item, _Place):
+                item.place(cx, cy, out)
+            else:
+                out[item] = (cx, cy)
 
 
-def layered_layout(graph: nx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
-    """``{node: (x, y)}`` in vis-network pixels, bands top to bottom, wrapped to a wide rectangle."""
-    bands: dict[int, list[tuple[Any, dict[str, Any]]]] = defaultdict(list)
-    for node, data in graph.nodes(data=True):
-        bands[_band(data)].append((node, data))
-    width = max(20, math.ceil(math.sqrt(graph.number_of_nodes() * 3)))  # columns: about 3:1 wide
-    positions: dict[Any, tuple[float, float]] = {}
-    y = 0.0
-    for band in sorted(bands):
-        members = sorted(bands[band], key=_order)
-        columns = min(width, len(members))
-        for i, (node, _) in enumerate(members):
-            row, col = divmod(i, columns)
-            positions[node] = ((col - (columns - 1) / 2) * SPACING, y + row * ROW_GAP)
-        y += math.ceil(len(members) / columns) * ROW_GAP + BAND_GAP
-    return positions
+def _jitter(node: Any) -> tuple[float, float]:
+    """A small fixed offset for an actor placed by its ties, so actors with the same neighbours do not overlap."""
+    h = zlib.crc32(str(node).encode("utf-8"))
+    angle, r = (h & 0xFFFF) / 0xFFFF * 2 * math.pi, SPACING * math.sqrt(((h >> 16) & 0xFFFF) / 0xFFFF)
+    return r * math.cos(angle), r * math.sin(angle)
 
 
+def admin_layout(graph: nx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
+    """``{node: (x, y)}`` in vis-network pixels: the administrative frame, the rest placed by their ties."""
+    nodes = list(graph.nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    n = len(nodes)
+    pos = np.zeros((n, 2))
+    root, fixed = _Place(), np.zeros(n, dtype=bool)
+    for i, (_, data) in enumerate(graph.nodes(data=True)):
+        path = place_of(data)
+        if path is None:
+            continue
+        disc = root
+        for part in path:
+            disc = disc.children.setdefault(part, _Place())
+        disc.members.append(i)
+        fixed[i] = True
+    root.count()
+    root.place(0.0, 0.0, pos)
+    if n == 0:
+        return {}
+    rows = [index[u] for u, v in graph.edges() if u != v]
+    cols = [index[v] for u, v in graph.edges() if u != v]
+    adjacency = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    adjacency = (adjacency + adjacency.T).tocsr()
+    placed = fixed.copy()
+    jitter = np.array([_jitter(node) for node in nodes])
+    for _ in range(SWEEPS):  # those placed by ties: the mean of their placed neighbours, then refined
+        weights = adjacency @ placed.astype(float)
+        sums = adjacency @ (pos * placed[:, None])
+        movable = ~fixed & (weights > 0)
+        pos[movable] = sums[movable] / weights[movable, None] + jitter[movable]
+        placed |= movable
+    if not placed.all():  # no tie to anything placed: a ring outside the frame
+        radius = float(np.abs(pos[placed]).max()) + 4 * SPACING if placed.any() else 0.0
+        loose = np.flatnonzero(~placed)
+        for k, i in enumerate(loose):
+            angle = 2 * math.pi * k / len(loose)
+            ring = radius + SPACING * (1 + k // 400)
+            pos[i] = (ring * math.cos(angle), ring * math.sin(angle))
+    return {node: (float(pos[i, 0]), float(pos[i, 1])) for i, node in enumerate(nodes)}
+
+
+def tie_length_ratio(
+    graph: nx.MultiDiGraph, positions: dict[Any, tuple[float, float]], pairs: int = 20_000, seed: int = 0
+) -> float:
+    """Mean drawn tie length over the mean distance between ``pairs`` random pairs of actors.
+
+    Self-ties are left out. About 1 for random positions; the lower, the more a tie
+    joins actors drawn near each other.
+
+    >>> g = nx.MultiDiGraph([("a", "b"), ("c", "d")])
+    >>> tie_length_ratio(g, {"a": (0, 0), "b": (1, 0), "c": (10, 0), "d": (11, 0)}, pairs=2000) < 0.3
+    True
+    """
+    ties = [math.dist(positions[u], positions[v]) for u, v in graph.edges() if u != v]
+    nodes = list(positions)
+    if not ties or len(nodes) < 2:
+        raise ValueError("the ratio needs at least one tie between two actors")
+    rng = random.Random(seed)
+    random_pairs = [math.dist(positions[a], positions[b]) for a, b in (rng.sample(nodes, 2) for _ in range(pairs))]
+    return (sum(ties) / len(ties)) / (sum(random_pairs) / len(random_pairs))
 def group_villages(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy of ``graph`` where each township's villages become one node.
 

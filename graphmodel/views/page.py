@@ -44,12 +44,17 @@ import networkx as nx
 from graphmodel.schema import Schema, load_schema
 from graphmodel.views.focus import Focus
 from graphmodel.views.graph import ViewError, node_name
-from graphmodel.views.layout import layered_layout
+from graphmodel.views.groups import group_actors
+from graphmodel.views.layout import admin_layout
+from graphmodel.views.timeline import round_years, tie_years, year_range
 
 #: Above this many nodes the browser's physics is off and positions come from Python.
 PHYSICS_LIMIT = 1000
-#: Above this many ties (with physics off) the overview draws the actors only, and the ties
-#: from zoom scale :data:`TIE_SCALE` on (drawing 78,000 ties took 2 s per frame in headless Chromium).
+#: Above this many nodes a view of the whole graph opens as an overview of groups (see :mod:`.groups`).
+OVERVIEW_LIMIT = 2000
+#: Above this many ties (with physics off) the ties are drawn by the page on the canvas, and reach
+#: vis-network (for hover and tooltips) from zoom scale :data:`TIE_SCALE` on (vis-network drew 78,000
+#: ties in 2 s a frame in headless Chromium, and took 3 s to create them).
 TIE_LIMIT = 10_000
 TIE_SCALE = 0.25
 #: Interviews listed in one tooltip before "and N more".
@@ -158,6 +163,7 @@ def page_data(
     physics: bool,
     focus: Focus | None = None,
     interviews: Mapping[str, str] | None = None,
+    overview: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the page's script draws, and what its tooltips show, as two JSON-ready documents.
 
@@ -165,7 +171,9 @@ def page_data(
     is ``ids[i]``, ``names[i]``, ``groups[i]`` …; ties refer to nodes and types by
     number); the second, parsed by the page on the first tooltip, holds each node's
     and tie's properties and interviews (numbers into one list of descriptions).
-    Built in bulk, O(nodes + ties).
+    Built in bulk, O(nodes + ties). Ties carry the first and last year the time slider
+    shows them (``y0``, ``y1``, from :func:`.timeline.tie_years`); rows whose ``basis`` is
+    given and not ``stated`` are listed in ``illus``; ``overview`` adds the groups.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("n", label="NGO", name="Green")
@@ -186,14 +194,19 @@ def page_data(
         )
     highlight_nodes = focus.highlight_nodes if focus else set()
     highlight_edges = focus.highlight_edges if focus else set()
-    positions = {} if physics else layered_layout(graph)
+    positions = {} if physics else admin_layout(graph)
+    rounds_of = round_years(d for _, d in graph.nodes(data=True))
+    years = year_range((d for *_, d in graph.edges(data=True)), [y for span in rounds_of.values() for y in span])
+    has_basis = any("basis" in d for _, d in graph.nodes(data=True)) or any(
+        "basis" in d for *_, d in graph.edges(data=True)
+    )
     label_number = {name: i for i, name in enumerate(schema.data_labels)}
     type_number = {name: i for i, name in enumerate(schema.relationships)}
     number = {node: i for i, node in enumerate(graph.nodes)}
     numbered = _Interviews(interviews)
     behind: dict[Any, set[str]] = defaultdict(set)
     rounds: dict[Any, set[int]] = defaultdict(set)
-    sources, targets, types, tie_rounds, tie_hl, tie_info = [], [], [], [], [], []
+    sources, targets, types, tie_rounds, tie_hl, tie_info, y0, y1, tie_illus = [], [], [], [], [], [], [], [], []
     for i, (u, v, k, data) in enumerate(graph.edges(keys=True, data=True)):
         evidence = {str(e) for e in data.get("evidence") or []}
         rel = data.get("type")
@@ -210,8 +223,14 @@ def page_data(
         tie_rounds.append(round_)
         if (u, v, k) in highlight_edges:
             tie_hl.append(i)
+        if years is not None:
+            span = tie_years(data.get("start"), data.get("end"), years) or (1, 0)  # (1, 0): in no year
+            y0.append(span[0])
+            y1.append(span[1])
+        if has_basis and data.get("basis", "stated") != "stated":
+            tie_illus.append(i)
         tie_info.append([_info(data), numbered.refs(evidence)])
-    ids, names, groups, node_rounds, values, xs, ys, node_hl, node_info = [], [], [], [], [], [], [], [], []
+    ids, names, groups, node_rounds, values, xs, ys, node_hl, node_info, illus = [], [], [], [], [], [], [], [], [], []
     centre = None
     for i, (node, data) in enumerate(graph.nodes(data=True)):
         own_round = data.get("round")
@@ -229,6 +248,8 @@ def page_data(
             ys.append(round(positions[node][1], 1))
         if node in highlight_nodes:
             node_hl.append(i)
+        if has_basis and data.get("basis", "stated") != "stated":
+            illus.append(i)
         if focus is not None and node == focus.centre:
             centre = i
         node_info.append([_info(data), numbered.refs(behind[node] - {str(node)})])
@@ -239,11 +260,18 @@ def page_data(
         "rounds": node_rounds,
         "hl": node_hl,
         "centre": centre,
+        "illus": illus,
     }
     if size_by:
         node_columns["values"] = values
     if positions:
         node_columns["x"], node_columns["y"] = xs, ys
+    grouped = None
+    if overview:
+        found = group_actors(graph, positions or admin_layout(graph))
+        node_columns["group"] = found.node_group
+        grouped = {k: getattr(found, k) for k in ("names", "parents", "sizes", "x", "y")}
+        grouped["labels"] = [label_number.get(label, -1) for label in found.labels]
     draw = {
         "labels": [
             {"name": n, "color": _colour(lb.style), "shape": str(lb.style.get("shape", "dot"))}
@@ -256,8 +284,22 @@ def page_data(
         "physics": physics,
         "tieScale": TIE_SCALE if not physics and len(sources) > TIE_LIMIT else None,
         "sizeBy": size_by,
+        "overview": overview,
+        "groups": grouped,
+        "years": None
+        if years is None
+        else {"min": years.start, "max": years.stop - 1, "rounds": [[r, *span] for r, span in rounds_of.items()]},
+        "basis": has_basis,
         "nodes": node_columns,
-        "edges": {"from": sources, "to": targets, "types": types, "rounds": tie_rounds, "hl": tie_hl},
+        "edges": {
+            "from": sources,
+            "to": targets,
+            "types": types,
+            "rounds": tie_rounds,
+            "hl": tie_hl,
+            **({"y0": y0, "y1": y1} if years is not None else {}),
+            "illus": tie_illus,
+        },
     }
     return draw, {"interviews": numbered.texts, "nodes": node_info, "edges": tie_info}
 
@@ -265,7 +307,7 @@ def page_data(
 _SHAPES = {"dot", "square", "triangle", "triangleDown", "diamond", "hexagon", "star", "box"}
 
 
-def _legend(schema: Schema, graph: nx.MultiDiGraph, rounds: list[int]) -> str:
+def _legend(schema: Schema, graph: nx.MultiDiGraph, rounds: list[int], data: Mapping[str, Any]) -> str:
     node_counts: dict[str, int] = defaultdict(int)
     for _, label in graph.nodes(data="label"):
         node_counts[str(label)] += 1
@@ -298,6 +340,19 @@ def _legend(schema: Schema, graph: nx.MultiDiGraph, rounds: list[int]) -> str:
     out.append('<option value="">all rounds</option>')
     out.extend(f'<option value="{r}">round {r}</option>' for r in rounds)
     out.append("</select></section>")
+    years = data.get("years")
+    if years:
+        lo, hi = int(years["min"]), int(years["max"])
+        out.append(
+            '<section id="filter-year"><h2>Year</h2><label><input type="checkbox" id="all-years" checked> all years'
+            f'</label><input type="range" id="year" min="{lo}" max="{hi}" step="1" value="{lo}" disabled>'
+            f'<button id="play" type="button">Play</button> <output id="year-label">{lo}–{hi}</output></section>'
+        )
+    if data.get("basis"):
+        out.append(
+            '<section id="filter-basis"><h2>Basis</h2><label><input type="checkbox" id="stated-only">'
+            " stated rows only</label></section>"
+        )
     return "".join(out)
 
 
@@ -309,6 +364,7 @@ def build_page(
     physics: bool | None = None,
     schema: Schema | None = None,
     interviews: Mapping[str, str] | None = None,
+    overview: bool | None = None,
 ) -> str:
     """The HTML page for a graph or a focused view.
 
@@ -316,13 +372,20 @@ def build_page(
     nodes; above it, nodes get fixed positions from :func:`layered_layout`.
     ``size_by`` names a numeric node property (e.g. a ``metric_*`` one).
     ``interviews`` describes interview ids for tooltips (default: the graph's own).
+    ``overview=None`` opens a whole graph of more than :data:`OVERVIEW_LIMIT` nodes as an
+    overview of groups (never a focused view).
     """
     schema = schema or load_schema()
     focus = view if isinstance(view, Focus) else None
     graph = view.graph if isinstance(view, Focus) else view
     title = title or (focus.title if focus else "graphmodel view")
     physics = graph.number_of_nodes() <= PHYSICS_LIMIT if physics is None else physics
-    data, info = page_data(graph, schema=schema, size_by=size_by, physics=physics, focus=focus, interviews=interviews)
+    if overview is None:
+        overview = focus is None and graph.number_of_nodes() > OVERVIEW_LIMIT
+    physics = physics and not overview  # groups and members keep the positions computed here
+    data, info = page_data(
+        graph, schema=schema, size_by=size_by, physics=physics, focus=focus, interviews=interviews, overview=overview
+    )
     rounds = sorted({r for rs in data["nodes"]["rounds"] for r in rs})
     a = assets()
     csp = (
@@ -341,7 +404,14 @@ def build_page(
         '<section id="search-box"><h2>Search</h2><input id="search" type="search" '
         'placeholder="name, 中文名 or id" autocomplete="off"><button id="search-go" type="button">Find</button>'
         '<p id="search-result"></p></section>\n',
-        _legend(schema, graph, rounds),
+        (
+            '<section id="overview-box"><h2>Overview</h2><p class="note">Groups of actors by province, county '
+            'and kind; a tie\'s width and number count the ties between two groups. Click a group to open it.</p>'
+            '<button id="collapse" type="button">Close all groups</button></section>'
+            if overview
+            else ""
+        ),
+        _legend(schema, graph, rounds, data),
         (f'<p class="note">Node size: {html.escape(size_by)}</p>' if size_by else ""),
         '\n</aside>\n<div id="network"></div>\n</main>\n',
         f'<script type="application/json" id="graph-data">{json_for_script(data)}</script>\n',
