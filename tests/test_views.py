@@ -1,18 +1,22 @@
-"""HTML views: page data, legend, focused views, escaping, and the page in headless Chromium.
+"""HTML views: page data, legend, focused views, layout, groups, time, escaping, and the page in headless Chromium.
 
 Browser tests need Debian's ``chromium`` and ``chromium-driver`` (installed by
-``.ci/run``); without them they are skipped locally and FAIL under ``CI=true``.
-Screenshots go to ``build/screenshots`` (not in git).
+``.ci/run``, with ``fonts-noto-cjk`` for Chinese names); without them they are skipped
+locally and FAIL under ``CI=true``. Screenshots go to ``build/screenshots`` (not in git);
+docs/views.md shows copies of ``sample``, ``county`` and ``national-aggregate``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import re
 import shutil
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,10 +25,25 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from bench.views import graph_of
 from graphmodel.api import load_package
+from graphmodel.export import tie_active
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
-from graphmodel.views import ViewError, access, broker, build_page, ego, read_graph, write_page
+from graphmodel.synth import scaled, write_package
+from graphmodel.views import (
+    ViewError,
+    access,
+    admin_layout,
+    broker,
+    build_page,
+    ego,
+    group_actors,
+    read_graph,
+    tie_length_ratio,
+    tie_years,
+    write_page,
+)
 from graphmodel.views.synthetic import synthetic_graph
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -203,8 +222,87 @@ def test_payloads_never_reach_the_markup() -> None:
 
 def test_large_graph_gets_positions_and_no_physics() -> None:
     data = page_json(build_page(synthetic_graph(2_000)))
-    assert data["physics"] is False
+    assert data["physics"] is False and data["overview"] is False  # 2,000 is OVERVIEW_LIMIT itself
     assert all("x" in n and "y" in n for n in data["nodes"])
+    assert page_json(build_page(synthetic_graph(2_001)))["overview"] is True
+
+
+def package_graph(tmp_path: Path, **fanouts: int) -> nx.MultiDiGraph:
+    """A synthetic fieldwork package (national preset's fan-outs, one prefecture per province) as a graph."""
+    folder = tmp_path / "pkg"
+    write_package(folder, scaled("national", prefectures=1, **fanouts), seed=0)
+    return graph_of(folder)
+
+
+@pytest.mark.parametrize("nodes", [2_000, 20_000])
+def test_admin_layout_draws_ties_short(nodes: int) -> None:
+    graph = synthetic_graph(nodes)
+    positions = admin_layout(graph)
+    assert set(positions) == set(graph.nodes)
+    ratio = tie_length_ratio(graph, positions)
+    assert ratio <= 0.35, ratio
+    # The same positions dealt out at random: the ratio the measure gives when a layout shows nothing.
+    shuffled = dict(zip(positions, random.Random(1).sample(list(positions.values()), len(positions)), strict=True))
+    assert tie_length_ratio(graph, shuffled) > 0.8
+    assert len(set(positions.values())) == len(positions)  # no two actors on one spot
+
+
+def test_admin_layout_puts_each_township_together(tmp_path: Path) -> None:
+    graph = package_graph(tmp_path, provinces=2, counties=2)
+    positions = admin_layout(graph)
+    by_township: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for node, data in graph.nodes(data=True):
+        if data["label"] == "Village":
+            by_township[data["county"], data["township"]].append(positions[node])
+    centres = {t: (sum(x for x, _ in p) / len(p), sum(y for _, y in p) / len(p)) for t, p in by_township.items()}
+    for township, points in by_township.items():  # every village is nearer its own township's centre than any other
+        for point in points:
+            nearest = min(centres, key=lambda t: math.dist(centres[t], point))
+            assert nearest == township
+
+
+def test_groups_hold_every_actor_once(tmp_path: Path) -> None:
+    graph = package_graph(tmp_path, provinces=3, counties=2)
+    groups = group_actors(graph, admin_layout(graph))
+    assert len(groups.node_group) == graph.number_of_nodes()
+    top = [g for g, parent in enumerate(groups.parents) if parent == -1]
+    assert sum(groups.sizes[g] for g in top) == graph.number_of_nodes()
+    for g, size in enumerate(groups.sizes):  # a group's size: its own members and those of the groups inside it
+        own = sum(1 for h in groups.node_group if h == g)
+        assert size == own + sum(groups.sizes[c] for c, parent in enumerate(groups.parents) if parent == g)
+    villages = [n for n, d in graph.nodes(data=True) if d["label"] == "Village"]
+    first = graph.nodes[villages[0]]
+    name = groups.names[groups.node_group[list(graph.nodes).index(villages[0])]]
+    assert name == f"Village · {first['county']}"
+    provinces = {d.get("province") for _, d in graph.nodes(data=True) if d["label"] == "Village"}
+    assert len([g for g in top if groups.names[g].startswith("Village · ")]) == len(provinces) == 3
+
+
+def test_tie_years_follow_the_queries_rule(sample_graph: nx.MultiDiGraph) -> None:
+    years = range(1995, 2025)
+    dated = 0
+    for _, _, data in sample_graph.edges(data=True):
+        start, end = data.get("start"), data.get("end")
+        dated += bool(start or end)
+        span = tie_years(start, end, years)
+        for year in years:
+            shown = span is not None and span[0] <= year <= span[1]
+            assert shown == tie_active(start, end, str(year)), (start, end, year)
+    assert dated == 319 + 47  # rows of ties.csv with a start or an end, and the 47 WITH ties (the interview date)
+
+
+def test_basis_filter_only_when_rows_have_a_basis(sample_graph: nx.MultiDiGraph) -> None:
+    assert 'id="stated-only"' not in build_page(sample_graph)
+    marked = sample_graph.copy()
+    nx.set_node_attributes(marked, "stated", "basis")
+    marked.nodes["ngo-y01"]["basis"] = "illustrative"
+    for i, (_, _, data) in enumerate(marked.edges(data=True)):
+        data["basis"] = "illustrative" if i % 10 == 0 else "stated"
+    page = build_page(marked)
+    assert 'id="stated-only"' in page
+    data = json.loads(re.search(r'id="graph-data">(.*?)</script>', page, re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert data["nodes"]["illus"] == [list(marked.nodes).index("ngo-y01")]
+    assert data["edges"]["illus"] == list(range(0, SAMPLE_TIES, 10))
 
 
 # --- the page in headless Chromium ------------------------------------------------------------
@@ -391,7 +489,7 @@ def test_the_injection_check_can_fail(browser: Browser, tmp_path: Path) -> None:
 
 def test_20000_node_page_opens_in_chromium(browser: Browser, tmp_path: Path) -> None:
     graph = synthetic_graph(20_000)
-    path = write_page(build_page(graph, title="20,000 nodes"), tmp_path / "large.html")
+    path = write_page(build_page(graph, title="20,000 nodes", overview=False), tmp_path / "large.html")
     browser.open(path, timeout=240)
     browser.screenshot("synthetic-20000")
     assert browser.console() == []
@@ -400,12 +498,12 @@ def test_20000_node_page_opens_in_chromium(browser: Browser, tmp_path: Path) -> 
         graph.number_of_edges(),
     ]
     assert browser.js("return graphmodelView.network.physics.options.enabled") is False
-    # 21,450 ties > TIE_LIMIT: the overview draws the actors only; zooming in brings every tie.
-    assert browser.js("return [graphmodelView.tiesDrawn(), graphmodelView.network.body.edgeIndices.length]") == [
-        False,
+    # 21,450 ties > TIE_LIMIT: the page paints them on the canvas at first paint; vis-network gets them on zoom.
+    assert browser.js("return [graphmodelView.tiesPainted(), graphmodelView.network.body.edgeIndices.length]") == [
+        True,
         0,
     ]
-    assert "ties drawn when zoomed in" in browser.js("return document.getElementById('status').textContent")
+    assert "zoom in to point at a tie" in browser.js("return document.getElementById('status').textContent")
     browser.js("graphmodelView.network.moveTo({scale: 0.5}); graphmodelView.checkTies()")
     assert browser.js("return [graphmodelView.tiesDrawn(), graphmodelView.network.body.edgeIndices.length]") == [
         True,
@@ -413,6 +511,140 @@ def test_20000_node_page_opens_in_chromium(browser: Browser, tmp_path: Path) -> 
     ]
     assert browser.console() == []
     assert browser.js("return graphmodelView.search('第1234村')") == ["vil-1234"]
+
+
+def test_county_page_in_chromium(browser: Browser, tmp_path: Path) -> None:
+    graph = package_graph(tmp_path, provinces=1, counties=1)
+    title = "One county, administrative frame 一个县"
+    path = write_page(build_page(graph, title=title, physics=False), tmp_path / "county.html")
+    browser.open(path)
+    browser.screenshot("county")
+    assert browser.console() == []
+    drawn = browser.js("return [graphmodelView.nodeView.length, graphmodelView.network.body.edgeIndices.length]")
+    assert drawn == [graph.number_of_nodes(), graph.number_of_edges()]  # every tie drawn at first paint
+
+
+def top_bundles(graph: nx.MultiDiGraph) -> dict[tuple[int, int], int]:
+    """Ties between top groups as the overview should first draw them: ``{(from, to): count}`` in vis ids."""
+    groups = group_actors(graph, admin_layout(graph))
+    top = []
+    for g in groups.node_group:
+        while groups.parents[g] >= 0:
+            g = groups.parents[g]
+        top.append(-1 - g)
+    number = {node: i for i, node in enumerate(graph.nodes)}
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    for u, v in graph.edges():
+        a, b = top[number[u]], top[number[v]]
+        if a != b:
+            out[a, b] += 1
+    return dict(out)
+
+
+def click_node(browser: Browser, node: Any) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    canvas = browser.driver.find_element("css selector", "#network canvas")
+    x, y = browser.js(
+        "var v = graphmodelView.network, p = v.canvasToDOM(v.getPosition(arguments[0])); return [p.x, p.y]", node
+    )
+    size = canvas.size
+    ActionChains(browser.driver).move_to_element_with_offset(
+        canvas, int(x - size["width"] / 2), int(y - size["height"] / 2)
+    ).click().perform()
+
+
+def test_overview_drill_down_and_slider_in_chromium(browser: Browser, tmp_path: Path) -> None:
+    graph = package_graph(tmp_path, provinces=31, counties=1)
+    assert graph.number_of_nodes() > 10_000
+    path = write_page(build_page(graph, title="National aggregate 全国概览"), tmp_path / "national.html")
+    browser.open(path)
+    browser.screenshot("national-aggregate")
+    assert browser.console() == []
+    assert browser.js("return graphmodelView.mode") == "overview"
+    # At first paint: the top groups, with every tie between two of them in a counted bundle.
+    drawn = browser.js("return graphmodelView.bundles()")
+    assert {(a, b): n for a, b, n in drawn} == top_bundles(graph)
+    assert browser.js("return graphmodelView.network.body.edgeIndices.length") == len(drawn) > 0
+    inside = sum(browser.js("return graphmodelView.inside()"))
+    assert (
+        sum(n for *_, n in drawn) + inside == browser.js("return graphmodelView.shownTies()") == graph.number_of_edges()
+    )
+    # 31 provinces: one group each at first. Drill down: a click on a province opens its kinds; opening the
+    # villages of one county (and so the groups it is in) shows them.
+    first = next(n for n, d in graph.nodes(data=True) if d["label"] == "Village")
+    province, county = graph.nodes[first]["province"], graph.nodes[first]["county"]
+    top = browser.js("return graphmodelView.groupNamed(arguments[0])", province)
+    places = {d.get("province") or "" for _, d in graph.nodes(data=True)}  # "": funders, motivation codes
+    assert len(places) == 32 and len(browser.js("return graphmodelView.nodes.getIds()")) == len(places)
+    click_node(browser, -1 - top)
+    kind = browser.js("return graphmodelView.groupNamed(arguments[0])", f"Village · {province}")
+    assert browser.js("return graphmodelView.nodes.get(arguments[0]) !== null", -1 - kind)
+    assert browser.js("return graphmodelView.nodes.get(arguments[0])", -1 - top) is None
+    sub = browser.js("return graphmodelView.groupNamed(arguments[0])", f"Village · {county}")
+    browser.js("graphmodelView.openGroup(arguments[0])", sub)
+    villages = {n for n, d in graph.nodes(data=True) if d["label"] == "Village" and d.get("county") == county}
+    ids = browser.js("return graphmodelView.nodes.getIds().filter(function (i) { return i >= 0; })")
+    assert {list(graph.nodes)[i] for i in ids} == villages
+    browser.screenshot("national-drill-down")
+    # Search opens the group of what it finds.
+    village = next(n for n, d in graph.nodes(data=True) if d["label"] == "Village" and d["province"] != province)
+    zh = graph.nodes[village]["name_zh"]
+    hits = browser.js("return graphmodelView.search(arguments[0])", zh)
+    assert village in hits
+    assert browser.js("return graphmodelView.nodes.get(arguments[0]) !== null", list(graph.nodes).index(village))
+    # The time slider: the ties of one year, bundled as the queries' as-of rule says.
+    browser.js("document.getElementById('collapse').click()")
+    browser.js("graphmodelView.setYear(2015)")
+    active = sum(1 for *_, d in graph.edges(data=True) if tie_active(d.get("start"), d.get("end"), "2015"))
+    assert 0 < active < graph.number_of_edges()
+    assert browser.js("return graphmodelView.shownTies()") == active
+    assert (
+        sum(n for *_, n in browser.js("return graphmodelView.bundles()"))
+        + sum(browser.js("return graphmodelView.inside()"))
+        == active
+    )
+    assert browser.console() == []
+
+
+def test_time_slider_and_basis_filter_in_chromium(
+    browser: Browser, sample_graph: nx.MultiDiGraph, tmp_path: Path
+) -> None:
+    marked = sample_graph.copy()
+    nx.set_node_attributes(marked, "stated", "basis")
+    marked.nodes["ngo-y01"]["basis"] = "illustrative"
+    for i, (_, _, data) in enumerate(marked.edges(data=True)):
+        data["basis"] = "illustrative" if i % 10 == 0 else "stated"
+    path = write_page(build_page(marked), tmp_path / "sample-time.html")
+    browser.open(path)
+
+    def shown() -> int:
+        return browser.js("return graphmodelView.edgeView.length")
+
+    def active(year: int) -> int:
+        return sum(1 for *_, d in marked.edges(data=True) if tie_active(d.get("start"), d.get("end"), str(year)))
+
+    # Move the slider as a reader would: untick "all years", drag to 2010.
+    browser.js("document.getElementById('all-years').click()")
+    browser.js("var r = document.getElementById('year'); r.value = '2010'; r.dispatchEvent(new Event('input'))")
+    assert shown() == active(2010) < SAMPLE_TIES
+    assert browser.js("return document.getElementById('year-label').textContent") == "2010 (fieldwork round 1)"
+    browser.js("graphmodelView.setYear(2003)")
+    assert shown() == active(2003) < active(2010)
+    # Play moves on by itself, a year at a time.
+    browser.js("document.getElementById('play').click()")
+    time.sleep(2.5)
+    browser.js("document.getElementById('play').click()")  # pause
+    year = int(browser.js("return document.getElementById('year').value"))
+    assert 2004 < year < 2010 and shown() == active(year)
+    browser.js("document.getElementById('all-years').click()")
+    assert shown() == SAMPLE_TIES
+    # Stated rows only: hides the illustrative ties and the illustrative NGO with its ties.
+    browser.js("document.getElementById('stated-only').click()")
+    keep = [d for u, v, d in marked.edges(data=True) if d["basis"] == "stated" and "ngo-y01" not in (u, v)]
+    assert shown() == len(keep)
+    assert browser.js("return graphmodelView.nodeView.length") == SAMPLE_NODES - 1
+    assert browser.console() == []
 
 
 def test_view_command_writes_the_access_view(tmp_path: Path) -> None:

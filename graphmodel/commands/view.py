@@ -34,6 +34,13 @@ def register(app: typer.Typer) -> None:
             bool | None,
             typer.Option("--physics/--no-physics", help="Force layout in the browser (default: on up to 1,000 nodes)."),
         ] = None,
+        overview: Annotated[
+            bool | None,
+            typer.Option(
+                "--overview/--all-actors",
+                help="Groups with counted tie bundles, or every actor (default: overview above 2,000 actors).",
+            ),
+        ] = None,
         grouped: Annotated[
             bool, typer.Option("--group-villages", help="Show one node per township instead of its villages.")
         ] = False,
@@ -48,6 +55,8 @@ def register(app: typer.Typer) -> None:
             _fail("give --ngo or --agency, not both")
         if focus not in ("ego", "access"):
             _fail("--focus must be 'ego' or 'access'")
+        if overview and (ngo or agency):
+            _fail("--overview applies to the whole graph, not to a focused view")
         if grouped and (ngo or agency):
             _fail("--group-villages applies to the whole graph, not to a focused view")
         with _open(store) as db:
@@ -75,7 +84,7 @@ def register(app: typer.Typer) -> None:
             if size_by and size_by not in keys and f"metric_{size_by}" in keys:
                 size_by = f"metric_{size_by}"
             page = views.build_page(
-                shown or graph, title=title, size_by=size_by, physics=physics, interviews=interviews
+                shown or graph, title=title, size_by=size_by, physics=physics, interviews=interviews, overview=overview
             )
             path = views.write_page(page, out)
         except GraphmodelError as exc:

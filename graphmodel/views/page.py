@@ -406,7 +406,7 @@ def build_page(
         '<p id="search-result"></p></section>\n',
         (
             '<section id="overview-box"><h2>Overview</h2><p class="note">Groups of actors by province, county '
-            'and kind; a tie\'s width and number count the ties between two groups. Click a group to open it.</p>'
+            "and kind; a tie's width and number count the ties between two groups. Click a group to open it.</p>"
             '<button id="collapse" type="button">Close all groups</button></section>'
             if overview
             else ""

@@ -334,8 +334,9 @@
     var chains = [];  // group -> its groups from the top down to itself
     for (var g = 0; g < nGroups; g++) chains.push(G.parents[g] >= 0 ? chains[G.parents[g]].concat([g]) : [g]);
     var open = new Uint8Array(nGroups);
-    // Sizes in network units, so that groups read the same at any size of layout: the layout's
-    // extent is drawn about 900 pixels wide at first.
+    // Groups and bundles keep their size on screen at any zoom: sizes are pixels times `unit`,
+    // network units per pixel (1 / zoom scale; before the first drawing, the layout's extent over
+    // the 900 or so pixels it is fitted into), and are restyled after each zoom.
     var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
     for (var h = 0; h < nGroups; h++) {
       minX = Math.min(minX, G.x[h]); maxX = Math.max(maxX, G.x[h]);
@@ -346,19 +347,42 @@
     var HIDDEN = 2147483647;
     var rep = new Int32Array(nNodes), members = new Int32Array(nGroups), inside = new Int32Array(nGroups);
     var bundles = [], shownTies = 0;
-    var nodes = new vis.DataSet(), edges = new vis.DataSet();
+    var nodes = new vis.DataSet(), edges = new vis.DataSet(), network = null;
 
     function repOf(i) {
       var chain = chains[N.group[i]];
       for (var k = 0; k < chain.length; k++) if (!open[chain[k]]) return -1 - chain[k];
       return i;
     }
+    function groupStyle(g, count) {
+      return { id: -1 - g, size: unit * (5 + 30 * Math.sqrt(count / biggest)),
+               font: { size: unit * 13, strokeWidth: unit * 3, strokeColor: "#ffffff" } };
+    }
+    function bundleStyle(bd, k) {
+      var single = bd.from >= 0 && bd.to >= 0;
+      return { id: "b" + k, width: single ? 1 : unit * Math.min(8, 0.6 + Math.log(bd.count) / Math.LN2 * 0.6),
+               font: { size: unit * 10, strokeWidth: unit * 2, color: "#333333", align: "middle" } };
+    }
+    function restyle() {
+      if (network === null) return;
+      var now = 1 / network.getScale();
+      if (Math.abs(now - unit) / unit < 0.05) return;
+      unit = now;
+      var items = [];
+      for (var g = 0; g < nGroups; g++) if (members[g] > 0) items.push(groupStyle(g, members[g]));
+      nodes.update(items);
+      edges.update(bundles.map(bundleStyle));
+    }
     function groupItem(g, count) {
       var colour = labelColour(G.labels[g]), shape = G.labels[g] >= 0 ? data.labels[G.labels[g]].shape : "dot";
-      return { id: -1 - g, label: G.names[g] + "\n" + fmt(count), x: G.x[g], y: G.y[g], shape: shape,
-               size: unit * (5 + 30 * Math.sqrt(count / biggest)), borderWidth: 2,
-               color: { background: colour, border: "#222222", highlight: { background: colour, border: "#000000" } },
-               font: { size: unit * 13, strokeWidth: unit * 3, strokeColor: "#ffffff" } };
+      var item = groupStyle(g, count);
+      item.label = G.names[g] + "\n" + fmt(count);
+      item.x = G.x[g];
+      item.y = G.y[g];
+      item.shape = shape;
+      item.borderWidth = 2;
+      item.color = { background: colour, border: "#222222", highlight: { background: colour, border: "#000000" } };
+      return item;
     }
     function rebuild() {
       members.fill(0);
@@ -368,7 +392,7 @@
         if (!visibleAt(i)) { rep[i] = HIDDEN; continue; }
         var r = repOf(i);
         rep[i] = r;
-        if (r < 0) members[-1 - r]++; else items.push(actorItem(i, false, 0));
+        if (r < 0) members[-1 - r]++; else { var item = actorItem(i, false, 0); item.id = i; items.push(item); }
       }
       for (var g = 0; g < nGroups; g++) if (members[g] > 0) items.push(groupItem(g, members[g]));
       var slot = {};
@@ -386,12 +410,12 @@
       }
       var ties = bundles.map(function (bd, k) {
         var top = Object.keys(bd.types).sort(function (x, y) { return bd.types[y] - bd.types[x]; })[0];
-        var colour = typeColourOf(Number(top)), single = bd.from >= 0 && bd.to >= 0;
-        var width = single ? 1 : unit * Math.min(8, 0.6 + Math.log(bd.count) / Math.LN2 * 0.6);
-        return { id: "b" + k, from: bd.from, to: bd.to, width: width,
-                 color: { color: colour, highlight: colour, hover: colour, opacity: 0.7 },
-                 label: bd.count > 1 ? fmt(bd.count) : undefined,
-                 font: { size: unit * 10, strokeWidth: unit * 2, color: "#333333", align: "middle" } };
+        var colour = typeColourOf(Number(top)), item = bundleStyle(bd, k);
+        item.from = bd.from;
+        item.to = bd.to;
+        item.color = { color: colour, highlight: colour, hover: colour, opacity: 0.7 };
+        item.label = bd.count > 1 ? fmt(bd.count) : undefined;
+        return item;
       });
       nodes.clear();
       edges.clear();
@@ -414,7 +438,13 @@
     options.layout = { improvedLayout: false };
     options.physics = false;
     options.interaction.hideEdgesOnZoom = false;
-    var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+    network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+    var pending = false;
+    network.on("zoom", function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; restyle(); });
+    });
 
     function openGroup(g) {
       chains[g].forEach(function (h) { open[h] = 1; });
@@ -425,13 +455,14 @@
         if (r !== HIDDEN && !seen[r] && chains[N.group[i]].indexOf(g) >= 0) { seen[r] = true; ids.push(r); }
       }
       if (ids.length) network.fit({ nodes: ids.slice(0, 5000), animation: false });
+      restyle();
       return ids.length;
     }
     network.on("click", function (p) {
       if (p.nodes.length === 1 && p.nodes[0] < 0) openGroup(-1 - p.nodes[0]);
     });
     document.getElementById("collapse").addEventListener("click", function () {
-      open.fill(0); rebuild(); network.fit({ animation: false });
+      open.fill(0); rebuild(); network.fit({ animation: false }); restyle();
     });
     api.network = network;
     api.nodes = nodes;
@@ -465,6 +496,7 @@
         var ids = hits.filter(function (i) { return rep[i] === i; });
         network.selectNodes(ids);
         network.focus(hits[0], { scale: 1.2, animation: false });
+        restyle();
       }
     };
     function name(r) { return r < 0 ? G.names[-1 - r] : N.names[r].replace("\n", " / "); }
