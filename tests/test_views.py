@@ -661,3 +661,13 @@ def test_view_command_writes_the_access_view(tmp_path: Path) -> None:
     assert (len(data["nodes"]), len(data["edges"])) == (10, 15)  # as in test_access_view_of_ngo_y01
     result = runner.invoke(app, ["view", str(tmp_path / "x.html"), "--store", store, "--agency", "ngo-y01"])
     assert result.exit_code == 1 and "labelled NGO, not Agency" in result.output
+    result = runner.invoke(app, ["view", str(tmp_path / "o.html"), "--store", store, "--overview"])
+    assert result.exit_code == 0, result.output
+    data = page_json((tmp_path / "o.html").read_text(encoding="utf-8"))
+    assert data["overview"] is True and data["physics"] is False  # 237 actors, grouped because asked
+    assert (
+        sum(size for size, parent in zip(data["groups"]["sizes"], data["groups"]["parents"], strict=True) if parent < 0)
+        == SAMPLE_NODES
+    )
+    result = runner.invoke(app, ["view", str(tmp_path / "y.html"), "--store", store, "--ngo", "ngo-y01", "--overview"])
+    assert result.exit_code == 1 and "not to a focused view" in result.output

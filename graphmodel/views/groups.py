@@ -87,7 +87,7 @@ def group_actors(
     for node, data in graph.nodes(data=True):
         kind, province, county = kind_of(data), str(data.get("province") or ""), str(data.get("county") or "")
         x, y = positions[node]
-        keys = [("province", province)] if provinces_first else []
+        keys: list[tuple[str, ...]] = [("province", province)] if provinces_first else []
         keys.append(("top", province, kind))
         if county:
             keys.append(("county", province, county, kind))
@@ -106,7 +106,7 @@ def group_actors(
             kinds_at[key[:-1]].append(key[-1])
     out.x, out.y = [0.0] * len(out.names), [0.0] * len(out.names)
     for key, g in number.items():
-        place = key if key[0] == "province" else key[:-1]
+        place: tuple[str, ...] = key if key[0] == "province" else key[:-1]
         sx, sy, sxx, syy, count = sums[place]
         cx, cy = sx / count, sy / count
         kinds = sorted(kinds_at.get(place, [])) if key[0] != "province" else []

@@ -100,7 +100,8 @@ class _Place:
         self.offsets, outer, i = [], inner, 0
         while i < len(kids):
             r = outer + SPACING / 2 + kids[i].radius
-            ring, used = [], 0.0
+            ring: list[_Place] = []
+            used = 0.0
             while i < len(kids) and (not ring or used + 2 * kids[i].radius + SPACING / 2 <= 2 * math.pi * r):
                 ring.append(kids[i])
                 used += 2 * kids[i].radius + SPACING / 2
@@ -170,10 +171,10 @@ def admin_layout(graph: nx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
     if not placed.all():  # no tie to anything placed: a ring outside the frame
         radius = float(np.abs(pos[placed]).max()) + 4 * SPACING if placed.any() else 0.0
         loose = np.flatnonzero(~placed)
-        for k, i in enumerate(loose):
+        for k, at in enumerate(loose):
             angle = 2 * math.pi * k / len(loose)
             ring = radius + SPACING * (1 + k // 400)
-            pos[i] = (ring * math.cos(angle), ring * math.sin(angle))
+            pos[at] = (ring * math.cos(angle), ring * math.sin(angle))
     return {node: (float(pos[i, 0]), float(pos[i, 1])) for i, node in enumerate(nodes)}
 
 

@@ -268,10 +268,10 @@ def page_data(
         node_columns["x"], node_columns["y"] = xs, ys
     grouped = None
     if overview:
-        found = group_actors(graph, positions or admin_layout(graph))
-        node_columns["group"] = found.node_group
-        grouped = {k: getattr(found, k) for k in ("names", "parents", "sizes", "x", "y")}
-        grouped["labels"] = [label_number.get(label, -1) for label in found.labels]
+        grouping = group_actors(graph, positions or admin_layout(graph))
+        node_columns["group"] = grouping.node_group
+        grouped = {k: getattr(grouping, k) for k in ("names", "parents", "sizes", "x", "y")}
+        grouped["labels"] = [label_number.get(label, -1) for label in grouping.labels]
     draw = {
         "labels": [
             {"name": n, "color": _colour(lb.style), "shape": str(lb.style.get("shape", "dot"))}
