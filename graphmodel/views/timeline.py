@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from graphmodel.export import tie_active
-from graphmodel.validate import partial_date_bounds
+from graphmodel.engine.validate import partial_date_bounds
 
 __all__ = ["round_years", "tie_years", "year_range"]
 
