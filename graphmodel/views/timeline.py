@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from graphmodel.export import tie_active
 from graphmodel.engine.validate import partial_date_bounds
+from graphmodel.export import tie_active
 
 __all__ = ["round_years", "tie_years", "year_range"]
 
@@ -35,7 +35,12 @@ def tie_years(start: str | None, end: str | None, years: range) -> tuple[int, in
 def _years(value: Any) -> tuple[int, int] | None:
     if value in (None, ""):
         return None
-    first, last = partial_date_bounds(str(value))
+    return _year_bounds(str(value))
+
+
+@lru_cache(maxsize=65_536)
+def _year_bounds(value: str) -> tuple[int, int]:
+    first, last = partial_date_bounds(value)
     return first.year, last.year
 
 
