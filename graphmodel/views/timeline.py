@@ -66,10 +66,15 @@ def round_years(nodes: Iterable[Mapping[str, Any]]) -> dict[int, tuple[int, int]
 
     >>> round_years([{"label": "Interview", "round": 1, "date": "2010-05"}, {"label": "Interview", "round": 1, "date": "2012"}])
     {1: (2010, 2012)}
+    >>> round_years([{"label": "Interview", "round": 1, "date": "d-4f2a"}])
+    {}
     """
     out: dict[int, tuple[int, int]] = {}
     for data in nodes:
-        span = _years(data.get("date")) if data.get("label") == "Interview" else None
+        try:
+            span = _years(data.get("date")) if data.get("label") == "Interview" else None
+        except ValueError:  # a redacted view's pseudonymous date: the round just gets no span from it
+            span = None
         round_ = data.get("round")
         if span and isinstance(round_, int):
             first, last = out.get(round_, span)
