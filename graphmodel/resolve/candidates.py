@@ -167,7 +167,7 @@ def score_pair(a: Actor, b: Actor) -> tuple[float, tuple[str, ...]]:
     >>> score_pair(a, Actor("b", "Village", "p2", "Bai Yan Cun", ""))
     (100.0, ('name~name: baiyan~baiyan 100',))
     >>> score_pair(a, Actor("c", "Village", "p2", "Baiya Village", "白崖村"))[0]
-    50.0
+    63.0
     """
     forms_a, forms_b = name_forms(a), name_forms(b)
     zh_a = [(c, k) for c, k in forms_a if k.zh]
