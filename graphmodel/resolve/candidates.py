@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -41,8 +42,6 @@ __all__ = [
 DEFAULT_THRESHOLD = 85.0
 #: Lowest score of a candidate written out for review (the "unsure" band lies between the two).
 DEFAULT_MIN_SCORE = 70.0
-#: Similarity of the specific parts (0-100) a pair needs before it is scored in full.
-PREFILTER = 60
 #: A homophone (same pinyin, different Chinese characters) scores at most this.
 HOMOPHONE_CAP = 75.0
 #: Points a pair of pinyin names loses, at least, when their syllables differ (see ``_similarity``).
@@ -72,21 +71,26 @@ class MatchStats:
     candidates: int = 0
 
 
-def name_forms(actor: Actor) -> list[tuple[str, NameKey]]:
+def name_forms(actor: Actor) -> tuple[tuple[str, NameKey], ...]:
     """The actor's names as :class:`NameKey`, each with the column it came from (equal keys once).
 
     >>> [c for c, _ in name_forms(Actor("x", "Village", "p", "Dashuijing Village", "大水井村"))]
     ['name']
     """
+    return _forms(actor.name, actor.name_zh)
+
+
+@lru_cache(maxsize=1 << 18)
+def _forms(name: str, name_zh: str) -> tuple[tuple[str, NameKey], ...]:
     out: list[tuple[str, NameKey]] = []
-    for column, text in (("name", actor.name), ("name_zh", actor.name_zh)):
+    for column, text in (("name", name), ("name_zh", name_zh)):
         if text:
             key = split_name(text)
             if all(key[:2] != k[:2] for _, k in out):
                 out.append((column, key))
             elif key.zh:  # same pinyin as an earlier form: keep the characters for the homophone check
                 out = [(c, k._replace(zh=k.zh or key.zh)) for c, k in out]
-    return out
+    return tuple(out)
 
 
 def _generic_factor(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str]:
@@ -142,15 +146,18 @@ def _similarity(a: str, b: str) -> float:
     return letters
 
 
-def _compare(a: NameKey, b: NameKey) -> tuple[float, str]:
-    if a.specific or b.specific:
+def _compare(a: NameKey, b: NameKey, explain: bool = True) -> tuple[float, str]:
+    if a.specific == b.specific:
+        similarity = 100.0
+    elif a.readings or b.readings:
         similarity = max(_similarity(x, y) for x in (a.specific, *a.readings) for y in (b.specific, *b.readings))
     else:
-        similarity = 100.0
+        similarity = _similarity(a.specific, b.specific)
     factor, why = _generic_factor(a.generic, b.generic)
-    return round(similarity * factor, 1), f"{a.specific or '-'}~{b.specific or '-'} {similarity:.0f}" + (
-        f" ({why})" if why else ""
-    )
+    score = round(similarity * factor, 1)
+    if not explain:
+        return score, ""
+    return score, f"{a.specific or '-'}~{b.specific or '-'} {similarity:.0f}" + (f" ({why})" if why else "")
 
 
 def score_pair(a: Actor, b: Actor) -> tuple[float, tuple[str, ...]]:
@@ -169,30 +176,42 @@ def score_pair(a: Actor, b: Actor) -> tuple[float, tuple[str, ...]]:
     >>> score_pair(a, Actor("c", "Village", "p2", "Baiya Village", "白崖村"))[0]
     63.0
     """
-    forms_a, forms_b = name_forms(a), name_forms(b)
-    zh_a = [(c, k) for c, k in forms_a if k.zh]
-    zh_b = [(c, k) for c, k in forms_b if k.zh]
+    return _score_names(a.name, a.name_zh, b.name, b.name_zh, True)
+
+
+@lru_cache(maxsize=1 << 20)
+def _score_names(
+    name_a: str, zh_a_text: str, name_b: str, zh_b_text: str, explain: bool = False
+) -> tuple[float, tuple[str, ...]]:
+    """:func:`score_pair` on the names alone, cached (many actors share names: 新村 in every county).
+
+    Without ``explain`` only the comparisons that decide the score run and no reasons are given.
+    """
+    forms_a, forms_b = _forms(name_a, zh_a_text), _forms(name_b, zh_b_text)
+    zh_a = [k for _, k in forms_a if k.zh]
+    zh_b = [k for _, k in forms_b if k.zh]
     reasons: list[str] = []
     best = 0.0
-    for col_a, key_a in forms_a:
-        for col_b, key_b in forms_b:
-            score, why = _compare(key_a, key_b)
-            reasons.append(f"{col_a}~{col_b}: {why}")
-            best = max(best, score)
-    if zh_a and zh_b:
-        (_, ka), (_, kb) = zh_a[0], zh_b[0]
-        score, why = _compare(ka, kb)
-        if ka.zh == kb.zh and ka.generic == kb.generic:
-            same = "same Chinese name" + ("" if a.name_zh == b.name_zh else " once abbreviations are expanded")
-            return 100.0, (f"{same}: {ka.zh}", *reasons)
-        if ka.zh != kb.zh:  # other characters: as likely a different name as a variant spelling
-            characters = fuzz.ratio(ka.zh, kb.zh)
-            score = round(min((score + characters) / 2, HOMOPHONE_CAP if ka.specific == kb.specific else 100.0), 1)
+    if explain or not (zh_a and zh_b):
+        for col_a, key_a in forms_a:
+            for col_b, key_b in forms_b:
+                score, why = _compare(key_a, key_b, explain)
+                reasons.append(f"{col_a}~{col_b}: {why}")
+                best = max(best, score)
+    if not (zh_a and zh_b):
+        return best, tuple(reasons) if explain else ()
+    ka, kb = zh_a[0], zh_b[0]
+    if ka.zh == kb.zh and ka.generic == kb.generic:
+        same = "same Chinese name" + ("" if zh_a_text == zh_b_text else " once abbreviations are expanded")
+        return 100.0, (f"{same}: {ka.zh}", *reasons) if explain else ()
+    score, why = _compare(ka, kb, explain)
+    if ka.zh != kb.zh:  # other characters: as likely a different name as a variant spelling
+        characters = fuzz.ratio(ka.zh, kb.zh)
+        score = round(min((score + characters) / 2, HOMOPHONE_CAP if ka.specific == kb.specific else 100.0), 1)
+        if explain:
             why += f"; characters {ka.zh}~{kb.zh} {characters:.0f}"
-            if ka.specific == kb.specific:
-                why += " (same sound, different characters)"
-        return score, (f"Chinese names decide: {why}", *reasons)
-    return best, tuple(reasons)
+            why += " (same sound, different characters)" if ka.specific == kb.specific else ""
+    return score, (f"Chinese names decide: {why}", *reasons) if explain else ()
 
 
 def _blocks(actors: Sequence[Actor]) -> Iterator[tuple[list[int], list[int]]]:
@@ -229,7 +248,7 @@ def find_candidates(
     actors: Sequence[Actor],
     *,
     min_score: float = DEFAULT_MIN_SCORE,
-    prefilter: int = PREFILTER,
+    prefilter: float | None = None,
     workers: int = 1,
     stats: MatchStats | None = None,
 ) -> Iterator[Candidate]:
@@ -238,46 +257,54 @@ def find_candidates(
     ``actors`` come in order of preference: of a pair, the earlier one is ``keep`` (the
     id kept), so list a store's actors before a new package's. Pairs with the same id are
     skipped (they already are one node). ``workers`` is passed to ``rapidfuzz``.
+
+    Only pairs whose specific parts (in some form or reading) are at least ``prefilter``
+    alike by letters are scored in full; by default ``min_score``, since generic terms and
+    syllables only lower a score (Chinese characters more alike than their pinyin, the one
+    exception, are very rare).
     """
     stats = stats if stats is not None else MatchStats()
+    cutoff = min_score if prefilter is None else prefilter
     stats.actors += len(actors)
     forms: dict[int, list[str]] = {}
 
-    def keys_of(indices: list[int]) -> tuple[list[str], list[int]]:
+    def keys_of(indices: list[int]) -> tuple[list[str], np.ndarray]:
         keys, owners = [], []
         for index in indices:
             if index not in forms:
                 forms[index] = sorted({x for _, k in name_forms(actors[index]) for x in _prefilter_keys(k)})
             keys += forms[index]
             owners += [index] * len(forms[index])
-        return keys, owners
+        return keys, np.asarray(owners, dtype=np.int64)
 
     for queries, members in _blocks(actors):
         if len(members) < 2:
             continue
         stats.blocks += 1
-        query_set = set(queries)
+        is_query = np.zeros(len(actors), dtype=bool) if len(queries) != len(members) else None
+        if is_query is not None:
+            is_query[queries] = True
         member_keys, member_owner = keys_of(members)
         query_keys, query_owner = keys_of(queries)
-        pairs: set[tuple[int, int]] = set()
+        found = []
         for start in range(0, len(query_keys), CHUNK):
             chunk = query_keys[start : start + CHUNK]
             matrix = process.cdist(
-                chunk, member_keys, scorer=fuzz.ratio, score_cutoff=prefilter, dtype=np.uint8, workers=workers
+                chunk, member_keys, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8, workers=workers
             )
             stats.comparisons += matrix.size
-            for row, col in zip(*np.nonzero(matrix), strict=True):
-                i, j = query_owner[start + row], member_owner[col]
-                if i == j or (j in query_set and j < i):
-                    continue
-                pairs.add((min(i, j), max(i, j)))
-        for i, j in sorted(pairs):
-            keep, merge = actors[i], actors[j]
-            if keep.id == merge.id:
+            rows, cols = np.nonzero(matrix)
+            i, j = query_owner[start + rows], member_owner[cols]
+            # each pair once: not with itself, and a pair of two query actors only from the smaller index
+            keep = (i != j) & ((i < j) if is_query is None else (~is_query[j] | (i < j)))
+            found.append(np.minimum(i, j)[keep] * len(actors) + np.maximum(i, j)[keep])
+        for pair in np.unique(np.concatenate(found)).tolist() if found else []:
+            keep_actor, merge = actors[pair // len(actors)], actors[pair % len(actors)]
+            if keep_actor.id == merge.id:
                 continue
             stats.scored += 1
-            score, reasons = score_pair(merge, keep)
+            score, _ = _score_names(merge.name, merge.name_zh, keep_actor.name, keep_actor.name_zh)
             if score >= min_score:
                 stats.candidates += 1
-                yield Candidate(merge, keep, score, reasons)
+                yield Candidate(merge, keep_actor, score, score_pair(merge, keep_actor)[1])
         forms.clear()  # split_name caches the names themselves; keep this map to one block
