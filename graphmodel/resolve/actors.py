@@ -17,7 +17,7 @@ a store holds (the ``resolve_actors`` library query).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from graphmodel.queries import run_query
@@ -68,7 +68,7 @@ def actor_labels(schema: Schema) -> list[str]:
     return [name for name, label in schema.data_labels.items() if label.sector not in NOT_ACTORS]
 
 
-def kind_of(label: str, values: dict[str, str | None]) -> str:
+def kind_of(label: str, values: Mapping[str, str | None]) -> str:
     """What kind of actor it is, beyond its label: an agency's system and level, a funder's kind.
 
     >>> kind_of("Agency", {"system": "妇女联合会", "level": "township"}), kind_of("Funder", {"kind": "government"})
@@ -81,7 +81,7 @@ def kind_of(label: str, values: dict[str, str | None]) -> str:
     return ""
 
 
-def actor_from_values(label: str, package: str, values: dict[str, str | None], row: int = 0) -> Actor:
+def actor_from_values(label: str, package: str, values: Mapping[str, str | None], row: int = 0) -> Actor:
     """An actor from a node's values as a table row or a query gives them (places reduced to keys)."""
     return Actor(
         id=str(values["id"]),

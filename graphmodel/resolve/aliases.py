@@ -113,9 +113,9 @@ def apply_aliases(raw: RawPackage, mapping: Mapping[str, str], schema: Schema) -
 def _merge_nodes(table: Table, rows: list[tuple[Row, dict[str, str]]], aliases: dict[str, set[str]]) -> Table:
     """One row per id (the canonical id's own row first, then cells only the others fill), aliases recorded."""
     groups: dict[str, list[tuple[Row, dict[str, str]]]] = {}
-    for number, (row, values) in enumerate(rows):
+    for number, (row, cells) in enumerate(rows):
         # a row without an id stays as it is (validation reports it)
-        groups.setdefault(values.get("id") or f"\0{number}", []).append((row, values))
+        groups.setdefault(cells.get("id") or f"\0{number}", []).append((row, cells))
     merged: list[Row] = []
     for node_id, group in groups.items():
         group.sort(key=lambda item: (item[0].values.get("id") != node_id, item[0].number))

@@ -50,7 +50,7 @@ def review_rows(candidates: Iterable[Candidate], threshold: float = DEFAULT_THRE
                 "place": place, "kind": c.keep.kind, "reasons": " | ".join(c.reasons),
             }
         )  # fmt: skip
-    rows.sort(key=lambda r: (-r["score"], r["label"], r["same_as"], r["id"]))
+    rows.sort(key=lambda r: (-float(r["score"]), r["label"], r["same_as"], r["id"]))
     return rows
 
 
