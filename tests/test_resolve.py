@@ -34,7 +34,7 @@ from graphmodel.resolve.review import REVIEW_COLUMNS
 from graphmodel.schema import load_schema, parse_schema
 from graphmodel.stores.base import Store
 from graphmodel.tables import RawPackage, Row, Table
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -38,7 +38,7 @@ REVIEW_COLUMNS = [
 
 def review_rows(candidates: Iterable[Candidate], threshold: float = DEFAULT_THRESHOLD) -> list[dict[str, Any]]:
     """One row per candidate, best score first (then by ids, so the file is stable)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in candidates:
         place = "/".join(p for p in (c.keep.province, c.keep.county, c.keep.township) if p)
         rows.append(
@@ -50,7 +50,7 @@ def review_rows(candidates: Iterable[Candidate], threshold: float = DEFAULT_THRE
                 "place": place, "kind": c.keep.kind, "reasons": " | ".join(c.reasons),
             }
         )  # fmt: skip
-    rows.sort(key=lambda r: (-float(r["score"]), r["label"], r["same_as"], r["id"]))
+    rows.sort(key=lambda r: (-r["score"], r["label"], r["same_as"], r["id"]))
     return rows
 
 
