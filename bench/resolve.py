@@ -32,7 +32,9 @@ def quality(seed: int = 0, synthetic: str = "tiny") -> list[dict[str, Any]]:
     for threshold in sorted({*THRESHOLDS, DEFAULT_THRESHOLD}):
         q = evaluate(labelled, threshold)
         mark = "  <- default" if threshold == DEFAULT_THRESHOLD else ""
-        print(f"{threshold:9.0f}  {q.precision:9.4f}  {q.recall:6.4f}  {q.false_positives:6d}  {q.false_negatives:6d}{mark}")
+        print(
+            f"{threshold:9.0f}  {q.precision:9.4f}  {q.recall:6.4f}  {q.false_positives:6d}  {q.false_negatives:6d}{mark}"
+        )
         rows.append({**q.__dict__, "default": threshold == DEFAULT_THRESHOLD})
     return rows
 

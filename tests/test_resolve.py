@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from graphmodel import statements as cy
+from graphmodel.engine.validate import validate_package
 from graphmodel.errors import InvalidPackage
 from graphmodel.load import load_package
 from graphmodel.queries import run_query
@@ -34,7 +35,6 @@ from graphmodel.resolve.review import REVIEW_COLUMNS
 from graphmodel.schema import load_schema, parse_schema
 from graphmodel.stores.base import Store
 from graphmodel.tables import RawPackage, Row, Table
-from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 
 FIXTURES = Path(__file__).parent / "fixtures"

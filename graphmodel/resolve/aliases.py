@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from graphmodel.engine.validate import CODE_COLUMNS, CODES, TIES
 from graphmodel.errors import Problem
 from graphmodel.resolve.decisions import DECISIONS, Decision, canonical_mapping, read_decisions
 from graphmodel.schema import Schema
 from graphmodel.tables import RawPackage, Row, Table
-from graphmodel.engine.validate import CODE_COLUMNS, CODES, TIES
 
 __all__ = ["ALIASES", "EVIDENCE", "apply_aliases", "reference_columns", "resolve_package", "split_decisions"]
 
