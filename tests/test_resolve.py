@@ -387,3 +387,17 @@ def test_actors_from_package_read_places_and_kinds() -> None:
     assert set(actors) == {"wf-county", "wf-town", "vc-1", "ngo-a", "ngo-b", "v-1", "v-2"}
     assert (actors["v-1"].province, actors["v-1"].county, actors["v-1"].township) == ("yunnan", "lu", "shan")
     assert actors["wf-town"].kind == "women_federation/township"
+
+
+def test_resolve_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
+    import json
+
+    from bench import resolve as bench_resolve
+
+    assert bench_resolve.main(["--size", "tiny", "--out", str(tmp_path)]) == 0
+    body = json.loads((tmp_path / "resolve-tiny.json").read_text(encoding="utf-8"))
+    [default] = [q for q in body["quality"] if q["default"]]
+    assert default["threshold"] == DEFAULT_THRESHOLD and 0 < default["recall"] <= 1
+    stages = {s["stage"]: s for s in body["timing"]["stages"]}
+    assert stages["candidates"]["actors"] == stages["actors"]["actors"] > 300
+    assert stages["candidates"]["seconds"] > 0 and body["machine"]["load_average_at_end"]
