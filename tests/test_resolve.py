@@ -307,6 +307,9 @@ def test_merged_actor_is_one_node_found_by_any_alias(store: Store, tmp_path: Pat
         ["wf-lu-notes"],
         "Lu County Women's Federation",
     )
+    from graphmodel.export import to_networkx
+
+    assert to_networkx(store).nodes["wf-county"]["aliases"] == ["wf-lu-notes"]  # exports carry the aliases
     ties = run_query(store, "evidence", {"source": "wf-county", "type": "SUPPORTS"}).records()
     assert {(t["kind"], t["interview"]) for t in ties} >= {("technical", "Y901"), ("venue", "Y900")}
     [interview] = run_query(store, "evidence", {"source": "wf-county", "type": "MOBILIZES", "round": 1}).records()[:1]
