@@ -268,25 +268,27 @@ def find_candidates(
     stats.actors += len(actors)
     forms: dict[int, list[str]] = {}
 
-    def keys_of(indices: list[int]) -> tuple[list[str], np.ndarray]:
-        keys, owners = [], []
+    def keys_of(indices: list[int]) -> tuple[list[str], list[list[int]]]:
+        """The distinct name keys of these actors, and for each key the actors that have it."""
+        owners: dict[str, list[int]] = {}
         for index in indices:
             if index not in forms:
                 forms[index] = sorted({x for _, k in name_forms(actors[index]) for x in _prefilter_keys(k)})
-            keys += forms[index]
-            owners += [index] * len(forms[index])
-        return keys, np.asarray(owners, dtype=np.int64)
+            for key in forms[index]:
+                owners.setdefault(key, []).append(index)
+        return list(owners), list(owners.values())
 
     for queries, members in _blocks(actors):
         if len(members) < 2:
             continue
         stats.blocks += 1
-        is_query = np.zeros(len(actors), dtype=bool) if len(queries) != len(members) else None
-        if is_query is not None:
-            is_query[queries] = True
-        member_keys, member_owner = keys_of(members)
-        query_keys, query_owner = keys_of(queries)
-        found = []
+        # a pair of two query actors is taken from the smaller index only; all are queries in a full block
+        only_queries = len(queries) == len(members)
+        query_set = set(queries)
+        member_keys, member_owners = keys_of(members)
+        query_keys, query_owners = keys_of(queries)
+        pairs: set[tuple[int, int]] = set()
+        # each distinct key once (many actors of a province share a name), then back to the actors
         for start in range(0, len(query_keys), CHUNK):
             chunk = query_keys[start : start + CHUNK]
             matrix = process.cdist(
@@ -294,12 +296,14 @@ def find_candidates(
             )
             stats.comparisons += matrix.size
             rows, cols = np.nonzero(matrix)
-            i, j = query_owner[start + rows], member_owner[cols]
-            # each pair once: not with itself, and a pair of two query actors only from the smaller index
-            keep = (i != j) & ((i < j) if is_query is None else (~is_query[j] | (i < j)))
-            found.append(np.minimum(i, j)[keep] * len(actors) + np.maximum(i, j)[keep])
-        for pair in np.unique(np.concatenate(found)).tolist() if found else []:
-            keep_actor, merge = actors[pair // len(actors)], actors[pair % len(actors)]
+            for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+                for i in query_owners[start + row]:
+                    for j in member_owners[col]:
+                        if i == j or (j < i and (only_queries or j in query_set)):
+                            continue
+                        pairs.add((i, j) if i < j else (j, i))
+        for i, j in sorted(pairs):
+            keep_actor, merge = actors[i], actors[j]
             if keep_actor.id == merge.id:
                 continue
             stats.scored += 1
