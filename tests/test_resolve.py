@@ -270,6 +270,11 @@ def test_resolve_package_validates_and_drops_the_decisions_table(tmp_path: Path)
     assert [str(p) for p in problems] == [
         "decisions.csv:3:decision: different, but row 2 decided same for the same pair"
     ]
+    (tmp_path / "field" / "decisions.csv").write_text("id,same_as,decision\nv-1,vc-1,same\n", encoding="utf-8")
+    _, _, problems = resolve_package(read_package(tmp_path / "field"), SCHEMA)
+    assert [str(p) for p in problems] == [
+        "decisions.csv:2:same_as: v-1 (:Village) and vc-1 (:Agency) have different labels: not one actor"
+    ]
 
 
 # --- on both stores ---------------------------------------------------------------------------------

@@ -156,5 +156,22 @@ def resolve_package(
     """
     raw, table = split_decisions(raw)
     own, problems = read_decisions(table) if table is not None else ([], [])
+    labels = {
+        row.values["id"]: label
+        for label, spec in schema.data_labels.items()
+        for row in (raw.tables[spec.table].rows if spec.table in raw.tables else [])
+        if row.values.get("id")
+    }
+    for d in own:
+        a, b = labels.get(d.id), labels.get(d.same_as)
+        if d.decision == "same" and a and b and a != b:
+            problems.append(
+                Problem(
+                    d.file,
+                    d.row,
+                    "same_as",
+                    f"{d.id} (:{a}) and {d.same_as} (:{b}) have different labels: not one actor",
+                )
+            )
     mapping, conflicts = canonical_mapping([*decisions, *own], prefer)
     return apply_aliases(raw, mapping, schema), mapping, problems + conflicts
