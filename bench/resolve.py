@@ -20,12 +20,23 @@ from bench.common import RESULTS, Stages, log, write_result
 THRESHOLDS = (70.0, 75.0, 80.0, 85.0, 90.0, 95.0)
 
 
+def labelled_packages(synthetic: str = "tiny", seed: int = 0) -> list[Any]:
+    """The packages the labelled set is built from: the paper's sample and a synthetic package."""
+    from graphmodel.sample import sample_path
+    from graphmodel.synth import write_package
+    from loaders.fieldwork import read_package
+
+    with tempfile.TemporaryDirectory(prefix="gm-labelled-") as tmp:
+        write_package(tmp, synthetic, seed=seed)
+        return [read_package(sample_path()), read_package(tmp, name="synth")]
+
+
 def quality(seed: int = 0, synthetic: str = "tiny") -> list[dict[str, Any]]:
     """Precision and recall on the labelled set at each threshold, printed as a table."""
     from graphmodel.resolve import DEFAULT_THRESHOLD
     from graphmodel.resolve.labelled import build_labelled_set, evaluate
 
-    labelled = build_labelled_set(synthetic, seed=seed)
+    labelled = build_labelled_set(labelled_packages(synthetic, seed), seed=seed)
     rows = []
     print(f"labelled set: {len(labelled.actors):,} actors, {len(labelled.true_pairs()):,} true pairs (seed {seed})")
     print("threshold  precision  recall  false+  false-")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from graphmodel import load_package
 from graphmodel import statements as cy
 from graphmodel.engine.validate import validate_package
 from graphmodel.errors import InvalidPackage
-from graphmodel.load import load_package
 from graphmodel.queries import run_query
 from graphmodel.resolve import (
     DEFAULT_THRESHOLD,
@@ -331,6 +331,35 @@ def test_merged_actor_is_one_node_found_by_any_alias(store: Store, tmp_path: Pat
     assert [(r["id"], r["matched"], r["aliases"]) for r in rows] == [("wf-lu-notes", "id", None)]
 
 
+def test_decisions_across_two_packages_give_one_node(store: Store, tmp_path: Path) -> None:
+    # round 1 has the county Women's Federation; the field notes name it in pinyin, with their own ties
+    load_package(store, FIXTURES / "mini", name="mini")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "agencies.csv").write_text(
+        "id,name,name_zh,system,level,province,county\n"
+        "fn-fulian,Lu Xian Fulian,,Women's Federation,county,云南省,鹿县\n",
+        encoding="utf-8",
+    )
+    (notes / "ties.csv").write_text(
+        "source,type,target,start,round,kind\nfn-fulian,SUPPORTS,ngo-a,2011,1,technical\n", encoding="utf-8"
+    )
+    stored = actors_from_store(store, SCHEMA, ["Agency"])
+    [candidate] = find_candidates(stored + actors_from_package(read_package(notes), SCHEMA, ["Agency"]))
+    assert (candidate.merge.id, candidate.keep.id) == ("fn-fulian", "wf-county")
+    assert candidate.score >= DEFAULT_THRESHOLD
+    (notes / "decisions.csv").write_text("id,same_as,decision\nfn-fulian,wf-county,same\n", encoding="utf-8")
+    prefer = {a.id for a in stored}
+    raw, mapping, problems = resolve_package(read_package(notes), SCHEMA, prefer=prefer)
+    assert (mapping, problems) == ({"fn-fulian": "wf-county"}, [])
+    load_package(store, raw)
+    assert count(store, "Agency") == 3
+    [row] = run_query(store, "find_actor", {"q": "fn-fulian"}).records()
+    assert (row["id"], row["matched"], row["aliases"]) == ("wf-county", "alias", ["fn-fulian"])
+    supports = store.run(cy.count_type(SCHEMA, "SUPPORTS")).rows[0][0]
+    assert supports == 2  # round 1's venue support and the field notes' technical support, both on wf-county
+
+
 # --- review file and the command -------------------------------------------------------------------------
 
 
@@ -380,7 +409,9 @@ def test_resolve_command_refuses_an_unknown_label(tmp_path: Path) -> None:
 
 def test_precision_and_recall_on_the_labelled_set_stay_above_the_measured_floor() -> None:
     # measured at the default threshold (85), seed 0: precision 0.999, recall 0.897 (bench/resolve.py)
-    labelled = build_labelled_set("tiny", seed=0)
+    from bench.resolve import labelled_packages
+
+    labelled = build_labelled_set(labelled_packages("tiny", seed=0), seed=0)
     quality = evaluate(labelled, DEFAULT_THRESHOLD)
     assert quality.actors > 1500 and quality.true_positives > 1000
     assert quality.precision >= 0.99

@@ -2,8 +2,9 @@
 
 How the set is made (seeded, so the same seed gives the same set):
 
-1. *Originals*: the actors of the paper's sample (``graphmodel/sample/paper``) and of a
-   synthetic package (:func:`graphmodel.synth.write_package`, ``tiny`` by default). Synthetic
+1. *Originals*: the actors of the packages given; ``bench.resolve.labelled_packages``
+   gives the paper's sample (``graphmodel/sample/paper``) and a synthetic package
+   (:func:`graphmodel.synth.write_package`, ``tiny`` by default). Synthetic
    names come from a small syllable table, so two synthetic actors of one block sometimes
    share a name; of those only the first is kept, since no name evidence can tell them apart.
 2. *Variants*: each original gets ``variants`` noisy copies, as another package would
@@ -30,8 +31,7 @@ from __future__ import annotations
 
 import random
 import re
-import tempfile
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -190,46 +190,34 @@ def _rows(raw: RawPackage, schema: Schema) -> list[tuple[str, Values]]:
 
 
 def build_labelled_set(
-    synthetic: str = "tiny", *, seed: int = 0, variants: int = 2, schema: Schema | None = None
+    packages: Iterable[RawPackage], *, seed: int = 0, variants: int = 2, schema: Schema | None = None
 ) -> LabelledSet:
-    """Originals from the sample and a synthetic package of size ``synthetic``, each with noisy variants."""
-    from graphmodel.sample import sample_path
-    from graphmodel.synth import write_package
-    from loaders.fieldwork import read_package  # the labelled set is built from packages on disk
+    """Originals from the packages' actors (ids prefixed by the package name), each with noisy variants.
 
+    The packages are read by the caller (``bench.resolve.labelled_packages`` reads the
+    sample and writes a synthetic package); graphmodel never imports the readers.
+    """
     schema = schema or load_schema()
     rng = random.Random(seed)
-    rows = _rows(read_package(sample_path()), schema)
-    with tempfile.TemporaryDirectory(prefix="gm-labelled-") as tmp:
-        write_package(tmp, synthetic, seed=seed)
-        rows += [
-            (label, {**values, "id": f"synth:{values['id']}"}) for label, values in _rows(read_package(tmp), schema)
-        ]
     out = LabelledSet()
     seen: set[tuple[str, ...]] = set()
-    for label, values in rows:
-        original = actor_from_values(label, "original", values)
-        key = split_name(original.name_zh or original.name)
-        identity = (
-            label,
-            original.kind,
-            original.province,
-            original.county,
-            original.township,
-            key.specific,
-            *key.generic,
-        )
-        if identity in seen:
-            continue
-        seen.add(identity)
-        out.actors.append(original)
-        out.truth[original.id] = original.id
-        for n in range(variants):
-            kind, noisy = _variant(values, rng)
-            noisy["id"] = f"{values['id']}~{n}"
-            out.actors.append(actor_from_values(label, f"variant-{kind}", noisy))
-            out.truth[noisy["id"]] = original.id
-            out.kinds[noisy["id"]] = kind
+    for raw in packages:
+        for label, values in _rows(raw, schema):
+            values = {**values, "id": f"{raw.name}:{values['id']}"}
+            original = actor_from_values(label, "original", values)
+            key = split_name(original.name_zh or original.name)
+            identity = (label, original.kind, original.province, original.county, original.township, key.specific)
+            if (*identity, *key.generic) in seen:
+                continue
+            seen.add((*identity, *key.generic))
+            out.actors.append(original)
+            out.truth[original.id] = original.id
+            for n in range(variants):
+                kind, noisy = _variant(values, rng)
+                noisy["id"] = f"{values['id']}~{n}"
+                out.actors.append(actor_from_values(label, f"variant-{kind}", noisy))
+                out.truth[noisy["id"]] = original.id
+                out.kinds[noisy["id"]] = kind
     return out
 
 
@@ -237,7 +225,6 @@ def evaluate(
     labelled: LabelledSet,
     threshold: float = DEFAULT_THRESHOLD,
     *,
-    find: Callable[..., object] = find_candidates,
     stats: MatchStats | None = None,
 ) -> Quality:
     """Precision and recall of the pairs scoring at least ``threshold``."""
