@@ -3,7 +3,7 @@
 //   Find actors by id, by an alias (an id merged into it by a resolution decision), or by
 //   part of a name in English, pinyin or Chinese.
 // params:
-//   q: {type: string, required: true, description: "An id, an alias, or part of a name (case does not matter)."}
+//   q: {type: string, default: null, description: "An id, an alias, or part of a name (case does not matter); none gives no rows."}
 // notes: >-
 //   An id that a decision merged into another node finds that node, with `matched`
 //   saying how it was found (id, alias or name).

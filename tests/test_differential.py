@@ -45,6 +45,8 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"type": "MOBILIZES", "round": 2},
     ],
     "round_changes": [{}, {"system": "Communist Party"}, {"ngo": "ngo-n04"}, {"round": 1}],
+    "find_actor": [{}, {"q": "ngo-y01"}, {"q": "women's federation"}, {"q": "妇联"}, {"q": "no such actor"}],
+    "resolve_actors": [{}, {"labels": ["Agency"]}, {"labels": ["Village", "School"]}, {"labels": []}],
     "as_of": [
         {"date": "1990"},
         {"date": "2010"},

@@ -440,3 +440,11 @@ def test_resolve_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     stages = {s["stage"]: s for s in body["timing"]["stages"]}
     assert stages["candidates"]["actors"] == stages["actors"]["actors"] > 300
     assert stages["candidates"]["seconds"] > 0 and body["machine"]["load_average_at_end"]
+
+
+def test_the_actor_queries_defaults_follow_the_schema() -> None:
+    from graphmodel.queries import library
+    from graphmodel.resolve import actor_labels
+
+    assert library()["resolve_actors"].params["labels"].default == actor_labels(SCHEMA)
+    assert not library()["find_actor"].params["q"].required
