@@ -20,6 +20,7 @@ from graphmodel.engine.load import LoadOptions, LoadReport
 from graphmodel.errors import GraphmodelError, InvalidPackage, LoadRefused
 from graphmodel.output import rich_table, to_csv, to_json
 from graphmodel.stores import Store, open_store
+from graphmodel.uris import scrub
 
 console = Console()
 errors = Console(stderr=True)
@@ -37,7 +38,8 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or
 
 
 def _fail(message: str, code: int = 1) -> None:
-    errors.print(Text(f"error: {message}", style="bold red"))
+    """Print an error (any URI in it without user info or query string) and exit."""
+    errors.print(Text(f"error: {scrub(message)}", style="bold red"))
     raise typer.Exit(code)
 
 
