@@ -96,7 +96,7 @@ def test_workbook_formulas_are_reported(tmp_path: Path) -> None:
     )
     package = read_package(tmp_path / "p.xlsx")
     assert [str(p) for p in package.problems] == [
-        "p.xlsx[ngos]:2:core_staff: a formula, not a value: paste values instead"
+        "p.xlsx[ngos]:2:core_staff: a formula, not a value: paste values instead (ngos!D2)"
     ]
 
 
