@@ -237,9 +237,8 @@ def _read_workbook(path: Path, problems: list[Problem]) -> list[Table]:
     try:
         for sheet in book.worksheets:
             source = f"{path.name}[{sheet.title}]"
-            if sheet.sheet_state != "visible":
+            if sheet.sheet_state != "visible":  # reported, and read as usual so nothing else is reported for it
                 problems.append(Problem(source, 1, "-", f"the sheet is {sheet.sheet_state}: unhide it or delete it"))
-                continue
             rows = _sheet_rows(sheet, source, problems)
             first_row = next(rows, None)
             if first_row is None:

@@ -165,7 +165,7 @@ def _nfc(value: str) -> str:
 def _report_self_loops(ctx: _Context, table: Table) -> None:
     """Report every row of the ties table that links a node to itself where its type allows none."""
     for row in table.rows:
-        rel, source, target = (row.values.get(c, "") for c in TIE_COLUMNS)
+        source, rel, target = (row.values.get(c, "") for c in TIE_COLUMNS)
         if rel in ctx.schema.relationships and source:
             reason = _self_loop_problem(ctx.schema, rel, source, target)
             if reason:
@@ -173,6 +173,7 @@ def _report_self_loops(ctx: _Context, table: Table) -> None:
 
 
 def _nfc_list(values: list[str]) -> list[str]:
+    """Items of a list (interview ids in ``evidence``) are ids too: each in NFC."""
     for value in values:
         _nfc(value)
     return values
@@ -209,9 +210,7 @@ def _field(schema: Schema, prop: Property) -> tuple[Any, Any]:
     elif prop.type == "partial_date":
         kind = Annotated[str, BeforeValidator(_partial_date)]
     elif prop.type == "string_list":
-        kind = Annotated[list[str], BeforeValidator(_string_list)]
-        if prop.reference:
-            kind = Annotated[kind, AfterValidator(_nfc_list)]
+        kind = Annotated[list[str], BeforeValidator(_string_list), AfterValidator(_nfc_list)]
     else:
         kind = str
         constraints["max_length"] = MAX_CELL_CHARS
