@@ -92,9 +92,13 @@ def _table(
             problems.append(Problem(source, 1, column, f"duplicate header (also column {seen[column]})"))
         seen.setdefault(column, index)
     table = Table(name=name, source=source, columns=[c for c in columns if c])
+    # Cells repeat (tie types, years, rounds, ids on many ties): one string object per distinct text
+    # keeps a large package in about half the memory, for one dictionary lookup per cell.
+    distinct: dict[str, str] = {}
     for number, cells in body:
         # CSV cells are already strings: only strip them (cell_text per cell dominates large reads)
         texts = [c.strip() for c in cells] if text_cells else [cell_text(c) for c in cells]
+        texts = [distinct.setdefault(t, t) for t in texts]
         if not any(texts):
             continue  # a blank row carries no data
         if len(texts) > len(columns) and not text_cells:
