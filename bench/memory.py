@@ -29,7 +29,7 @@ _CHILD = """
 import resource, sys, time
 from graphmodel.errors import InvalidPackage
 from graphmodel.schema import load_schema
-from graphmodel.validate import validate_package
+from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 schema = load_schema()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,7 +1,7 @@
 """Read a fieldwork package: a folder of CSV files or one ``.xlsx`` workbook.
 
 Each file (or sheet) is one table, named by its stem (or sheet name): ``ngos``,
-``agencies``, ``ties``, ``codes`` and so on; :mod:`graphmodel.validate` knows which
+``agencies``, ``ties``, ``codes`` and so on; :mod:`graphmodel.engine.validate` knows which
 tables exist. Cells are returned as stripped strings, empty cells are left out,
 and rows keep the number a spreadsheet shows (header = row 1).
 
@@ -156,16 +156,12 @@ def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
     # A quoted cell may span lines yet is one spreadsheet row: rows are counted as records.
     reader = csv.reader(_lines(text.removeprefix("\ufeff")))
     del text
-    header = next(reader, None)
-    if header is None:
-        problems.append(Problem(path.name, 1, "-", "the file is empty (a header row is required)"))
-        return None
-
-    def body() -> Iterator[tuple[int, list[str]]]:
-        yield from enumerate(reader, start=2)
-
     try:
-        return _table(path.stem, path.name, header, body(), problems, text_cells=True)
+        header = next(reader, None)
+        if header is None:
+            problems.append(Problem(path.name, 1, "-", "the file is empty (a header row is required)"))
+            return None
+        return _table(path.stem, path.name, header, enumerate(reader, start=2), problems, text_cells=True)
     except csv.Error as exc:
         problems.append(Problem(path.name, reader.line_num, "-", f"not a valid CSV file: {exc}"))
         return None

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.export import to_networkx, write_graph
-from graphmodel.api import load_package
 from graphmodel.output import spreadsheet_safe, to_csv, to_json
 from graphmodel.stores.base import Result, Store
 from graphmodel.stores.embedded import EmbeddedStore

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.errors import QueryError
 from graphmodel.fingerprint import fingerprint
-from graphmodel.api import load_package
 from graphmodel.queries import parse_query, run_query
 from graphmodel.readonly import check_read_only
 from graphmodel.stores.base import Store

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from graphmodel.api import load_package
 from graphmodel.cli import app
 from graphmodel.commands.metrics import METRICS
-from graphmodel.load import load_package
 from graphmodel.queries import library
 from graphmodel.stores.base import Store
 from graphmodel.stores.embedded import EmbeddedStore
