@@ -174,11 +174,11 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         text = None
     if text is not None:
-        other = _other_cjk(data, text)
-        if other is None:
+        misread = _other_cjk(data, text)
+        if misread is None:
             return text, "gb18030"
         raise UndecodableText(
-            f"looks like {other}, not UTF-8 or GB18030/GBK (read as GBK it gives other characters); "
+            f"looks like {misread}, not UTF-8 or GB18030/GBK (read as GBK it gives other characters); "
             "save it as UTF-8 CSV"
         )
     best = from_bytes(data).best()
