@@ -13,6 +13,9 @@ from rich.text import Text
 from graphmodel import statements as cy
 from graphmodel.commands.common import (
     FormatOption,
+    KeepPlacesOption,
+    RedactKeyOption,
+    RedactOption,
     StoreOption,
     _fail,
     _load,
@@ -20,6 +23,7 @@ from graphmodel.commands.common import (
     _parse_params,
     _print_report,
     _print_result,
+    _redaction_key,
     console,
 )
 from graphmodel.errors import GraphmodelError
@@ -94,13 +98,14 @@ def query(
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value; repeat for several.")] = None,
     store: StoreOption = None,
     fmt: FormatOption = "table",
-    redact: Annotated[
-        bool, typer.Option("--redact", help="Stable pseudonyms for names, ids and interview details; no notes.")
-    ] = False,
+    redact: RedactOption = False,
+    redact_key: RedactKeyOption = None,
+    keep_places: KeepPlacesOption = False,
 ) -> None:
     """Run a query from the library (or any .cypher file) and print its result."""
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
+    key = _redaction_key(redact, redact_key)
     try:
         q = find_query(name)
         params = q.bind(_parse_params(param or []))
@@ -109,10 +114,11 @@ def query(
     with _open(store) as db:
         try:
             result = run_query(db, q, params)
-            if redact:
+            if key is not None:
                 from graphmodel.redact import redact_result, sensitive_values
 
-                result = redact_result(result, sensitive_values(db))
+                sensitive = sensitive_values(db, key=key, keep_places=keep_places)
+                result = redact_result(result, sensitive, key=key, keep_places=keep_places)
         except GraphmodelError as exc:
             _fail(str(exc))
         _print_result(result, fmt, q.name)
@@ -136,10 +142,16 @@ def queries() -> None:
 
 
 @app.command()
-def status(store: StoreOption = None) -> None:
+def status(
+    store: StoreOption = None,
+    redact: RedactOption = False,
+    redact_key: RedactKeyOption = None,
+) -> None:
     """Counts per label and relationship type, and per package what it asserts now."""
+    from graphmodel.redact import pseudonym
 
     schema = load_schema()
+    key = _redaction_key(redact, redact_key)
     with _open(store) as db:
         try:
             counts = Table(title=Text(f"graph in {db.description}"))
@@ -166,8 +178,9 @@ def status(store: StoreOption = None) -> None:
                 nodes = sum(per[label] for label in schema.data_labels)
                 ties = sum(per[rel] for rel in schema.relationships)
                 detail = ", ".join(f"{k} {v}" for k, v in per.items() if v)
+                shown = str(row["package"]) if key is None else pseudonym(row["package"], key=key)
                 table.add_row(
-                    Text(str(row["package"])), str(row["loaded_at"] or ""), str(row["priority"] or 0),
+                    Text(shown), str(row["loaded_at"] or ""), str(row["priority"] or 0),
                     str(nodes), str(ties), Text(detail),
                 )  # fmt: skip
         except GraphmodelError as exc:

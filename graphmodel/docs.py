@@ -64,7 +64,8 @@ def render_schema(schema: Schema) -> str:
             "",
             f"### {rel.name}",
             "",
-            f"{rel.description} ({', '.join(rel.sources)} → {', '.join(rel.targets)})",
+            f"{rel.description} ({', '.join(rel.sources)} → {', '.join(rel.targets)})"
+            + (" A tie may link a node to itself." if rel.self_loops else ""),
             "",
         ]
         out += _prop_rows(schema, rel.properties) if rel.properties else ["No properties beyond those of every tie."]

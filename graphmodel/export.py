@@ -201,10 +201,17 @@ def write_graph(graph: nx.MultiDiGraph, path: str | Path, fmt: str) -> list[Path
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["id", "label", *node_cols])
         for n, d in sorted(flat.nodes(data=True)):
-            writer.writerow([n, d.get("label", ""), *(d.get(c, "") for c in node_cols)])
+            writer.writerow(_safe_row([n, d.get("label", ""), *(d.get(c, "") for c in node_cols)]))
     with edges_file.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["source", "target", "type", "key", *edge_cols])
         for u, v, key, d in sorted(flat.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-            writer.writerow([u, v, d.get("type", ""), key, *(d.get(c, "") for c in edge_cols)])
+            writer.writerow(_safe_row([u, v, d.get("type", ""), key, *(d.get(c, "") for c in edge_cols)]))
     return [nodes_file, edges_file]
+
+
+def _safe_row(values: list[Any]) -> list[Any]:
+    """Text cells a spreadsheet would run as formulas, escaped (see :func:`graphmodel.output.spreadsheet_safe`)."""
+    from graphmodel.output import spreadsheet_safe
+
+    return [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]

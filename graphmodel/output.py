@@ -45,13 +45,40 @@ def _literal(text: str) -> Any:
     return Text(text)
 
 
+#: What a spreadsheet reads as the start of a formula (or, for tab and CR, may after trimming).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula.
+
+    Excel, LibreOffice and Google Sheets treat a cell that starts with ``= + - @``
+    (or a tab or carriage return before one) as a formula (OWASP "CSV injection").
+    The apostrophe makes it text; numbers such as ``-3`` or ``-2.5`` are left alone.
+
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("-3"), spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("-x")
+    ("'=1+1", '-3', "'@SUM(A1)", "'-x")
+    """
+    if text.startswith(FORMULA_STARTS) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.lower().lstrip("+-") not in ("inf", "infinity", "nan")
+
+
 def to_csv(result: Result) -> str:
-    """A result as CSV text with a header row."""
+    """A result as CSV text with a header row; cells a spreadsheet would run as formulas are escaped."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(result.columns)
+    writer.writerow([spreadsheet_safe(c) for c in result.columns])
     for row in result.rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow([spreadsheet_safe(cell(v)) for v in row])
     return buffer.getvalue()
 
 

@@ -23,6 +23,8 @@ from typing import Any, LiteralString, cast
 import yaml
 
 from graphmodel.errors import QueryError
+from graphmodel.headers import load_header
+from graphmodel.readonly import check_read_only
 from graphmodel.stores.base import Result, Store
 
 PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "string_list")
@@ -125,7 +127,7 @@ def parse_query(text: str, path: Path) -> Query:
         elif line.strip():
             break
     try:
-        meta = yaml.safe_load("\n".join(header)) or {}
+        meta = load_header("\n".join(header)) or {}
     except yaml.YAMLError as exc:
         raise QueryError(f"{path}: the header is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict) or "name" not in meta or "description" not in meta:
@@ -193,6 +195,10 @@ def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = 
     ``run_query(...).dataframe()`` gives a pandas DataFrame.
     """
     q = find_query(query) if isinstance(query, str) else query
+    try:
+        check_read_only(q.cypher)
+    except QueryError as exc:
+        raise QueryError(f"{q.path}: {exc}") from None
     bound = q.bind(params)
     # The text comes from a query file, not from user-supplied values.
     return store.run(cast(LiteralString, q.cypher), bound, write=False)

@@ -69,6 +69,8 @@ class Relationship:
     properties: dict[str, Property]
     key: tuple[str, ...] = ()
     style: dict[str, Any] = field(default_factory=dict)
+    #: Whether a tie of this type may link a node to itself (``self_loops: true``); none may by default.
+    self_loops: bool = False
 
     @property
     def key_properties(self) -> tuple[str, ...]:
@@ -236,6 +238,7 @@ def parse_schema(data: dict[str, Any]) -> Schema:
                 properties=_properties(spec.get("properties"), f"relationships.{name}"),
                 key=tuple(spec.get("key", ())),
                 style=spec.get("style", {}),
+                self_loops=bool(spec.get("self_loops", False)),
             )
             for name, spec in data["relationships"].items()
         }

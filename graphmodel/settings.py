@@ -66,3 +66,16 @@ class LoadSettings:
             raise GraphmodelError(
                 f"GRAPHMODEL_STAGE_ROWS={rows!r} or GRAPHMODEL_TEST_PAUSE_SECONDS={pause!r} is not a number"
             ) from None
+
+
+def redaction_key_settings(env: dict[str, str] | None = None) -> tuple[str | None, Path | None]:
+    """The redaction key itself (``GRAPHMODEL_REDACT_KEY``) and the key file (``GRAPHMODEL_REDACT_KEY_FILE``).
+
+    There is no default file: see :mod:`graphmodel.redact` and docs/redaction.md.
+
+    >>> redaction_key_settings({"GRAPHMODEL_REDACT_KEY_FILE": "/secure/redact.key"})
+    (None, PosixPath('/secure/redact.key'))
+    """
+    env = dict(os.environ) if env is None else env
+    key_file = env.get("GRAPHMODEL_REDACT_KEY_FILE")
+    return env.get("GRAPHMODEL_REDACT_KEY") or None, Path(key_file) if key_file else None

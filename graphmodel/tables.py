@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One data row: its number as a spreadsheet shows it (header = 1) and its cells.
 
-    Empty cells are left out of ``values``; every value is a stripped string.
+    Empty cells are left out of ``values``; every value is a stripped string. Slots, not a
+    ``__dict__``: a large package has a million rows.
     """
 
     number: int

@@ -16,12 +16,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import os
 import stat
 import unicodedata
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from graphmodel.errors import GraphmodelError, Problem
 from graphmodel.gcpause import gc_paused
@@ -67,13 +69,15 @@ def _table(
     name: str,
     source: str,
     header: list[Any],
-    body: list[tuple[int, list[Any]]],
+    body: Iterable[tuple[int, list[Any]]],
     problems: list[Problem],
     *,
     text_cells: bool = False,
 ) -> Table:
+    """A table from its header and its rows, read one at a time (``body`` may be a generator)."""
     columns = [cell_text(h) for h in header]
     seen: dict[str, int] = {}
+    unnamed: set[int] = set()  # columns without a header: reported if a row has data in them
     for index, column in enumerate(columns, start=1):
         bad = _bad_column_name(column)
         if bad:
@@ -82,18 +86,25 @@ def _table(
             columns[index - 1] = ""
             continue
         if not column:
-            if any(index <= len(cells) and cell_text(cells[index - 1]) for _, cells in body):
-                problems.append(Problem(source, 1, f"column {index}", "a column with data has no header"))
+            unnamed.add(index)
             continue
         if column in seen:
             problems.append(Problem(source, 1, column, f"duplicate header (also column {seen[column]})"))
         seen.setdefault(column, index)
     table = Table(name=name, source=source, columns=[c for c in columns if c])
+    # Cells repeat (tie types, years, rounds, ids on many ties): one string object per distinct text
+    # keeps a large package in about half the memory, for one dictionary lookup per cell.
+    distinct: dict[str, str] = {}
     for number, cells in body:
         # CSV cells are already strings: only strip them (cell_text per cell dominates large reads)
         texts = [c.strip() for c in cells] if text_cells else [cell_text(c) for c in cells]
+        texts = [distinct.setdefault(t, t) for t in texts]
         if not any(texts):
             continue  # a blank row carries no data
+        if len(texts) > len(columns) and not text_cells:
+            # a sheet's header row ends at its last filled cell: cells past it are under no header
+            unnamed.update(range(len(columns) + 1, len(texts) + 1))
+            columns += [""] * (len(texts) - len(columns))
         if len(texts) > len(columns):
             extra = [i for i, t in enumerate(texts[len(columns) :], start=len(columns) + 1) if t]
             if extra:
@@ -106,8 +117,28 @@ def _table(
                 )
             if column and text and column not in values:  # a duplicate header is reported; first wins
                 values[column] = text
+            elif not column and text and index in unnamed:
+                problems.append(Problem(source, 1, f"column {index}", "a column with data has no header"))
+                unnamed.discard(index)
         table.rows.append(Row(number, values))
     return table
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their line ends, one at a time (no second copy of the text).
+
+    >>> list(_lines("a\\nb\\r\\nc"))
+    ['a\\n', 'b\\r\\n', 'c']
+    """
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
@@ -118,24 +149,81 @@ def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
         return None
     try:
         text, _ = decode(data)
+        del data  # the bytes are freed as soon as they are decoded
     except UndecodableText as exc:
         problems.append(Problem(path.name, exc.line, "-", f"cannot read the file: {exc}"))
         return None
-    text = text.lstrip("\ufeff")
     # A quoted cell may span lines yet is one spreadsheet row: rows are counted as records.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    body: list[tuple[int, list[Any]]] = []
+    reader = csv.reader(_lines(text.removeprefix("\ufeff")))
+    del text
     try:
         header = next(reader, None)
         if header is None:
             problems.append(Problem(path.name, 1, "-", "the file is empty (a header row is required)"))
             return None
-        for number, cells in enumerate(reader, start=2):
-            body.append((number, cells))
+        return _table(path.stem, path.name, header, enumerate(reader, start=2), problems, text_cells=True)
     except csv.Error as exc:
         problems.append(Problem(path.name, reader.line_num, "-", f"not a valid CSV file: {exc}"))
         return None
-    return _table(path.stem, path.name, header, body, problems, text_cells=True)
+
+
+#: Most rows a sheet may have (Excel's own limit); a sheet claiming more is refused, not read.
+MAX_SHEET_ROWS = 1_048_576
+#: Cell values that are plain data; anything else (a formula object, say) is reported.
+_PLAIN = (str, int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta)
+
+
+def _cell_problem(cell: Any) -> str | None:
+    """Why a workbook cell is not a plain value, or None."""
+    kind = getattr(cell, "data_type", None)
+    value = getattr(cell, "value", None)
+    if kind == "f" or type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
+        return "a formula, not a value: paste values instead"
+    if kind == "e":
+        return f"an error value ({value}), not a value: fix or clear the cell"
+    if value is not None and not isinstance(value, _PLAIN):
+        return f"not a plain value ({type(value).__name__})"
+    return None
+
+
+def _sheet_rows(sheet: Any, source: str, problems: list[Problem]) -> Iterator[tuple[int, list[Any]]]:
+    """A read-only sheet's rows as ``(number, values)``, one at a time, with cell problems reported.
+
+    The sheet's declared size is ignored (it may claim a million rows of 16,384 cells):
+    each row is as long as its last cell, and reading stops after :data:`MAX_SHEET_ROWS`.
+    """
+    sheet.reset_dimensions()
+    header: list[str] = []
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        if number > MAX_SHEET_ROWS:
+            problems.append(Problem(source, number, "-", f"more than {MAX_SHEET_ROWS:,} rows: not read further"))
+            return
+        values = []
+        for index, cell in enumerate(cells, start=1):
+            reason = _cell_problem(cell)
+            if reason:
+                column = header[index - 1] if number > 1 and index <= len(header) and header[index - 1] else ""
+                where = f"{sheet.title}!{get_column_letter(index)}{number}"
+                problems.append(Problem(source, number, column or f"column {index}", f"{reason} ({where})"))
+            value = getattr(cell, "value", None)
+            # a formula object stands as its text, so the row is not reported again as empty
+            values.append(value if value is None or isinstance(value, _PLAIN) else str(getattr(value, "text", "=")))
+        if number == 1:
+            header = [cell_text(v) for v in values]
+        yield number, values
+
+
+def _merged_ranges(book: Any, sheet: Any) -> list[str]:
+    """The merged ranges of a read-only sheet (openpyxl gives none in read-only mode), e.g. ``['B2:C3']``."""
+    from xml.etree.ElementTree import iterparse
+
+    ranges = []
+    with book._archive.open(sheet._worksheet_path) as src:
+        for _, element in iterparse(src):
+            if element.tag.endswith("}mergeCell"):
+                ranges.append(element.get("ref", ""))
+            element.clear()  # keep memory flat over a large sheet
+    return ranges
 
 
 def _read_workbook(path: Path, problems: list[Problem]) -> list[Table]:
@@ -149,24 +237,29 @@ def _read_workbook(path: Path, problems: list[Problem]) -> list[Table]:
     try:
         for sheet in book.worksheets:
             source = f"{path.name}[{sheet.title}]"
-            rows = list(sheet.iter_rows(values_only=True))
-            if not rows:
+            if sheet.sheet_state != "visible":  # reported, and read as usual so nothing else is reported for it
+                problems.append(Problem(source, 1, "-", f"the sheet is {sheet.sheet_state}: unhide it or delete it"))
+            rows = _sheet_rows(sheet, source, problems)
+            first_row = next(rows, None)
+            if first_row is None:
                 continue
-            body = []
-            for offset, cells in enumerate(rows[1:], start=2):
-                for index, value in enumerate(cells, start=1):
-                    if isinstance(value, str) and value.startswith("="):
-                        header = cell_text(rows[0][index - 1]) if index <= len(rows[0]) else f"column {index}"
-                        problems.append(
-                            Problem(
-                                source,
-                                offset,
-                                header or f"column {index}",
-                                "a formula, not a value: paste values instead",
-                            )
-                        )
-                body.append((offset, list(cells)))
-            tables.append(_table(sheet.title, source, list(rows[0]), body, problems))
+            header = [cell_text(v) for v in first_row[1]]
+            for ref in _merged_ranges(book, sheet):
+                try:
+                    letters, row = coordinate_from_string(ref.split(":")[0])
+                    index = column_index_from_string(letters)
+                except ValueError:
+                    letters, row, index = "", 1, 0
+                named = header[index - 1] if row > 1 and index <= len(header) and header[index - 1] else ""
+                problems.append(
+                    Problem(
+                        source,
+                        row,
+                        named or (f"column {index}" if index else "-"),
+                        f"merged cells ({sheet.title}!{ref}): unmerge them and fill every cell",
+                    )
+                )
+            tables.append(_table(sheet.title, source, first_row[1], rows, problems))
     finally:
         book.close()
     return tables

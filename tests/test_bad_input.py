@@ -66,6 +66,20 @@ def header(tables: Tables, table: str, column: str, new: str | None) -> None:
         tables[table][0][index] = new
 
 
+def add_column(tables: Tables, table: str, column: str, values: dict[int, object] | None = None) -> None:
+    """Add a column at the end; ``values`` maps spreadsheet rows to cells."""
+    tables[table][0].append(column)
+    for row, line in enumerate(tables[table][1:], start=2):
+        line.extend([""] * (len(tables[table][0]) - 1 - len(line)))
+        line.append((values or {}).get(row, ""))
+
+
+def funds(tables: Tables, amount: object) -> None:
+    """A FUNDS tie (county federation to ngo-a) with ``amount``, on row 9 of ties."""
+    add_column(tables, "ties", "amount")
+    append(tables, "ties", source="wf-county", type="FUNDS", target="ngo-a", start="2010", round="1", amount=amount)
+
+
 def append(tables: Tables, table: str, **values: object) -> None:
     columns = tables[table][0]
     tables[table].append([values.get(c, "") for c in columns])
@@ -84,6 +98,8 @@ class Case:
     formats: tuple[str, ...] = ("csv", "xlsx")
     #: Another package to load first (for ids it owns).
     other: dict[str, str] = field(default_factory=dict)
+    #: Changes to the workbook itself (formulas, merged cells, hidden sheets), before it is saved.
+    book: Callable[[Workbook], None] | None = None
 
 
 def _c(
@@ -473,6 +489,204 @@ CASES: list[Case] = [
 ]
 
 
+# funders: a table no tie of mini refers to, so an unreadable file is the only problem
+TRADITIONAL_FUNDERS = "id,name,name_zh,kind\nf-1,Love Fund,愛心基金會環境保護協會,domestic_foundation\n"
+JAPANESE_FUNDERS = (
+    "id,name,name_zh,kind\nf-1,Love Fund,ひかり教育センター,domestic_foundation\n"
+    "f-2,Green Fund,みどり環境保護協会,domestic_foundation\n"
+)
+
+
+def _array_formula(book: Workbook) -> None:
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    book["ngos"]["B2"] = ArrayFormula("B2", '=CONCAT("Green ","Hills")')
+
+
+def _error_value(book: Workbook) -> None:
+    book["villages"]["B3"] = "#N/A"
+    book["villages"]["B3"].data_type = "e"
+
+
+CASES += [
+    # the one validation contract of both stores
+    _c(
+        "store limit",
+        "integer past 64 bits",
+        lambda t: cell(t, "ngos", 2, "core_staff", "9223372036854775808"),
+        ("ngos", 2, "core_staff", "less than or equal to 9223372036854775807"),
+    ),
+    _c(
+        "store limit",
+        "number not finite",
+        lambda t: funds(t, "inf"),
+        ("ties", 9, "amount", "not a finite number"),
+        formats=("csv",),  # a workbook cannot hold infinity
+    ),
+    _c(
+        "store limit",
+        "number overflowing to infinity",
+        lambda t: funds(t, "1e400"),
+        ("ties", 9, "amount", "not a finite number"),
+        formats=("csv",),
+    ),
+    _c(
+        "store limit",
+        "number not a number",
+        lambda t: funds(t, "nan"),
+        ("ties", 9, "amount", "not a finite number"),
+        formats=("csv",),
+    ),
+    _c(
+        "store limit",
+        "number with 17 significant digits",
+        lambda t: funds(t, 1 / 3),
+        ("ties", 9, "amount", "more than 15 significant digits"),
+    ),
+    _c(
+        "store limit",
+        "column name over 512 bytes",
+        lambda t: header(t, "ngos", "website", "网" * 171),
+        ("ngos", 1, "column 11", "a column name longer than 512 bytes"),
+    ),
+    _c(
+        "store limit",
+        "more properties than a node holds",
+        lambda t: [add_column(t, "villages", f"extra{i}") for i in range(995)],
+        ("villages", 1, "column 993", "more than 992 columns (1001)"),
+    ),
+    # digits, Unicode forms, self-loops
+    _c(
+        "non-ASCII digits",
+        "full-width date",
+        lambda t: cell(t, "interviews", 2, "date", "２０１０-05"),
+        ("interviews", 2, "date", "digits must be ASCII 0-9: '２' is FULLWIDTH DIGIT TWO"),
+    ),
+    _c(
+        "non-ASCII digits",
+        "Devanagari tie start",
+        lambda t: cell(t, "ties", 2, "start", "२००३"),
+        ("ties", 2, "start", "digits must be ASCII 0-9: '२' is DEVANAGARI DIGIT TWO"),
+    ),
+    _c(
+        "non-ASCII digits",
+        "Arabic-Indic integer",
+        lambda t: cell(t, "ngos", 2, "founded", "٢٠٠١"),
+        ("ngos", 2, "founded", "digits must be ASCII 0-9: '٢' is ARABIC-INDIC DIGIT TWO"),
+    ),
+    _c(
+        "non-ASCII digits",
+        "full-width round",
+        lambda t: cell(t, "ties", 3, "round", "２"),
+        ("ties", 3, "round", "digits must be ASCII 0-9"),
+    ),
+    _c(
+        "Unicode form",
+        "decomposed id",
+        lambda t: append(t, "villages", id="v-cafe\u0301", name="Decomposed"),
+        ("villages", 4, "id", "not in Unicode NFC form"),
+    ),
+    _c(
+        "Unicode form",
+        "decomposed evidence id",
+        lambda t: cell(t, "ties", 2, "evidence", "Y900;Y\u0308900"),
+        ("ties", 2, "evidence", "not in Unicode NFC form"),
+    ),
+    _c(
+        "self-loop",
+        "an agency mobilising itself",
+        lambda t: cell(t, "ties", 4, "target", "wf-county"),
+        ("ties", 4, "target", "a MOBILIZES tie from a node to itself"),
+    ),
+    # encodings that GB18030 would read as other characters, and wide Unicode without a BOM
+    Case(
+        "other CJK encoding",
+        "Big5",
+        [("funders", 1, "-", "looks like Big5")],
+        formats=("csv",),
+        raw=lambda: {"funders": TRADITIONAL_FUNDERS.encode("big5")},
+    ),
+    Case(
+        "other CJK encoding",
+        "Shift-JIS",
+        [("funders", 1, "-", "looks like Shift-JIS")],
+        formats=("csv",),
+        raw=lambda: {"funders": JAPANESE_FUNDERS.encode("shift_jis")},
+    ),
+    Case(
+        "other CJK encoding",
+        "EUC-JP",
+        [("funders", 1, "-", "looks like EUC-JP")],
+        formats=("csv",),
+        raw=lambda: {"funders": JAPANESE_FUNDERS.encode("euc_jp")},
+    ),
+    Case(
+        "wide Unicode",
+        "UTF-16 without a BOM",
+        [("funders", 1, "-", "is UTF-16 (little-endian) without a byte-order mark")],
+        formats=("csv",),
+        raw=lambda: {"funders": TRADITIONAL_FUNDERS.encode("utf-16-le")},
+    ),
+    Case(
+        "wide Unicode",
+        "UTF-16 big-endian without a BOM",
+        [("funders", 1, "-", "is UTF-16 (big-endian) without a byte-order mark")],
+        formats=("csv",),
+        raw=lambda: {"funders": TRADITIONAL_FUNDERS.encode("utf-16-be")},
+    ),
+    Case(
+        "wide Unicode",
+        "UTF-32 without a BOM",
+        [("funders", 1, "-", "is UTF-32 (little-endian) without a byte-order mark")],
+        formats=("csv",),
+        raw=lambda: {"funders": TRADITIONAL_FUNDERS.encode("utf-32-le")},
+    ),
+    Case(
+        "wide Unicode",
+        "UTF-32 with a BOM",
+        [("funders", 1, "-", "is UTF-32 (little-endian); save it as UTF-8")],
+        formats=("csv",),
+        raw=lambda: {"funders": TRADITIONAL_FUNDERS.encode("utf-32")},
+    ),
+    # workbooks: only plain values
+    Case(
+        "workbook cell",
+        "array formula",
+        [("ngos", 2, "name", "a formula, not a value: paste values instead (ngos!B2)")],
+        formats=("xlsx",),
+        book=_array_formula,
+    ),
+    Case(
+        "workbook cell",
+        "error value",
+        [("villages", 3, "name", "an error value (#N/A), not a value: fix or clear the cell (villages!B3)")],
+        formats=("xlsx",),
+        book=_error_value,
+    ),
+    Case(
+        "workbook cell",
+        "merged cells",
+        [("ngos", 2, "name", "merged cells (ngos!B2:C2)")],
+        formats=("xlsx",),
+        book=lambda b: b["ngos"].merge_cells("B2:C2"),
+    ),
+    Case(
+        "workbook sheet",
+        "hidden sheet",
+        [("motivations", 1, "-", "the sheet is hidden: unhide it or delete it")],
+        formats=("xlsx",),
+        book=lambda b: setattr(b["motivations"], "sheet_state", "hidden"),
+    ),
+    Case(
+        "workbook sheet",
+        "very hidden sheet",
+        [("villages", 1, "-", "the sheet is veryHidden: unhide it or delete it")],
+        formats=("xlsx",),
+        book=lambda b: setattr(b["villages"], "sheet_state", "veryHidden"),
+    ),
+]
+
+
 def build(case: Case, fmt: str, root: Path) -> tuple[Path, dict[str, str]]:
     """Write the case's package; return its path and table -> file name as problems name it."""
     tables = mini_tables()
@@ -496,6 +710,8 @@ def build(case: Case, fmt: str, root: Path) -> tuple[Path, dict[str, str]]:
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append([v if v != "" else None for v in row] or [None])
+    if case.book:
+        case.book(book)
     path = root / "mini.xlsx"
     book.save(path)
     return path, {name: f"mini.xlsx[{name}]" for name in tables}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_workbook_formulas_are_reported(tmp_path: Path) -> None:
     )
     package = read_package(tmp_path / "p.xlsx")
     assert [str(p) for p in package.problems] == [
-        "p.xlsx[ngos]:2:core_staff: a formula, not a value: paste values instead"
+        "p.xlsx[ngos]:2:core_staff: a formula, not a value: paste values instead (ngos!D2)"
     ]
 
 
@@ -109,3 +110,60 @@ def test_duplicate_headers_are_reported(tmp_path: Path) -> None:
 def test_copy_of_mini_reads(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "mini", tmp_path / "m")
     assert read_package(tmp_path / "m").name == "m"
+
+
+def _rewrite_sheet(path: Path, sheet: str, change: Callable[[str], str]) -> None:
+    """Rewrite one worksheet's XML inside a saved workbook."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    name = f"xl/worksheets/{sheet}.xml"
+    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for part, data in parts.items():
+            out.writestr(part, data)
+
+
+@pytest.mark.parametrize("far_cell", [False, True])
+def test_a_huge_declared_sheet_is_read_in_bounded_memory(tmp_path: Path, far_cell: bool) -> None:
+    """A few-KB workbook declaring A1:XFD1048576 (and, in one case, holding a cell in column XFD)."""
+    import re
+    import tracemalloc
+
+    path = tmp_path / "huge.xlsx"
+    _workbook(path, {"villages": [["id", "name"], ["v-1", "Upper"]]})
+
+    def declare(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', xml)
+        if far_cell:
+            far = '<row r="100000"><c r="XFD100000" t="inlineStr"><is><t>far</t></is></c></row>'
+            xml = xml.replace("</sheetData>", far + "</sheetData>")
+        return xml
+
+    _rewrite_sheet(path, "sheet1", declare)
+    assert path.stat().st_size < 10_000
+    tracemalloc.start()
+    try:
+        package = read_package(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000, f"{peak:,} bytes"
+    assert [r.values for r in package.tables["villages"].rows if r.values] == [{"id": "v-1", "name": "Upper"}]
+    problems = [str(p) for p in package.problems]
+    if far_cell:
+        assert problems == ["huge.xlsx[villages]:1:column 16384: a column with data has no header"]
+    else:
+        assert problems == []
+
+
+def test_utf16_with_a_bom_and_gbk_read_like_utf8(tmp_path: Path) -> None:
+    text = "id,name,name_zh\nv-1,Upper,上村\nv-2,Lower,下村\n"
+    for encoding in ("utf-8", "utf-8-sig", "utf-16", "gbk", "gb18030"):
+        folder = tmp_path / encoding
+        folder.mkdir()
+        (folder / "villages.csv").write_bytes(text.encode(encoding))
+        package = read_package(folder)
+        assert package.problems == [], encoding
+        assert [r.values["name_zh"] for r in package.tables["villages"].rows] == ["上村", "下村"], encoding

@@ -20,6 +20,7 @@ from graphmodel.engine.load import LoadOptions, LoadReport
 from graphmodel.errors import GraphmodelError, InvalidPackage, LoadRefused
 from graphmodel.output import rich_table, to_csv, to_json
 from graphmodel.stores import Store, open_store
+from graphmodel.uris import scrub
 
 console = Console()
 errors = Console(stderr=True)
@@ -34,11 +35,44 @@ StoreOption = Annotated[
     ),
 ]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+RedactOption = Annotated[
+    bool,
+    typer.Option(
+        "--redact",
+        help="Share-safe output (docs/redaction.md): pseudonyms for ids, names, roles and places below "
+        "province; dates as years; no notes.",
+    ),
+]
+RedactKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--redact-key",
+        help="With --redact: the key file (created with a random key if missing). "
+        "Default: $GRAPHMODEL_REDACT_KEY_FILE, or the key itself in $GRAPHMODEL_REDACT_KEY.",
+    ),
+]
+KeepPlacesOption = Annotated[
+    bool, typer.Option("--keep-places", help="With --redact: keep county, township and prefecture names.")
+]
 
 
 def _fail(message: str, code: int = 1) -> None:
-    errors.print(Text(f"error: {message}", style="bold red"))
+    """Print an error (any URI in it without user info or query string) and exit."""
+    errors.print(Text(f"error: {scrub(message)}", style="bold red"))
     raise typer.Exit(code)
+
+
+def _redaction_key(redact: bool, key_file: Path | None) -> bytes | None:
+    """The key to redact with (None without ``--redact``); a missing key is a clear error."""
+    if not redact:
+        return None
+    from graphmodel.redact import redaction_key
+
+    try:
+        return redaction_key(key_file)
+    except (GraphmodelError, OSError) as exc:
+        _fail(str(exc))
+        raise  # unreachable
 
 
 def _open(store: str | None) -> Store:

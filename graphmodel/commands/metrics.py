@@ -8,7 +8,17 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from graphmodel.commands.common import StoreOption, _fail, _open, console, errors
+from graphmodel.commands.common import (
+    KeepPlacesOption,
+    RedactKeyOption,
+    RedactOption,
+    StoreOption,
+    _fail,
+    _open,
+    _redaction_key,
+    console,
+    errors,
+)
 from graphmodel.errors import GraphmodelError
 from graphmodel.export import EXPORT_FORMATS, to_networkx, write_graph
 from graphmodel.metrics.access import MODES
@@ -80,18 +90,19 @@ def register(app: typer.Typer) -> None:
         fieldwork_round: RoundOption = None,
         as_of: AsOfOption = None,
         store: StoreOption = None,
-        redact: Annotated[
-            bool, typer.Option("--redact", help="Stable pseudonyms for names, ids and interview details; no notes.")
-        ] = False,
+        redact: RedactOption = False,
+        redact_key: RedactKeyOption = None,
+        keep_places: KeepPlacesOption = False,
     ) -> None:
         """Export the graph (or part of it) for Gephi and other tools."""
         if fmt not in EXPORT_FORMATS:
             _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
+        key = _redaction_key(redact, redact_key)
         with _open(store) as db:
             try:
                 graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
-                if redact:
-                    graph = redact_graph(graph)
+                if key is not None:
+                    graph = redact_graph(graph, key=key, keep_places=keep_places)
                 files = write_graph(graph, output, fmt)
             except GraphmodelError as exc:
                 _fail(str(exc))
@@ -115,9 +126,13 @@ def register(app: typer.Typer) -> None:
         fieldwork_round: RoundOption = None,
         as_of: AsOfOption = None,
         store: StoreOption = None,
+        redact: RedactOption = False,
+        redact_key: RedactKeyOption = None,
+        keep_places: KeepPlacesOption = False,
     ) -> None:
         """Compute a network metric on the graph (or part of it) and print it, sorted by node."""
         functions = _metric_functions()
+        key = _redaction_key(redact, redact_key)
         if name not in functions:
             _fail(f"unknown metric {name!r}; metrics are: {', '.join(functions)}")
         if fmt not in ("table", "csv"):
@@ -133,9 +148,14 @@ def register(app: typer.Typer) -> None:
                 if write_back:
                     for column in frame.columns:
                         write_metric(db, graph, frame[column], str(column).replace("-", "_"))
+                result = _as_result(frame)
+                if key is not None:
+                    from graphmodel.redact import redact_result, sensitive_values
+
+                    sensitive = sensitive_values(db, key=key, keep_places=keep_places)
+                    result = redact_result(result, sensitive, key=key, keep_places=keep_places)
             except (GraphmodelError, ValueError) as exc:
                 _fail(str(exc))
-        result = _as_result(frame)
         if fmt == "csv":
             sys.stdout.write(to_csv(result))
         else:

@@ -5,7 +5,16 @@ from typing import Annotated
 
 import typer
 
-from graphmodel.commands.common import StoreOption, _fail, _open, console
+from graphmodel.commands.common import (
+    KeepPlacesOption,
+    RedactKeyOption,
+    RedactOption,
+    StoreOption,
+    _fail,
+    _open,
+    _redaction_key,
+    console,
+)
 from graphmodel.errors import GraphmodelError
 
 
@@ -44,9 +53,9 @@ def register(app: typer.Typer) -> None:
         grouped: Annotated[
             bool, typer.Option("--group-villages", help="Show one node per township instead of its villages.")
         ] = False,
-        redact: Annotated[
-            bool, typer.Option("--redact", help="Stable pseudonyms for names, ids and interview details; no notes.")
-        ] = False,
+        redact: RedactOption = False,
+        redact_key: RedactKeyOption = None,
+        keep_places: KeepPlacesOption = False,
     ) -> None:
         """Write a self-contained, offline HTML view of the graph (vis-network, as shipped by pyvis)."""
         from graphmodel import views
@@ -59,16 +68,17 @@ def register(app: typer.Typer) -> None:
             _fail("--overview applies to the whole graph, not to a focused view")
         if grouped and (ngo or agency):
             _fail("--group-villages applies to the whole graph, not to a focused view")
+        key = _redaction_key(redact, redact_key)
         with _open(store) as db:
             try:
                 graph = views.read_graph(db)
             except GraphmodelError as exc:
                 _fail(str(exc))
-        if redact:
+        if key is not None:
             from graphmodel.redact import pseudonym, redact_graph
 
-            graph = redact_graph(graph)
-            ngo, agency = (pseudonym(x) if x else x for x in (ngo, agency))
+            graph = redact_graph(graph, key=key, keep_places=keep_places)
+            ngo, agency = (pseudonym(x, key=key) if x else x for x in (ngo, agency))
         try:
             interviews = views.interview_index(graph)
             if fieldwork_round is not None:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import SchemaValidator, core_schema
 
 from graphmodel.errors import InvalidPackage, Problem
@@ -70,6 +70,8 @@ _bounds = lru_cache(maxsize=4096)(partial_date_bounds)
 
 def _partial_date(value: Any) -> str:
     text = str(value)
+    if not text.isascii():
+        raise ValueError(_non_ascii(text) or "not a date like 2010, 2010-06 or 2010-06-15")
     try:
         _bounds(text)
     except ValueError as exc:
@@ -83,6 +85,115 @@ def _string_list(value: Any) -> list[str]:
     return [part.strip() for part in str(value).split(";") if part.strip()]
 
 
+#: The range of a 64-bit signed integer: both stores keep integers in it (FalkorDB clamps
+#: larger ones without a word, Neo4j's driver refuses them).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Significant digits of a number both stores give back as written (FalkorDB returns 15).
+NUMBER_DIGITS = 15
+#: Largest magnitude of a number (a 15-digit number above it reads back as infinity).
+NUMBER_MAX = 1e308
+#: Longest property name (a column header), in UTF-8 bytes: FalkorDB refuses longer ones.
+MAX_NAME_BYTES = 512
+#: Most properties on one node or tie, bookkeeping included (see docs/validation.md).
+MAX_PROPERTIES = 1000
+
+
+def _non_ascii(text: str) -> str | None:
+    """Why ``text`` with digits other than ASCII 0-9 is refused, or None.
+
+    >>> _non_ascii("２０１０-06")
+    "digits must be ASCII 0-9: '２' is FULLWIDTH DIGIT TWO"
+    >>> _non_ascii("2010") is None
+    True
+    """
+    import unicodedata
+
+    for char in text:
+        if not char.isascii() and (char.isdigit() or unicodedata.category(char) == "Nd"):
+            return f"digits must be ASCII 0-9: {char!r} is {unicodedata.name(char, 'a non-ASCII digit')}"
+    return None
+
+
+def _ascii_digits(value: Any) -> Any:
+    """Before an integer or number is parsed: refuse digits other than ASCII 0-9 by name."""
+    if isinstance(value, str):
+        reason = _non_ascii(value)
+        if reason:
+            raise ValueError(reason)
+    return value
+
+
+def _store_number(value: float) -> float:
+    """A number both stores keep and give back unchanged: finite, at most 15 significant digits.
+
+    >>> _store_number(2.5), _store_number(1e308)
+    (2.5, 1e+308)
+    >>> _store_number(1 / 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: more than 15 significant digits (FalkorDB keeps 15): round it
+    """
+    import math
+
+    if not math.isfinite(value) or abs(value) > NUMBER_MAX:
+        raise ValueError(f"not a finite number within ±{NUMBER_MAX:g}")
+    if float(f"{value:.{NUMBER_DIGITS}g}") != value:
+        raise ValueError(f"more than {NUMBER_DIGITS} significant digits (FalkorDB keeps {NUMBER_DIGITS}): round it")
+    return value
+
+
+def _nfc(value: str) -> str:
+    """An id (or a reference to one) must be in Unicode NFC: look-alike ids would be different nodes.
+
+    >>> _nfc("Y134")
+    'Y134'
+    >>> _nfc("cafe\u0301")
+    Traceback (most recent call last):
+    ...
+    ValueError: not in Unicode NFC form (it looks like 'café' but is spelt differently): save it composed (NFC)
+    """
+    import unicodedata
+
+    if not unicodedata.is_normalized("NFC", value):
+        composed = unicodedata.normalize("NFC", value)
+        raise ValueError(
+            f"not in Unicode NFC form (it looks like {composed!r} but is spelt differently): save it composed (NFC)"
+        )
+    return value
+
+
+def _report_self_loops(ctx: _Context, table: Table) -> None:
+    """Report every row of the ties table that links a node to itself where its type allows none."""
+    for row in table.rows:
+        source, rel, target = (row.values.get(c, "") for c in TIE_COLUMNS)
+        if rel in ctx.schema.relationships and source:
+            reason = _self_loop_problem(ctx.schema, rel, source, target)
+            if reason:
+                ctx.report(table, row.number, "target", reason)
+
+
+def _nfc_list(values: list[str]) -> list[str]:
+    """Items of a list (interview ids in ``evidence``) are ids too: each in NFC."""
+    for value in values:
+        _nfc(value)
+    return values
+
+
+def _self_loop_problem(schema: Schema, rel: str, source: str, target: str) -> str | None:
+    """Why a tie from a node to itself is refused, or None (the schema's ``self_loops`` flag allows it).
+
+    Meant for the tie checks of :func:`validate_in_steps` (see the report of issue 15).
+
+    >>> from graphmodel.schema import load_schema
+    >>> _self_loop_problem(load_schema(), "SPONSORS", "wf-1", "wf-1")
+    "a SPONSORS tie from a node to itself (source and target are both 'wf-1'); the schema allows none"
+    """
+    relationship = schema.relationships[rel]
+    if source != target or relationship.self_loops:
+        return None
+    return f"a {rel} tie from a node to itself (source and target are both {source!r}); the schema allows none"
+
+
 def _field(schema: Schema, prop: Property) -> tuple[Any, Any]:
     """The pydantic field for one schema property."""
     kind: Any
@@ -90,22 +201,25 @@ def _field(schema: Schema, prop: Property) -> tuple[Any, Any]:
     if prop.vocabulary:
         kind = Literal[schema.vocabularies[prop.vocabulary].values]  # type: ignore[valid-type]
     elif prop.type == "integer":
-        kind = int
+        kind = Annotated[int, BeforeValidator(_ascii_digits)]
+        constraints["ge"], constraints["le"] = INT64_MIN, INT64_MAX
     elif prop.type == "number":
-        kind = float
+        kind = Annotated[float, BeforeValidator(_ascii_digits), AfterValidator(_store_number)]
     elif prop.type == "boolean":
         kind = bool
     elif prop.type == "partial_date":
         kind = Annotated[str, BeforeValidator(_partial_date)]
     elif prop.type == "string_list":
-        kind = Annotated[list[str], BeforeValidator(_string_list)]
+        kind = Annotated[list[str], BeforeValidator(_string_list), AfterValidator(_nfc_list)]
     else:
         kind = str
         constraints["max_length"] = MAX_CELL_CHARS
+        if prop.name == "id" or prop.reference:
+            kind = Annotated[str, AfterValidator(_nfc)]
     if prop.minimum is not None:
-        constraints["ge"] = prop.minimum
+        constraints["ge"] = max(prop.minimum, constraints.get("ge", prop.minimum))
     if prop.maximum is not None:
-        constraints["le"] = prop.maximum
+        constraints["le"] = min(prop.maximum, constraints.get("le", prop.maximum))
     default = ... if prop.required else None
     return (kind if prop.required else kind | None), Field(default, **constraints)
 
@@ -176,9 +290,29 @@ def _check_columns(ctx: _Context, table: Table, required: Iterable[str]) -> set[
     missing = {c for c in required if c not in table.columns}
     for column in sorted(missing):
         ctx.report(table, 1, column, "required column is missing")
-    for column in table.columns:
+    for index, column in enumerate(table.columns, start=1):
         if column.startswith("_"):
             ctx.report(table, 1, column, "column names starting with '_' are reserved for graphmodel")
+        elif len(column.encode("utf-8")) > MAX_NAME_BYTES:
+            # the name itself is not printed: it is too long for a one-problem-per-line report
+            ctx.report(
+                table,
+                1,
+                f"column {index}",
+                f"a column name longer than {MAX_NAME_BYTES} bytes in UTF-8 ({len(column.encode('utf-8'))}): "
+                "FalkorDB cannot store it",
+            )
+    if table.name == TIES and not missing:
+        _report_self_loops(ctx, table)
+    bookkeeping = len(ctx.schema.provenance)
+    if len(table.columns) + bookkeeping > MAX_PROPERTIES:
+        ctx.report(
+            table,
+            1,
+            f"column {MAX_PROPERTIES - bookkeeping + 1}",
+            f"more than {MAX_PROPERTIES - bookkeeping} columns ({len(table.columns)}): a node or tie "
+            f"holds at most {MAX_PROPERTIES} properties, {bookkeeping} of them graphmodel's own",
+        )
     return missing
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from graphmodel.errors import StoreError
 from graphmodel.settings import Neo4jSettings, default_store
 from graphmodel.stores.base import Result, Statement, Store
+from graphmodel.uris import safe_uri, scheme_of, scrub, unsafe_reason
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
@@ -25,13 +26,23 @@ def open_store(url: str | None = None) -> Store:
     True
     >>> store.close()
     """
-    url = url or default_store()
-    if url.startswith("embedded:"):
+    url = (url or default_store()).strip()
+    scheme = scheme_of(url)
+    if scheme == "embedded":
         from graphmodel.stores.embedded import EmbeddedStore
 
-        return EmbeddedStore(url.removeprefix("embedded:") or ".graphmodel/graph")
-    if url.startswith(NEO4J_SCHEMES):
+        return EmbeddedStore(url[len("embedded:") :] or ".graphmodel/graph")
+    if f"{scheme}://" in NEO4J_SCHEMES:
         from graphmodel.stores.neo4j import Neo4jStore
 
-        return Neo4jStore(Neo4jSettings.from_env(uri=url))
-    raise StoreError(f"unknown store {url!r}: use embedded:PATH or a bolt://, neo4j:// or neo4j+s:// URI")
+        unsafe = unsafe_reason(url)
+        if unsafe:
+            raise StoreError(f"{safe_uri(url)}: {unsafe}")
+        # the driver knows schemes in lower case only; the rest of the URI is kept as given
+        try:
+            return Neo4jStore(Neo4jSettings.from_env(uri=scheme + url[len(scheme) :]))
+        except StoreError as exc:  # a driver's message may quote the URI it was given, in its own way
+            raise StoreError(scrub(str(exc), url)) from None
+        except ValueError as exc:  # urllib on a malformed authority (an unclosed IPv6 bracket)
+            raise StoreError(f"{safe_uri(url)}: not a valid URI ({scrub(str(exc), url)})") from None
+    raise StoreError(f"unknown store {safe_uri(url)!r}: use embedded:PATH or a bolt://, neo4j:// or neo4j+s:// URI")

@@ -38,15 +38,16 @@ KEEPALIVE_SECONDS = 30.0
 
 
 def describe(uri: str, database: str | None) -> str:
-    """A URI safe to print: scheme, host and port only.
+    """A URI safe to print: no user info, query string or fragment (see :mod:`graphmodel.uris`).
 
     >>> describe("neo4j+s://abc.databases.neo4j.io", None)
     'neo4j+s://abc.databases.neo4j.io (default database)'
+    >>> describe("Bolt://u:p@h:7687?password=p", "x")
+    'bolt://h:7687 (x)'
     """
-    parts = urlsplit(uri)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port} ({database or 'default database'})"
+    from graphmodel.uris import safe_uri
+
+    return f"{safe_uri(uri)} ({database or 'default database'})"
 
 
 class Neo4jStore(Store):
