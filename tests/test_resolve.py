@@ -448,3 +448,19 @@ def test_the_actor_queries_defaults_follow_the_schema() -> None:
 
     assert library()["resolve_actors"].params["labels"].default == actor_labels(SCHEMA)
     assert not library()["find_actor"].params["q"].required
+
+
+def test_the_load_applies_the_package_decisions(store: Store, tmp_path: Path) -> None:
+    """``graphmodel load`` (through :func:`graphmodel.api.load_package`) reads the decisions table itself."""
+    report = load_package(store, field_package(tmp_path))
+    assert report.written
+    rows = store.run("MATCH (a:Agency) WHERE a.id IN ['wf-county', 'wf-lu-notes'] RETURN a.id, a.aliases").rows
+    assert rows == [("wf-county", ["wf-lu-notes"])]
+    assert store.run("MATCH (:Agency {id: 'wf-county'})-[r:SUPPORTS]->() RETURN count(r)").rows == [(2,)]
+    # a decision that names an id of another kind is refused with its location, and nothing is written
+    (tmp_path / "field" / "decisions.csv").write_text(
+        "id,same_as,decision,reviewer,note\nwf-lu-notes,ngo-a,same,LW,\n", encoding="utf-8"
+    )
+    with pytest.raises(InvalidPackage) as info:
+        load_package(store, tmp_path / "field")
+    assert any(p.file == "decisions.csv" and p.row == 2 for p in info.value.problems)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +170,7 @@ def load(
             _check_format(state, store)
             planner = Planner(session, schema, state, priority=options.priority, diff=options.diff)
             lookup = Lookup(session, schema, empty=not state.packages)
+            raw = _resolve(raw, schema, lookup)
             lap("state")
             records, deferred, live = _validate_and_write_ahead(raw, schema, planner, lookup, stream)
             lap("validate")
@@ -249,6 +250,22 @@ def _validate_and_write_ahead(
             deferred.extend(updated)
 
 
+def _resolve(raw: RawPackage, schema: Schema, lookup: Lookup) -> RawPackage:
+    """Apply the package's ``decisions`` table (same actor under several ids) before validation.
+
+    Ids the graph already holds stay canonical; problems in the decisions are reported with
+    validation's (see :mod:`graphmodel.resolve` and docs/resolve.md).
+    """
+    table = raw.tables.get("decisions")
+    if table is None:
+        return raw
+    from graphmodel.resolve.aliases import resolve_package
+
+    ids = {row.values[c] for row in table.rows for c in ("id", "same_as") if row.values.get(c)}
+    resolved, _, problems = resolve_package(raw, schema, prefer=sorted(lookup(ids)))
+    return replace(resolved, problems=[*resolved.problems, *problems])
+
+
 def _table_rows(raw: RawPackage) -> dict[str, int]:
     return {name: len(table.rows) for name, table in raw.tables.items()}
 
@@ -291,6 +308,7 @@ def _dry_run(store: Store, raw: RawPackage, schema: Schema, options: LoadOptions
         state = read_state(store, schema, raw.name)
         planner = Planner(store, schema, state, priority=options.priority, diff=options.diff)
         lookup = Lookup(store, schema, empty=not state.packages)
+        raw = _resolve(raw, schema, lookup)
         steps = _planned_steps(raw, schema, planner, lookup)
         while True:
             try:
