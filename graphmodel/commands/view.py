@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from graphmodel.commands.common import StoreOption, _fail, _open, console
+from graphmodel.commands.base import StoreOption, _fail, _open, console
 from graphmodel.errors import GraphmodelError
 
 
