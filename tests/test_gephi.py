@@ -10,11 +10,11 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graphmodel.export import ROUND_SPANS, to_networkx, write_graph
 from graphmodel.api import load_package
+from graphmodel.engine.validate import partial_date_bounds
+from graphmodel.export import ROUND_SPANS, to_networkx, write_graph
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store
-from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.views.pyvis_network import to_pyvis
 
 #: The GEXF 1.3 schema (gexf.xsd with dynamics.xsd and viz.xsd, from the GEXF project, CC BY 4.0)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from graphmodel.cli import app
 from graphmodel.api import load_package
+from graphmodel.cli import app
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store
 from loaders.qda import code_report, load_qda
