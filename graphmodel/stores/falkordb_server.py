@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +179,12 @@ class Server:
                 started = state is None
                 if state is None:
                     state = _start(folder, config, start_timeout)
-                client, db = _connect(Path(state["socket"]), start_timeout)
+                try:
+                    client, db = _connect(Path(state["socket"]), start_timeout)
+                except BaseException:
+                    if started:  # never leave a server behind that nobody can reach
+                        _kill(folder, int(state["pid"]))
+                    raise
                 if not started and config:
                     _reconfigure(client, config)
             return cls(folder, client, db, int(state["pid"]), users_fd, linger)
@@ -359,6 +364,21 @@ def _stop(folder: Path, client: Any, pid: int) -> None:
     deadline = time.monotonic() + 30
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.005)
+    _remove_socket_dir(folder / STATE_FILE)
+
+
+def _kill(folder: Path, pid: int) -> None:
+    """Stop a server that cannot be talked to (SIGTERM, then SIGKILL) and forget it."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not _alive(pid):
+            break
     _remove_socket_dir(folder / STATE_FILE)
 
 
