@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         if "startup" in only:
             from bench import startup
 
-            result = startup.run(package, Path(tmp), runs=max(runs, 5))
+            result = startup.run(package, Path(tmp), runs=args.runs or 5)
             written.append(write_result("startup", args.size, {**common, **result}, args.out))
         if "views" in only:
             from bench import views

@@ -62,7 +62,7 @@ def run(package: Path, tmp: Path, runs: int) -> dict[str, Any]:
         params = {"ngo": ngo}
         run_query(store, "access_paths", params)  # warm
         in_shell = []
-        for _ in range(max(runs, 5)):
+        for _ in range(max(runs, 5)):  # milliseconds each: always a few
             started = time.perf_counter()
             run_query(store, "access_paths", params)
             in_shell.append(time.perf_counter() - started)
