@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
 class Commands(TyperGroup):
     """Commands named with ``-`` or ``_`` alike (``load_qda`` is ``load-qda``); typer adds "did you mean"."""
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         for name in (cmd_name, cmd_name.replace("_", "-"), cmd_name.replace("-", "_")):
             command = super().get_command(ctx, name)
             if command is not None:

@@ -432,7 +432,7 @@ def qda_package(
     """
     ngo_map = dict(ngo_map or {})
     known_interviews = dict(known_interviews or {})
-    known = (
+    known_mots = (
         {k: dict(v) for k, v in known_motivations.items()}
         if isinstance(known_motivations, Mapping)
         else {k: {} for k in known_motivations}
@@ -440,7 +440,7 @@ def qda_package(
     problems = list(coding.problems)
     file = coding.path.name
     codes = {guid: code for guid, code in coding.codes.items() if code.name and _under(code, only_under)}
-    matched = match_codes([c.name for c in codes.values()], known)
+    matched = match_codes([c.name for c in codes.values()], known_mots)
 
     motivations = Table("motivations", f"{file}[codes]", ["id", "name", "description"])
     seen_motivations: set[str] = set()
