@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import RESULTS, log, write_result
 
-BENCHMARKS = ("loader", "queries", "metrics", "views", "national", "national_graph", "national_neo4j")
+BENCHMARKS = ("loader", "queries", "metrics", "views", "national", "national_graph", "national_neo4j", "startup")
 DEFAULT_RUNS = {"tiny": 1, "county": 3, "medium": 3, "national": 1}
 
 
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     written = []
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         package = Path(tmp) / f"synth-{args.size}"
-        needs_package = any(b in only for b in ("loader", "queries", "metrics"))
+        needs_package = any(b in only for b in ("loader", "queries", "metrics", "startup"))
         stats = None
         if needs_package:
             log(f"generating the {args.size} package (seed {args.seed})")
@@ -71,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
             result = metrics.run(package, runs=runs)
             written.append(write_result("metrics", args.size, {**common, **result}, args.out))
+        if "startup" in only:
+            from bench import startup
+
+            result = startup.run(package, Path(tmp), runs=args.runs or 5)
+            written.append(write_result("startup", args.size, {**common, **result}, args.out))
         if "views" in only:
             from bench import views
 

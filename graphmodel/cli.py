@@ -1,40 +1,116 @@
-"""The ``graphmodel`` command line: thin wrappers that parse, call the library and print."""
+"""The ``graphmodel`` command line: thin wrappers that parse, call the library and print.
+
+Start-up is kept fast (``graphmodel --help`` well under a second): this module imports
+only typer, rich and :mod:`graphmodel.commands.base`; every command imports what it
+needs (pandas, NetworkX, the loader, a store) in its body.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
+from typer.core import TyperGroup
 
-from graphmodel import statements as cy
-from graphmodel.commands.common import (
+from graphmodel import __version__
+from graphmodel.commands.base import (
+    BomOption,
     FormatOption,
     KeepPlacesOption,
+    OutputOption,
     RedactKeyOption,
     RedactOption,
     StoreOption,
     _fail,
-    _load,
     _open,
     _parse_params,
-    _print_report,
     _print_result,
     _redaction_key,
+    _warn,
     console,
+    errors,
+    resolve_name,
+    settings,
 )
 from graphmodel.errors import GraphmodelError
-from graphmodel.output import FORMATS
-from graphmodel.queries import find_query, library, run_query
-from graphmodel.schema import load_schema
-from graphmodel.settings import DEFAULT_STORE_DIR
-from graphmodel.stores import Store
 
-app = typer.Typer(help="Fieldwork on state-NGO relations as a graph.", no_args_is_help=True, add_completion=False)
-DEMO_STORE = f"embedded:{DEFAULT_STORE_DIR / 'demo'}"
+if TYPE_CHECKING:
+    from graphmodel.engine.load import LoadOptions, LoadReport
+    from graphmodel.queries import Query
+    from graphmodel.stores import Store
+
+
+class Commands(TyperGroup):
+    """Commands named with ``-`` or ``_`` alike (``load_qda`` is ``load-qda``); typer adds "did you mean"."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        for name in (cmd_name, cmd_name.replace("_", "-"), cmd_name.replace("-", "_")):
+            command = super().get_command(ctx, name)
+            if command is not None:
+                _plain_help_flag(command, ctx)
+                return command
+        return None
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        _plain_help_flag_option(option)
+        return option
+
+
+def _plain_help_flag(command: Any, ctx: Any) -> None:
+    _plain_help_flag_option(command.get_help_option(ctx))
+
+
+def _plain_help_flag_option(option: Any) -> None:
+    """Give the help flag a default of False rather than None.
+
+    typer (0.2x) converts an option's value through a pydantic adapter unless it already is a
+    bool; for the help flag, present on every command, that import alone took 0.1 s of start-up.
+    """
+    if option is not None and getattr(option, "default", False) is None:
+        option.default = False
+
+
+app = typer.Typer(
+    cls=Commands,
+    help="Fieldwork on state-NGO relations as a graph.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,  # click's plain help: rich's help renderer (and markdown) would add 0.1 s to every start
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"graphmodel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Fieldwork on state-NGO relations as a graph."""
+
+
+# The load command's body calls these names; they import the loader only when it runs.
+def _load(
+    store: Store, path: Path | str, name: str | None, dry_run: bool = False, options: LoadOptions | None = None
+) -> LoadReport:
+    from graphmodel.commands.common import _load as load_with_progress
+
+    return load_with_progress(store, path, name, dry_run, options)
+
+
+def _print_report(report: LoadReport, *, diff: bool = False) -> None:
+    from graphmodel.commands.common import _print_report as print_report
+
+    print_report(report, diff=diff)
 
 
 @app.command()
@@ -92,27 +168,47 @@ def load(
             _fail(str(exc))
 
 
-@app.command()
-def query(
-    name: Annotated[str, typer.Argument(help="A query name from the library, or a path to a .cypher file.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value; repeat for several.")] = None,
-    store: StoreOption = None,
-    fmt: FormatOption = "table",
-    redact: RedactOption = False,
-    redact_key: RedactKeyOption = None,
-    keep_places: KeepPlacesOption = False,
-) -> None:
-    """Run a query from the library (or any .cypher file) and print its result."""
-    if fmt not in FORMATS:
-        _fail(f"--format must be one of {', '.join(FORMATS)}")
-    key = _redaction_key(redact, redact_key)
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param", "-p", help="key=value; repeat for several. Quote a value to keep it text: -p 'id=\"2010\"'."
+    ),
+]
+def _find(name: str) -> Query:
+    """A library query by name (``-`` or ``_``, with "did you mean") or a ``.cypher`` file."""
+    from graphmodel.queries import find_query, library
+
     try:
-        q = find_query(name)
-        params = q.bind(_parse_params(param or []))
+        if not (name.endswith(".cypher") or "/" in name):
+            name = resolve_name(name, library(), "query")
+        return find_query(name)
     except GraphmodelError as exc:
         _fail(str(exc))
-    with _open(store) as db:
+
+
+def _run_and_print(
+    q: Query,
+    given: dict[str, Any],
+    store: str | None,
+    fmt: str,
+    output: str | None,
+    bom: bool,
+    key: bytes | None,
+    keep_places: bool = False,
+    title: str | None = None,
+) -> None:
+    """Bind, run (read-only) and print one query; with a redaction ``key``, share-safe (docs/redaction.md)."""
+    from graphmodel.checks import unknown_ids
+    from graphmodel.queries import run_query
+
+    try:
+        params = q.bind(given)
+    except GraphmodelError as exc:
+        _fail(str(exc))
+    with _open(store, read=True) as db:
         try:
+            for warning in unknown_ids(db, params):
+                _warn(warning)
             result = run_query(db, q, params)
             if key is not None:
                 from graphmodel.redact import redact_result, sensitive_values
@@ -121,24 +217,92 @@ def query(
                 result = redact_result(result, sensitive, key=key, keep_places=keep_places)
         except GraphmodelError as exc:
             _fail(str(exc))
-        _print_result(result, fmt, q.name)
+    _print_result(result, fmt, title, output=output, bom=bom)
+
+
+@app.command()
+def query(
+    name: Annotated[
+        str, typer.Argument(help="A query name from the library, or a .cypher file (a header is optional).")
+    ],
+    param: ParamOption = None,
+    store: StoreOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    bom: BomOption = False,
+    redact: RedactOption = False,
+    redact_key: RedactKeyOption = None,
+    keep_places: KeepPlacesOption = False,
+) -> None:
+    """Run a query from the library (or any .cypher file, read-only) and print its result."""
+    key = _redaction_key(redact, redact_key)
+    q = _find(name)
+    _run_and_print(q, dict(_parse_params(param or [])), store, fmt, output, bom, key, keep_places, q.name)
+
+
+@app.command()
+def cypher(
+    text: Annotated[
+        str, typer.Argument(help="The Cypher to run; '-' (or nothing) reads it from standard input.")
+    ] = "-",
+    param: ParamOption = None,
+    store: StoreOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    bom: BomOption = False,
+    redact: RedactOption = False,
+    redact_key: RedactKeyOption = None,
+    keep_places: KeepPlacesOption = False,
+) -> None:
+    """Run one read-only Cypher statement: graphmodel cypher 'MATCH (n:NGO {id: $id}) RETURN n.name' -p id=ngo-y01."""
+    from graphmodel.queries import plain_query
+
+    if text == "-":
+        if sys.stdin.isatty():
+            errors.print("reading Cypher from standard input; end it with Ctrl-D")
+        text = sys.stdin.read()
+    try:
+        q = plain_query(text, Path("cypher"))
+    except GraphmodelError as exc:
+        _fail(str(exc))
+    _run_and_print(q, dict(_parse_params(param or [])), store, fmt, output, bom, _redaction_key(redact, redact_key), keep_places)
 
 
 @app.command()
 def queries() -> None:
-    """List the query library with descriptions and parameters."""
-    table = Table(title="query library", show_lines=True)
-    table.add_column("name")
-    table.add_column("description")
-    table.add_column("parameters")
+    """List the query library with descriptions and parameters (graphmodel query NAME -h: one of them)."""
+    from graphmodel.queries import library
+
+    rows = []
     for q in library().values():
         params = "\n".join(
             f"{p.name} ({p.type}{', required' if p.required else ''}"
             f"{'' if p.default is None else f', default {p.default}'})"
             for p in q.params.values()
         )
-        table.add_row(Text(q.name), Text(q.description), Text(params))
+        rows.append((q.name, q.description, params))
+    # No options here: typer turns each option into a pydantic adapter, 0.1 s of start-up.
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="query library", show_lines=True)
+    for column in ("name", "description", "parameters"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(Text(v) for v in row))
     console.print(table)
+
+
+@app.command()
+def shell(
+    store: StoreOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """An interactive Cypher shell on the store: end statements with ';'; :help lists the commands."""
+    from graphmodel.shell import run_shell
+
+    with _open(store) as db:
+        run_shell(db, fmt=fmt, history=settings(store).root / ".graphmodel" / "shell_history")
 
 
 @app.command()
@@ -148,11 +312,16 @@ def status(
     redact_key: RedactKeyOption = None,
 ) -> None:
     """Counts per label and relationship type, and per package what it asserts now."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from graphmodel import statements as cy
     from graphmodel.redact import pseudonym
+    from graphmodel.schema import load_schema
 
     schema = load_schema()
     key = _redaction_key(redact, redact_key)
-    with _open(store) as db:
+    with _open(store, read=True) as db:
         try:
             counts = Table(title=Text(f"graph in {db.description}"))
             counts.add_column("label or type")
@@ -194,12 +363,14 @@ def status(
 @app.command()
 def conflicts(store: StoreOption = None, fmt: FormatOption = "table") -> None:
     """Nodes and ties on which packages disagree: each package's value, and the one the graph shows."""
+    from graphmodel import statements as cy
     from graphmodel.engine.claims import claims_of
+    from graphmodel.schema import load_schema
     from graphmodel.stores.base import Result
 
     schema = load_schema()
     rows = []
-    with _open(store) as db:
+    with _open(store, read=True) as db:
         try:
             found = [*db.run(cy.conflicting_nodes(schema)).rows, *db.run(cy.conflicting_ties(schema)).rows]
         except GraphmodelError as exc:
@@ -218,6 +389,31 @@ def conflicts(store: StoreOption = None, fmt: FormatOption = "table") -> None:
 
 
 @app.command()
+def use(
+    store: Annotated[
+        str | None, typer.Argument(help="embedded:PATH or a Neo4j URI; nothing: show the store commands use.")
+    ] = None,
+) -> None:
+    """Set the project's store (in graphmodel.toml, found from here upward), or show which one is used."""
+    from graphmodel.settings import write_project_store
+
+    if store is None:
+        current = settings()
+        console.print(f"{current.store}  (from {current.store_from})")
+        return
+    if not store.startswith("embedded:") and "://" not in store:
+        _fail(f"{store!r} is not a store: use embedded:PATH or a bolt://, neo4j:// or neo4j+s:// URI")
+    try:
+        path = write_project_store(store)
+    except GraphmodelError as exc:
+        _fail(str(exc))
+    now = settings()
+    console.print(f"wrote {path}: commands run in {path.parent} (or below) use {now.store}")
+    if now.store_from != str(path):
+        _warn(f"{now.store_from} is set and takes precedence over {path.name}")
+
+
+@app.command()
 def schema(
     write: Annotated[Path | None, typer.Option("--write", help="Write the Markdown reference to this file.")] = None,
     check: Annotated[
@@ -226,6 +422,7 @@ def schema(
 ) -> None:
     """Print (or write, or check) the schema reference generated from schema.yaml."""
     from graphmodel.docs import render_schema
+    from graphmodel.schema import load_schema
 
     text = render_schema(load_schema())
     if check is not None:
@@ -241,6 +438,10 @@ def schema(
 
 def print_profile(db: Store) -> None:
     """Print Table 1 (the sample profile) with characteristics as rows, provinces as columns."""
+    from rich.table import Table
+
+    from graphmodel.queries import run_query
+
     result = run_query(db, "sample_profile")
     table = Table(title="Table 1: the NGO sample by province (age counted to 2010)")
     table.add_column("characteristic")
@@ -253,6 +454,11 @@ def print_profile(db: Store) -> None:
 
 def print_motivations(db: Store) -> None:
     """Print Table 3: motivations with the number and share of NGOs naming them."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from graphmodel.queries import run_query
+
     result = run_query(db, "motivations")
     table = Table(title="Table 3: motivations named by the NGOs")
     for column in ("motivation", "中文", "NGOs", "percent"):
@@ -267,30 +473,60 @@ def print_motivations(db: Store) -> None:
     console.print(table)
 
 
+#: The package name the demo loads the sample as.
+DEMO_PACKAGE = "paper"
+
+
 @app.command()
 def demo(
     store: Annotated[
-        str | None, typer.Option("--store", "-s", help=f"Where to load the sample (default: a fresh {DEMO_STORE}).")
+        str | None,
+        typer.Option(
+            "--store",
+            "-s",
+            help="Where to load the sample (default: the project's store, unless it holds other packages: "
+            "then .graphmodel/demo).",
+        ),
     ] = None,
 ) -> None:
     """Load the paper's sample and print Table 1 and Table 3 computed from the graph."""
+    from graphmodel import statements as cy
     from graphmodel.sample import sample_path
+    from graphmodel.schema import load_schema
     from graphmodel.stores.embedded import EmbeddedStore
 
-    with _open(store or DEMO_STORE) as db:
-        if store is None and isinstance(db, EmbeddedStore):
+    chosen = settings(store)
+    url = chosen.store
+    db = _open(url)
+    others = sorted({str(row[0]) for row in db.run(cy.list_packages(load_schema())).rows} - {DEMO_PACKAGE})
+    own_store = False
+    if others and store is None:
+        db.close()
+        url = chosen.embedded("demo")
+        db = _open(url)
+        own_store = True
+    elif others:
+        _fail(f"{url} already holds other packages ({', '.join(others)}): the demo's tables would mix them in")
+    with db:
+        if own_store and isinstance(db, EmbeddedStore):
             db.delete_all()
         try:
-            report = _load(db, sample_path(), "paper")
+            report = _load(db, sample_path(), DEMO_PACKAGE)
             _print_report(report)
             print_profile(db)
             print_motivations(db)
         except GraphmodelError as exc:
             _fail(str(exc))
-    console.print(
-        f"The sample is in {store or DEMO_STORE}; try: "
-        f"graphmodel query motivations -p by=registration --store {store or DEMO_STORE}"
-    )
+    if own_store:
+        console.print(
+            f"The sample is in {url}: the project's store ({chosen.store}) holds other packages "
+            f"({', '.join(others)}). To query the sample, add --store {url} or run: graphmodel use {url}"
+        )
+    else:
+        console.print(
+            f"The sample is in {url}, the store later commands use (from {chosen.store_from}); "
+            "try: graphmodel query motivations -p by=registration"
+        )
 
 
 def _register_extras() -> None:
@@ -307,4 +543,4 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from graphmodel.errors import GraphmodelError
 from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import Store
 
-__all__ = ["EXPORT_FORMATS", "filter_graph", "tie_active", "to_networkx", "write_graph"]
+__all__ = ["EXPORT_FORMATS", "ROUND_SPANS", "filter_graph", "tie_active", "to_networkx", "write_graph"]
 
 EXPORT_FORMATS = ("graphml", "gexf", "csv")
 
@@ -157,13 +158,30 @@ def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: The span of each fieldwork round (schema.yaml: round 1 = 2009-2012, 2 = 2018-2019): the time a tie
+#: observed in that round, with neither start nor end recorded, is shown on Gephi's timeline.
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+ROUND_SPANS = {1: ("2009-01-01", "2012-12-31"), 2: ("2018-01-01", "2019-12-31")}
+
+
 def _for_files(graph: nx.MultiDiGraph, *, gexf: bool) -> nx.MultiDiGraph:
+    """The graph as Gephi and yEd read it: each node's ``label`` is its name (its schema label in
+    ``node_label``); each tie's type is ``tie_type`` (and, in GEXF, its edge label).
+
+    GEXF's ``type`` on an edge is reserved (directed or undirected), so the tie type never goes there.
+    GEXF edges carry ``start`` and ``end`` as full dates for the timeline (see :func:`write_graph`).
+    """
     out = nx.MultiDiGraph()
-    out.add_nodes_from((n, _flat(d)) for n, d in graph.nodes(data=True))
+    for n, d in graph.nodes(data=True):
+        attrs = _flat(d)
+        attrs["node_label"] = attrs.pop("label", "")
+        attrs["label"] = str(d.get("name") or n)
+        out.add_node(n, **attrs)
     for u, v, key, d in graph.edges(keys=True, data=True):
         attrs = _flat(d)
+        attrs["tie_type"] = attrs.pop("type", "")
         if gexf:
-            # GEXF's dynamic edges: start and end as full dates (first and last possible day).
+            attrs["label"] = attrs["tie_type"]
             start, end = attrs.pop("start", None), attrs.pop("end", None)
             if start is not None:
                 attrs["start"] = partial_date_bounds(str(start))[0].isoformat()
@@ -171,29 +189,48 @@ def _for_files(graph: nx.MultiDiGraph, *, gexf: bool) -> nx.MultiDiGraph:
             if end is not None:
                 attrs["end"] = partial_date_bounds(str(end))[1].isoformat()
                 attrs["tie_end"] = str(end)
+            if start is None and end is None and d.get("round") in ROUND_SPANS:
+                attrs["start"], attrs["end"] = ROUND_SPANS[d["round"]]
         out.add_edge(u, v, key=key, **attrs)
     return out
+
+
+def _gexf_13(graph: nx.MultiDiGraph) -> str:
+    """GEXF 1.3 text that validates against the GEXF 1.3 schema.
+
+    networkx 3.x writes two things the schema refuses: the xsi namespace without "www."
+    (so ``schemaLocation`` is an unknown attribute) and a ``name`` on ``<graph>``.
+    """
+    text = "\n".join(nx.generate_gexf(graph, version="1.3"))
+    text = text.replace('xmlns:xsi="http://w3.org/2001/XMLSchema-instance"', f'xmlns:xsi="{XSI}"', 1)
+    text = re.sub(r'(<graph [^>]*?) name="[^"]*"', r"\1", text, count=1)
+    return "<?xml version='1.0' encoding='utf-8'?>\n" + text + "\n"
 
 
 def write_graph(graph: nx.MultiDiGraph, path: str | Path, fmt: str) -> list[Path]:
     """Write ``graph`` as GraphML or GEXF (one file at ``path``) or CSV (``nodes.csv`` and ``edges.csv``
     in the folder ``path``). Returns the files written.
 
-    GEXF edges carry ``start`` and ``end`` as full dates (the first and last day the
-    partial dates allow) so Gephi's timeline can use them; ``tie_start`` and
-    ``tie_end`` keep the dates as recorded.
+    Node labels are the actors' names (the schema label is ``node_label``) and the tie type
+    is ``tie_type``, in GraphML and GEXF alike. GEXF is version 1.3, dynamic: edges carry
+    ``start`` and ``end`` as full dates (the first and last day the partial dates allow;
+    for a tie with neither, the span of its fieldwork round, :data:`ROUND_SPANS`) so Gephi's
+    timeline can use them; ``tie_start`` and ``tie_end`` keep the dates as recorded.
+    CSV keeps the store's names: ``label`` and ``type`` columns.
     """
     path = Path(path)
     if fmt == "graphml":
         nx.write_graphml(_for_files(graph, gexf=False), path)
         return [path]
     if fmt == "gexf":
-        nx.write_gexf(_for_files(graph, gexf=True), path)
+        path.write_text(_gexf_13(_for_files(graph, gexf=True)), encoding="utf-8")
         return [path]
     if fmt != "csv":
         raise GraphmodelError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     path.mkdir(parents=True, exist_ok=True)
-    flat = _for_files(graph, gexf=False)
+    flat = nx.MultiDiGraph()
+    flat.add_nodes_from((n, _flat(d)) for n, d in graph.nodes(data=True))
+    flat.add_edges_from((u, v, k, _flat(d)) for u, v, k, d in graph.edges(keys=True, data=True))
     node_cols = sorted({k for _, d in flat.nodes(data=True) for k in d} - {"label"})
     edge_cols = sorted({k for *_, d in flat.edges(data=True) for k in d} - {"type", "_key"})
     nodes_file, edges_file = path / "nodes.csv", path / "edges.csv"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -85,3 +86,42 @@ def to_csv(result: Result) -> str:
 def to_json(result: Result) -> str:
     """A result as a JSON list of objects (Chinese kept as is)."""
     return json.dumps(result.records(), ensure_ascii=False, indent=2)
+
+
+def write_xlsx(result: Result, path: str | Path, sheet: str = "result") -> Path:
+    """Write a result as an Excel workbook: a header row, then one row per result row.
+
+    Numbers stay numbers; every text is stored as text, never as a formula (a name such
+    as ``=1+1`` shows as typed). Lists are joined with ``;`` as in CSV.
+
+    >>> import tempfile, openpyxl
+    >>> path = write_xlsx(Result(["name", "n"], [("=1+1", 2), ("绿色", None)]), tempfile.mkdtemp() + "/r.xlsx")
+    >>> [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
+    [['name', 'n'], ['=1+1', 2], ['绿色', None]]
+    """
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=False)
+    ws = book.active
+    ws.title = _sheet_title(sheet)
+    ws.append(list(result.columns))
+    for r, row in enumerate(result.rows, start=2):
+        for c, value in enumerate(row, start=1):
+            native = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            target = ws.cell(row=r, column=c, value=native if native is not None else (cell(value) or None))
+            if isinstance(target.value, str):
+                target.data_type = "s"  # never a formula
+    for c in range(1, len(result.columns) + 1):
+        ws.cell(row=1, column=c).data_type = "s"
+    path = Path(path)
+    book.save(path)
+    return path
+
+
+def _sheet_title(title: str) -> str:
+    """A valid worksheet name: at most 31 characters, none of ``[]:*?/\\``.
+
+    >>> _sheet_title("a/b: c")
+    'a_b_ c'
+    """
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "result"

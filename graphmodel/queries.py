@@ -13,21 +13,24 @@ Library queries run in read transactions, so a query that writes fails.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, LiteralString, cast
+from typing import TYPE_CHECKING, Any, LiteralString, cast
 
 import yaml
 
 from graphmodel.errors import QueryError
 from graphmodel.headers import load_header
 from graphmodel.readonly import check_read_only
-from graphmodel.stores.base import Result, Store
 
-PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "string_list")
+if TYPE_CHECKING:  # not imported at run time: `graphmodel queries` starts without the store layer
+    from graphmodel.stores.base import Result, Store
+
+PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "string_list", "any")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 __all__ = ["Param", "Query", "find_query", "library", "library_dir", "parse_query", "render_library", "run_query"]
@@ -71,6 +74,8 @@ class Param:
             elif self.type == "string_list":
                 items = value if isinstance(value, list) else str(value).split(";")
                 converted = [str(v).strip() for v in items if str(v).strip()]
+            elif self.type == "any":  # a plain file's parameter: JSON numbers, true/false, lists; else text
+                converted = _any_value(value)
             elif self.type == "date":
                 converted = str(value)
                 if not _DATE.match(converted):
@@ -130,7 +135,9 @@ def parse_query(text: str, path: Path) -> Query:
         meta = load_header("\n".join(header)) or {}
     except yaml.YAMLError as exc:
         raise QueryError(f"{path}: the header is not valid YAML: {exc}") from exc
-    if not isinstance(meta, dict) or "name" not in meta or "description" not in meta:
+    if not isinstance(meta, dict) or not meta.keys() & {"name", "description", "params"}:
+        return plain_query(text, path)  # no header: the comments are just comments
+    if "name" not in meta or "description" not in meta:
         raise QueryError(f"{path}: the header needs at least 'name' and 'description'")
     params = {}
     for name, spec in (meta.get("params") or {}).items():
@@ -156,6 +163,35 @@ def parse_query(text: str, path: Path) -> Query:
     return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params, notes)
 
 
+def plain_query(text: str, path: Path) -> Query:
+    """A query without a header: named after its file, each ``$name`` it uses a required parameter.
+
+    >>> q = plain_query("MATCH (n:NGO {id: $ngo}) RETURN n.name LIMIT $n", Path("mine.cypher"))
+    >>> q.name, sorted(q.params), q.bind({"ngo": "ngo-y01", "n": "3"})["n"]
+    ('mine', ['n', 'ngo'], 3)
+    """
+    body = text.strip()
+    if not body:
+        raise QueryError(f"{path}: no Cypher in it")
+    names = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)))
+    params = {name: Param(name, "any", "used as $" + name, required=True) for name in names}
+    return Query(path.stem, "", body, path, params)
+
+
+def _any_value(value: Any) -> Any:
+    """A plain query's parameter value: Python data as it is; text as JSON when it parses, else text.
+
+    >>> _any_value("3"), _any_value("ngo-y01"), _any_value('"2010"'), _any_value([1])
+    (3, 'ngo-y01', '2010', [1])
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
 def library_dir() -> Path:
     """Where the query library lives: inside the installed package, or ``cypher/`` in a checkout."""
     installed = Path(str(resources.files("graphmodel"))) / "cypher"
@@ -170,6 +206,8 @@ def library() -> dict[str, Query]:
     queries: dict[str, Query] = {}
     for path in sorted(library_dir().glob("*.cypher")):
         query = parse_query(path.read_text(encoding="utf-8"), path)
+        if not query.description:
+            raise QueryError(f"{path}: a library query needs a header with name and description")
         if query.name != path.stem:
             raise QueryError(f"{path}: header name {query.name!r} differs from the file name")
         queries[query.name] = query

@@ -413,7 +413,7 @@ def qda_package(
     name: str | None = None,
     ngo_map: Mapping[str, str] | None = None,
     known_interviews: Mapping[str, Mapping[str, Any]] | None = None,
-    known_motivations: Iterable[str] = (),
+    known_motivations: Mapping[str, Mapping[str, Any]] | Iterable[str] = (),
     only_under: str | None = None,
     quote: bool = False,
 ) -> RawPackage:
@@ -423,23 +423,30 @@ def qda_package(
     otherwise a case or source variable ``ngo``, then ``organization``, then the
     organisation of an interview already in the graph (``known_interviews``: id ->
     properties, from another package) names it. Interviews and motivations listed
-    as known are referred to, not defined again. ``only_under`` keeps only codes
+    as known are referred to, not defined again; a code whose name is that of a known
+    motivation (``name`` or ``name_zh``, ignoring case and spacing) is that motivation,
+    whatever its id (see :func:`match_codes`). ``only_under`` keeps only codes
     under a parent code of that name (e.g. ``Motivations``). With ``quote`` the
     coded passages go into the tie's ``note``; by default only their positions do,
     so transcripts stay out of the graph.
     """
     ngo_map = dict(ngo_map or {})
     known_interviews = dict(known_interviews or {})
-    known_motivations = set(known_motivations)
+    known_mots = (
+        {k: dict(v) for k, v in known_motivations.items()}
+        if isinstance(known_motivations, Mapping)
+        else {k: {} for k in known_motivations}
+    )
     problems = list(coding.problems)
     file = coding.path.name
     codes = {guid: code for guid, code in coding.codes.items() if code.name and _under(code, only_under)}
+    matched = match_codes([c.name for c in codes.values()], known_mots)
 
     motivations = Table("motivations", f"{file}[codes]", ["id", "name", "description"])
     seen_motivations: set[str] = set()
     for number, code in enumerate(codes.values(), start=2):
-        code_id = slug(code.name)
-        if code_id in seen_motivations or code_id in known_motivations:
+        code_id, how = matched[code.name]
+        if code_id in seen_motivations or how != "new":
             continue
         seen_motivations.add(code_id)
         values = {"id": code_id, "name": code.name}
@@ -495,7 +502,7 @@ def qda_package(
     grouped: dict[tuple[str, str], list[Segment]] = {}
     for segment in coding.segments:
         if segment.code in codes and segment.source in ngo_of:
-            grouped.setdefault((segment.source, slug(codes[segment.code].name)), []).append(segment)
+            grouped.setdefault((segment.source, matched[codes[segment.code].name][0]), []).append(segment)
     table = Table("codes", f"{file}[segments]", ["interview", "code", "ngo", "position", "note"])
     for (source_guid, code_id), segments in grouped.items():
         segments.sort(key=lambda s: (s.start is None, s.start or 0, s.end or 0))
@@ -519,6 +526,60 @@ def qda_package(
         problems=problems,
         fingerprint=digest.hexdigest()[:16],
     )
+
+
+def _same(text: Any) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def match_codes(names: Iterable[str], known: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Each code name's motivation id, and how it was found: ``id``, ``name`` or ``new``.
+
+    A code is a known motivation when its id (:func:`slug` of the name) is known, or else
+    when a known motivation has the same ``name`` or ``name_zh`` (case and spacing aside);
+    otherwise it becomes a new motivation with the slug as id.
+
+    >>> known = {"trust": {"name": "Public trust", "name_zh": "公信力"}, "scale": {"name": "Scale"}}
+    >>> match_codes(["Scale", "public  TRUST", "公信力", "Funding"], known)
+    {'Scale': ('scale', 'id'), 'public  TRUST': ('trust', 'name'), '公信力': ('trust', 'name'), 'Funding': ('funding', 'new')}
+    """
+    by_name: dict[str, str] = {}
+    for motivation, props in sorted(known.items()):
+        for key in ("name", "name_zh"):
+            if props.get(key):
+                by_name.setdefault(_same(props[key]), motivation)
+    out = {}
+    for name in names:
+        code_id = slug(name)
+        if code_id in known:
+            out[name] = (code_id, "id")
+        elif _same(name) in by_name:
+            out[name] = (by_name[_same(name)], "name")
+        else:
+            out[name] = (code_id, "new")
+    return out
+
+
+def code_report(store: Store, path: str | Path, *, only_under: str | None = None, name: str | None = None) -> list[str]:
+    """What ``load_qda`` will do with each code: which existing motivation it joins by name, or
+    which new motivation it creates and why (one line each; codes matched by id are not listed)."""
+    from graphmodel import statements as cy
+    from graphmodel.schema import load_schema
+
+    coding = read_coding(path)
+    package = name or coding.path.stem
+    rows = store.run(cy.export_nodes(load_schema(), "Motivation")).rows
+    known = {node_id: props for node_id, props in rows if props.get("_package") != package}
+    names = sorted({c.name for c in coding.codes.values() if c.name and _under(c, only_under)})
+    lines = []
+    for code, (motivation, how) in match_codes(names, known).items():
+        if how == "name":
+            lines.append(f"code {code!r}: the existing motivation {motivation!r} (same name)")
+        elif how == "new":
+            lines.append(
+                f"code {code!r}: a new motivation {motivation!r} (no motivation in the graph has this id or name)"
+            )
+    return lines
 
 
 def load_qda(

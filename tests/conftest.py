@@ -26,6 +26,8 @@ from graphmodel.stores.embedded import EmbeddedStore
 FIXTURES = Path(__file__).parent / "fixtures"
 MARKER = "__graphmodel_test_suite__"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Command-line tests open many embedded stores: none may outlive its test (see graphmodel.settings).
+os.environ["GRAPHMODEL_LINGER"] = "0"
 
 
 def _missing_neo4j(reason: str) -> None:

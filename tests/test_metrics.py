@@ -4,6 +4,8 @@ library and brute-force chains, sampling error, write-back, CLI."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import random
 from pathlib import Path
@@ -550,7 +552,9 @@ def test_cli_metrics_csv_and_write_back(tmp_path: Path) -> None:
     result = runner.invoke(app, ["metrics", "brokerage", "--format", "csv", "--store", target])
     assert result.exit_code == 0, result.output
     header = result.output.splitlines()[0].split(",")
-    assert header[:7] == ["node", "coordinator", "itinerant", "gatekeeper", "representative", "liaison", "total"]
+    assert header[:9] == [
+        "node", "name", "label", "coordinator", "itinerant", "gatekeeper", "representative", "liaison", "total"
+    ]  # fmt: skip
     assert len(result.output.splitlines()) == 1 + 237 - 49 - 11  # all nodes but interviews and motivations
     result = runner.invoke(app, ["metrics", "state-dependence", "--write-back", "--store", target])
     assert result.exit_code == 0, result.output
@@ -561,7 +565,7 @@ def test_cli_metrics_csv_and_write_back(tmp_path: Path) -> None:
             app, ["metrics", "state-dependence", "--mode", mode, "--format", "csv", "--store", target]
         )
         assert result.exit_code == 0, result.output
-        reached[mode] = sum(int(line.split(",")[1]) for line in result.output.splitlines()[1:])
+        reached[mode] = sum(int(row["reached"]) for row in csv.DictReader(io.StringIO(result.output)))
     assert reached["realised"] == 59 and reached["potential"] > 59
     bad_mode = runner.invoke(app, ["metrics", "state-dependence", "--mode", "actual", "--store", target])
     assert bad_mode.exit_code == 1 and "--mode must be" in bad_mode.output

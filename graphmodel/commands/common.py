@@ -1,105 +1,48 @@
-"""What every CLI command shares: the store option, output consoles, errors, loading with progress.
+"""Loading with progress and the load report, for ``load``, ``demo`` and ``load-qda``.
 
-Command modules import from here, never from :mod:`graphmodel.cli`, so the CLI can
-import them while it starts (and ``python -m graphmodel.cli`` works).
+The light helpers every command shares (options, consoles, opening the store, printing
+results) live in :mod:`graphmodel.commands.base` and are re-exported here. Command
+modules import from these, never from :mod:`graphmodel.cli`, so the CLI can import them
+while it starts (and ``python -m graphmodel.cli`` works).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from graphmodel.commands.base import (
+    FormatOption,
+    StoreOption,
+    _fail,
+    _open,
+    _parse_params,
+    _print_result,
+    console,
+    errors,
+)
+from graphmodel.commands.progress import Progress  # plain log lines when stderr is not a terminal
 from graphmodel.engine.load import LoadOptions, LoadReport
-from graphmodel.errors import GraphmodelError, InvalidPackage, LoadRefused
-from graphmodel.output import rich_table, to_csv, to_json
-from graphmodel.stores import Store, open_store
-from graphmodel.uris import scrub
+from graphmodel.errors import InvalidPackage, LoadRefused
+from graphmodel.stores import Store
 
-console = Console()
-errors = Console(stderr=True)
-
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        "-s",
-        help="embedded:PATH, or a bolt:// / neo4j:// / neo4j+s:// URI. "
-        "Default: $GRAPHMODEL_STORE or embedded:.graphmodel/graph.",
-    ),
+__all__ = [
+    "FormatOption",
+    "StoreOption",
+    "_fail",
+    "_load",
+    "_open",
+    "_parse_params",
+    "_print_refusal",
+    "_print_report",
+    "_print_result",
+    "console",
+    "errors",
 ]
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
-RedactOption = Annotated[
-    bool,
-    typer.Option(
-        "--redact",
-        help="Share-safe output (docs/redaction.md): pseudonyms for ids, names, roles and places below "
-        "province; dates as years; no notes.",
-    ),
-]
-RedactKeyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--redact-key",
-        help="With --redact: the key file (created with a random key if missing). "
-        "Default: $GRAPHMODEL_REDACT_KEY_FILE, or the key itself in $GRAPHMODEL_REDACT_KEY.",
-    ),
-]
-KeepPlacesOption = Annotated[
-    bool, typer.Option("--keep-places", help="With --redact: keep county, township and prefecture names.")
-]
-
-
-def _fail(message: str, code: int = 1) -> None:
-    """Print an error (any URI in it without user info or query string) and exit."""
-    errors.print(Text(f"error: {scrub(message)}", style="bold red"))
-    raise typer.Exit(code)
-
-
-def _redaction_key(redact: bool, key_file: Path | None) -> bytes | None:
-    """The key to redact with (None without ``--redact``); a missing key is a clear error."""
-    if not redact:
-        return None
-    from graphmodel.redact import redaction_key
-
-    try:
-        return redaction_key(key_file)
-    except (GraphmodelError, OSError) as exc:
-        _fail(str(exc))
-        raise  # unreachable
-
-
-def _open(store: str | None) -> Store:
-    try:
-        return open_store(store)
-    except GraphmodelError as exc:
-        _fail(str(exc))
-        raise  # unreachable
-
-
-def _parse_params(pairs: list[str]) -> dict[str, str]:
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            _fail(f"-p expects key=value, got {pair!r}")
-        params[key.strip()] = value
-    return params
-
-
-def _print_result(result: Any, fmt: str, title: str | None = None) -> None:
-    if fmt == "csv":
-        sys.stdout.write(to_csv(result))
-    elif fmt == "json":
-        sys.stdout.write(to_json(result) + "\n")
-    else:
-        console.print(rich_table(result, title))
 
 
 def _load(

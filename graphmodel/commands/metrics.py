@@ -1,30 +1,44 @@
-"""CLI: ``graphmodel export`` (GraphML, GEXF, CSV) and ``graphmodel metrics NAME``."""
+"""CLI: ``graphmodel export`` (GraphML, GEXF, CSV) and ``graphmodel metrics NAME``.
 
-import sys
+pandas, NetworkX and the metrics are imported when a command runs, not when the CLI starts.
+"""
+
+from __future__ import annotations
+
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from graphmodel.commands.common import (
+from graphmodel.commands.base import (
+    BomOption,
+    FormatOption,
     KeepPlacesOption,
+    OutputOption,
     RedactKeyOption,
     RedactOption,
     StoreOption,
     _fail,
     _open,
+    _print_result,
     _redaction_key,
     console,
     errors,
+    resolve_name,
 )
 from graphmodel.errors import GraphmodelError
-from graphmodel.export import EXPORT_FORMATS, to_networkx, write_graph
-from graphmodel.metrics.access import MODES
-from graphmodel.output import rich_table, to_csv
-from graphmodel.redact import redact_graph
-from graphmodel.stores.base import Result
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+
+    from graphmodel.stores.base import Result
+
+#: Export formats (kept here too so the CLI need not import the exporter to list them).
+EXPORT_FORMATS = ("graphml", "gexf", "csv")
+#: Access metrics' modes.
+MODES = ("realised", "potential")
 
 LabelOption = Annotated[list[str] | None, typer.Option("--label", "-l", help="Keep nodes of this label; repeat.")]
 TypeOption = Annotated[list[str] | None, typer.Option("--type", "-t", help="Keep ties of this type; repeat.")]
@@ -67,6 +81,8 @@ METRICS = (
 
 
 def _as_result(frame: pd.DataFrame) -> Result:
+    from graphmodel.stores.base import Result
+
     frame = frame.reset_index()
     rows = [tuple(_cell(v) for v in row) for row in frame.itertuples(index=False, name=None)]
     return Result([str(c) for c in frame.columns], rows)
@@ -95,10 +111,13 @@ def register(app: typer.Typer) -> None:
         keep_places: KeepPlacesOption = False,
     ) -> None:
         """Export the graph (or part of it) for Gephi and other tools."""
+        from graphmodel.export import to_networkx, write_graph
+        from graphmodel.redact import redact_graph
+
         if fmt not in EXPORT_FORMATS:
             _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
         key = _redaction_key(redact, redact_key)
-        with _open(store) as db:
+        with _open(store, read=True) as db:
             try:
                 graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
                 if key is not None:
@@ -113,8 +132,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def metrics(
-        name: Annotated[str, typer.Argument(help=f"One of: {', '.join(METRICS)}.")],
-        fmt: Annotated[str, typer.Option("--format", "-f", help="table or csv.")] = "table",
+        name: Annotated[str, typer.Argument(help=f"One of: {', '.join(METRICS)} (- or _ alike).")],
+        fmt: FormatOption = "table",
+        output: OutputOption = None,
+        bom: BomOption = False,
+        sort: Annotated[
+            str | None,
+            typer.Option("--sort", help="Sort by this column (numbers largest first); default: by node id."),
+        ] = None,
+        top: Annotated[int | None, typer.Option("--top", help="Only the first N rows (after sorting).")] = None,
         write_back: Annotated[
             bool, typer.Option("--write-back", help="Store each column on its node as metric_<column>.")
         ] = False,
@@ -130,35 +156,65 @@ def register(app: typer.Typer) -> None:
         redact_key: RedactKeyOption = None,
         keep_places: KeepPlacesOption = False,
     ) -> None:
-        """Compute a network metric on the graph (or part of it) and print it, sorted by node."""
-        functions = _metric_functions()
-        key = _redaction_key(redact, redact_key)
-        if name not in functions:
-            _fail(f"unknown metric {name!r}; metrics are: {', '.join(functions)}")
-        if fmt not in ("table", "csv"):
-            _fail("--format must be table or csv")
+        """Compute a network metric on the graph (or part of it): one row per node, with its name and label."""
+        name = resolve_name(name, METRICS, "metric")
         if mode not in MODES:
             _fail(f"--mode must be one of {', '.join(MODES)}")
+        if top is not None and top < 1:
+            _fail("--top must be 1 or more")
+        from graphmodel.export import to_networkx
         from graphmodel.metrics import write_metric
 
-        with _open(store) as db:
+        functions = _metric_functions()
+        key = _redaction_key(redact, redact_key)
+        sensitive: Any = None
+        with _open(store, read=True) as db:
             try:
                 graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
                 frame = functions[name](graph, sample, seed, mode)
                 if write_back:
                     for column in frame.columns:
                         write_metric(db, graph, frame[column], str(column).replace("-", "_"))
-                result = _as_result(frame)
                 if key is not None:
-                    from graphmodel.redact import redact_result, sensitive_values
+                    from graphmodel.redact import sensitive_values
 
                     sensitive = sensitive_values(db, key=key, keep_places=keep_places)
-                    result = redact_result(result, sensitive, key=key, keep_places=keep_places)
             except (GraphmodelError, ValueError) as exc:
                 _fail(str(exc))
-        if fmt == "csv":
-            sys.stdout.write(to_csv(result))
-        else:
-            console.print(rich_table(result, name))
+        table = _with_names(frame, graph)
+        if sort is not None:
+            if sort not in table.columns:
+                _fail(f"--sort: no column {sort!r}; columns are {', '.join(map(str, table.columns))}")
+            table = table.sort_values(sort, ascending=not _numeric(table[sort]), kind="stable", na_position="last")
+        if top is not None:
+            table = table.head(top)
+        result = _as_result(table)
+        if key is not None:  # share-safe: ids, names and places pseudonymised (docs/redaction.md)
+            from graphmodel.redact import redact_result
+
+            result = redact_result(result, sensitive, key=key, keep_places=keep_places)
+        _print_result(result, fmt, name, output=output, bom=bom)
         if write_back:
             errors.print(f"wrote {len(frame.columns)} properties (metric_<column>) on {len(frame)} nodes")
+
+
+def _with_names(frame: pd.DataFrame, graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """The metric with each node's name and label as the first columns after its id.
+
+    >>> import networkx as nx, pandas as pd
+    >>> g = nx.MultiDiGraph(); g.add_node("a", label="NGO", name="Green")
+    >>> f = pd.DataFrame({"x": [1.0]}, index=pd.Index(["a"], name="node"))
+    >>> _with_names(f, g).reset_index().values.tolist()
+    [['a', 'Green', 'NGO', 1.0]]
+    """
+    out = frame.copy()
+    ids = list(out.index)
+    out.insert(0, "label", [graph.nodes[n].get("label") if n in graph else None for n in ids])
+    out.insert(0, "name", [graph.nodes[n].get("name") if n in graph else None for n in ids])
+    return out
+
+
+def _numeric(column: pd.Series) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(column))

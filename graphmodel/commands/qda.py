@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from graphmodel.commands.common import StoreOption, _fail, _open, _print_report
+from graphmodel.commands.base import StoreOption, _fail, _open
 from graphmodel.errors import GraphmodelError, InvalidPackage
 
 
@@ -36,10 +36,14 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Load coded interviews: sources as interviews, codes as motivations, codings as MENTIONS ties."""
-        from loaders.qda import load_qda
+        from graphmodel.commands.base import errors
+        from graphmodel.commands.common import _print_report
+        from loaders.qda import code_report, load_qda
 
         with _open(store) as db:
             try:
+                for line in code_report(db, path, only_under=only_under, name=name):
+                    errors.print(line, markup=False, highlight=False, soft_wrap=True)
                 report = load_qda(
                     db, path, name=name, ngo_map=ngo_map, only_under=only_under, quote=quote, dry_run=dry_run
                 )

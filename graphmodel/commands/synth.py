@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from graphmodel.commands.common import _fail, console
+from graphmodel.commands.base import _fail, console
 from graphmodel.errors import GraphmodelError
 
 

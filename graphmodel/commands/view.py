@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from graphmodel.commands.common import (
+from graphmodel.commands.base import (
     KeepPlacesOption,
     RedactKeyOption,
     RedactOption,

