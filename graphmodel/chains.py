@@ -57,6 +57,7 @@ __all__ = [
     "chain_paths",
     "cypher_fragments",
     "target_labels",
+    "state_opened",
     "unjoined_mobilisations",
 ]
 
@@ -312,6 +313,62 @@ def _down(graph: nx.MultiDiGraph, starts: set[Hashable], ngo: Hashable, rnd: Any
                 seen.add(v)
                 queue.append(v)
     return seen
+
+
+#: Ties by which a state body opens a place to an NGO (with their ``place``), besides chains.
+OPENING_TIES = ("APPROVES", "VOUCHES_FOR")
+#: The stance that blocks access until it ends.
+BLOCKING_TIE = "DISTRUSTS"
+
+
+def state_opened(graph: nx.MultiDiGraph, ngo: Hashable) -> set[Hashable]:
+    """Villages and schools the NGO works in directly whose access the state opened.
+
+    Direct access (``WORKS_IN``) to a place counts as access through the state when
+
+    - it was **gated by approval**: an ``APPROVES`` tie to the NGO names the place
+      (``place``), e.g. a county bureau's approval to enter a school; or
+    - it was **blocked by distrust until the state stepped in**: a ``DISTRUSTS`` tie
+      from the place ended, and by its end (:func:`graphmodel.temporal.starts_by`) a
+      state body had vouched for or approved the NGO at that place (``VOUCHES_FOR`` or
+      ``APPROVES`` with that ``place``), or a chain of the NGO's through the state
+      had reached it.
+
+    ``state_dependence`` counts these as reached through the state.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("ngo", label="NGO"); g.add_nodes_from(["v", "w"], label="Village")
+    >>> g.add_node("twp", label="Agency", system="Township Government")
+    >>> _ = g.add_edge("ngo", "v", type="WORKS_IN", start="2008", round=1)
+    >>> _ = g.add_edge("ngo", "w", type="WORKS_IN", start="2008", round=1)
+    >>> _ = g.add_edge("v", "ngo", type="DISTRUSTS", kind="rumour", start="2008", end="2009-03", round=1)
+    >>> _ = g.add_edge("w", "ngo", type="DISTRUSTS", kind="refusal", start="2008", end="2009-03", round=1)
+    >>> _ = g.add_edge("twp", "ngo", type="VOUCHES_FOR", kind="investigated_and_vouched", place="v", start="2009-03")
+    >>> sorted(state_opened(g, "ngo"))
+    ['v']
+    """
+    from graphmodel.metrics._common import node_sector
+    from graphmodel.temporal import starts_by
+
+    labels = _labels(graph)
+    targets = set(target_labels())
+    direct = {v for _, v, d in graph.out_edges(ngo, data=True) if d.get("type") == DIRECT and labels.get(v) in targets}
+    steps: dict[Hashable, list[str | None]] = defaultdict(list)  # place -> starts of the state's steps there
+    opened: set[Hashable] = set()
+    for u, _, d in graph.in_edges(ngo, data=True):
+        place = d.get("place")
+        if d.get("type") in OPENING_TIES and place in direct and node_sector(graph, u) == "state":
+            steps[place].append(d.get("start"))
+            if d.get("type") == "APPROVES":
+                opened.add(place)
+    for chain in chain_paths(graph, ngo):
+        if chain.route == "state" and chain.target in direct:
+            steps[chain.target].append(graph.edges[chain.keys[-1]].get("start"))
+    for u, _, d in graph.in_edges(ngo, data=True):
+        if d.get("type") == BLOCKING_TIE and u in direct and d.get("end"):
+            if any(starts_by(start, d["end"]) for start in steps.get(u, ())):
+                opened.add(u)
+    return opened
 
 
 def iter_chain_ties(chains: list[Chain]) -> Iterator[Any]:

@@ -107,8 +107,8 @@ def expand_fragments(text: str, path: Path | str = "<query>") -> str:
 
     >>> "MOBILIZES" in expand_fragments("MATCH {{chain_path}} RETURN p")
     True
-    >>> expand_fragments("WHERE {{starts_by(r.start, e.end)}}")[:40]
-    'WHERE (r.start IS NULL OR e.end IS NULL '
+    >>> expand_fragments("WHERE {{starts_by(r.start, e.end)}}")[:30]
+    "WHERE (coalesce(r.start, '0000"
     """
     known = fragments()
 

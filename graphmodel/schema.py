@@ -86,6 +86,8 @@ class Relationship:
     properties: dict[str, Property]
     key: tuple[str, ...] = ()
     style: dict[str, Any] = field(default_factory=dict)
+    #: Something passes along the tie from source to target (brokerage reads these by default).
+    flow: bool = False
 
     @property
     def key_properties(self) -> tuple[str, ...]:
@@ -185,6 +187,15 @@ class Schema:
     def tie_table_properties(self, rel: str) -> dict[str, Property]:
         """Common tie properties followed by the type's own."""
         return {**self.tie_properties, **self.relationships[rel].properties}
+
+    @property
+    def flow_types(self) -> tuple[str, ...]:
+        """Relationship types along which something flows (``flow: true``).
+
+        >>> "COOPERATES_WITH" in load_schema().flow_types, "MOBILIZES" in load_schema().flow_types
+        (False, True)
+        """
+        return tuple(n for n, r in self.relationships.items() if r.flow)
 
     def label(self, name: str) -> str:
         """Return ``name`` if it is a label of the schema, else raise.
@@ -311,6 +322,7 @@ def parse_schema(data: dict[str, Any]) -> Schema:
                 properties=_properties(spec.get("properties"), f"relationships.{name}"),
                 key=tuple(spec.get("key", ())),
                 style=spec.get("style", {}),
+                flow=bool(spec.get("flow", False)),
             )
             for name, spec in data["relationships"].items()
         }

@@ -32,11 +32,21 @@ ModeOption = Annotated[
 ]
 
 
-def _metric_functions() -> dict[str, Callable[..., pd.DataFrame]]:
+RelationsOption = Annotated[
+    str,
+    typer.Option(
+        "--relations",
+        help="Brokerage: flow (the relations along which access flows, schema flow: true) or all.",
+    ),
+]
+
+
+def _metric_functions(relations: str = "flow") -> dict[str, Callable[..., pd.DataFrame]]:
     from graphmodel import metrics as m
 
     return {
-        "brokerage": lambda g, k, seed, mode: m.brokerage(g),
+        "brokerage": lambda g, k, seed, mode: m.brokerage(g, relations=relations),
+        "borrowed-trust": lambda g, k, seed, mode: m.borrowed_trust(g),
         "access-betweenness": lambda g, k, seed, mode: m.access_betweenness(g, k=k, seed=seed, mode=mode),
         "state-dependence": lambda g, k, seed, mode: m.state_dependence(g, mode=mode),
         "department-withdrawal": lambda g, k, seed, mode: m.department_withdrawal(g, k=k, seed=seed, mode=mode),
@@ -48,6 +58,7 @@ def _metric_functions() -> dict[str, Callable[..., pd.DataFrame]]:
 #: Names ``graphmodel metrics`` accepts.
 METRICS = (
     "brokerage",
+    "borrowed-trust",
     "access-betweenness",
     "state-dependence",
     "department-withdrawal",
@@ -110,6 +121,7 @@ def register(app: typer.Typer) -> None:
         sample: SampleOption = None,
         seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
         mode: ModeOption = "realised",
+        relations: RelationsOption = "flow",
         label: LabelOption = None,
         rel: TypeOption = None,
         fieldwork_round: RoundOption = None,
@@ -117,7 +129,7 @@ def register(app: typer.Typer) -> None:
         store: StoreOption = None,
     ) -> None:
         """Compute a network metric on the graph (or part of it) and print it, sorted by node."""
-        functions = _metric_functions()
+        functions = _metric_functions(relations)
         if name not in functions:
             _fail(f"unknown metric {name!r}; metrics are: {', '.join(functions)}")
         if fmt not in ("table", "csv"):
