@@ -56,8 +56,8 @@ __all__ = [
     "UnjoinedMobilisation",
     "chain_paths",
     "cypher_fragments",
-    "target_labels",
     "state_opened",
+    "target_labels",
     "unjoined_mobilisations",
 ]
 
@@ -365,9 +365,9 @@ def state_opened(graph: nx.MultiDiGraph, ngo: Hashable) -> set[Hashable]:
         if chain.route == "state" and chain.target in direct:
             steps[chain.target].append(graph.edges[chain.keys[-1]].get("start"))
     for u, _, d in graph.in_edges(ngo, data=True):
-        if d.get("type") == BLOCKING_TIE and u in direct and d.get("end"):
-            if any(starts_by(start, d["end"]) for start in steps.get(u, ())):
-                opened.add(u)
+        ended = d.get("type") == BLOCKING_TIE and u in direct and d.get("end")
+        if ended and any(starts_by(start, d["end"]) for start in steps.get(u, ())):
+            opened.add(u)
     return opened
 
 

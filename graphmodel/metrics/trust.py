@@ -91,7 +91,9 @@ def borrowed_trust(graph: nx.MultiDiGraph, *, by: str | None = None, basis: str 
                 if institution is not None:
                     institutions.add(institution)
         rows.append((ngo, len(accepted[ngo]), borrowed, formalistic, sorted(institutions)))
-    frame = pd.DataFrame(rows, columns=["node", "accepted", "borrowed", "formalistic", "institutions"]).set_index("node")
+    frame = pd.DataFrame(rows, columns=["node", "accepted", "borrowed", "formalistic", "institutions"]).set_index(
+        "node"
+    )
     if by is not None:
         frame["group"] = [graph.nodes[n].get(by) for n in frame.index]
         grouped = frame.groupby("group", dropna=False)
@@ -103,7 +105,8 @@ def borrowed_trust(graph: nx.MultiDiGraph, *, by: str | None = None, basis: str 
     ]
     for year in (2011, 2015):
         frame[f"trust_{year}"] = [
-            _mean([t for i in insts if (t := institution_trust(i, year)) is not None]) for insts in frame["institutions"]
+            _mean([t for i in insts if (t := institution_trust(i, year)) is not None])
+            for insts in frame["institutions"]
         ]
     frame["institutions"] = [";".join(i) for i in frame["institutions"]]
     columns = list(BORROWED_TRUST_COLUMNS) + (["ngos"] if by is not None else [])
