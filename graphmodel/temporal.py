@@ -42,7 +42,7 @@ import networkx as nx
 
 from graphmodel.errors import GraphmodelError
 from graphmodel.schema import Schema, load_schema
-from graphmodel.validate import partial_date_bounds
+from graphmodel.engine.validate import partial_date_bounds
 
 __all__ = [
     "NOT_OBSERVED",
