@@ -40,9 +40,9 @@ from typing import Any
 
 import networkx as nx
 
+from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.errors import GraphmodelError
 from graphmodel.schema import Schema, load_schema
-from graphmodel.engine.validate import partial_date_bounds
 
 __all__ = [
     "NOT_OBSERVED",

@@ -241,9 +241,9 @@ def test_access_paths_of_ngo_y01(paper: Store) -> None:
     assert xiaohe["levels"] == ["county", "township", "village"]
     assert xiaohe["systems"] == ["Women's Federation", "Women's Federation", "Village Committee"]
     assert xiaohe["target_label"] == "Village" and xiaohe["target_name"] == "Xiaohe Village"
-    # The gov-twp-baiyan chain: COOPERATES_WITH cites Y135, both MOBILIZES ties Y134;Y140.
-    assert got[1]["tie_evidence"] == ["COOPERATES_WITH: Y135", "MOBILIZES: Y134;Y140", "MOBILIZES: Y134;Y140"]
-    assert got[1]["evidence"] == ["Y135", "Y134", "Y140"]
+    # The gov-twp-baiyan chain: COOPERATES_WITH cites Y134;Y135, both MOBILIZES ties Y134;Y140.
+    assert got[1]["tie_evidence"] == ["COOPERATES_WITH: Y134;Y135", "MOBILIZES: Y134;Y140", "MOBILIZES: Y134;Y140"]
+    assert got[1]["evidence"] == ["Y134", "Y135", "Y140"]
     assert got[5]["evidence"] == ["Y135", "Y301"]  # WORKS_IN zhujiaying cites Y135;Y301
 
 
