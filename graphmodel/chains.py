@@ -59,6 +59,7 @@ __all__ = [
     "state_opened",
     "target_labels",
     "unjoined_mobilisations",
+    "unjoined_warnings",
 ]
 
 #: The direct tie from an NGO to a village or school.
@@ -369,6 +370,21 @@ def state_opened(graph: nx.MultiDiGraph, ngo: Hashable) -> set[Hashable]:
         if ended and any(starts_by(start, d["end"]) for start in steps.get(u, ())):
             opened.add(u)
     return opened
+
+
+def unjoined_warnings(store: Any, ngo: str | None = None) -> list[str]:
+    """The warnings for a loaded graph, from the query ``unjoined_mobilisations`` (for the load summary).
+
+    ``store`` is any :class:`graphmodel.stores.base.Store`; the text is that of
+    :meth:`UnjoinedMobilisation.warning`.
+    """
+    from graphmodel.queries import run_query
+
+    reasons = {"no_head": NO_HEAD, "no_target": NO_TARGET}
+    return [
+        UnjoinedMobilisation(r["source"], r["target"], r["ngo"], r["round"], reasons[r["reason"]]).warning()
+        for r in run_query(store, "unjoined_mobilisations", {"ngo": ngo}).records()
+    ]
 
 
 def iter_chain_ties(chains: list[Chain]) -> Iterator[Any]:

@@ -64,7 +64,11 @@ APPROVAL_KIND, INSTRUCTION_KIND, MOBILISATION_KIND = "approval", "instruction", 
 def _table4() -> dict[tuple[str, int], float]:
     from graphmodel.survey import table4
 
-    return {(row.institution, int(row.year)): float(row.percent_trusting) for row in table4().itertuples()}
+    table = table4()
+    return {
+        (str(i), int(y)): float(p)
+        for i, y, p in zip(table["institution"], table["year"], table["percent_trusting"], strict=True)
+    }
 
 
 def institution_trust(institution: str | None, year: int) -> float | None:

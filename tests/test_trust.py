@@ -111,6 +111,9 @@ def test_supervision_completes_chains_and_the_rest_is_reported(gansu: Store) -> 
     warnings = unjoined_mobilisations(graph)
     assert [(w.source, w.target, w.ngo) for w in warnings] == [("ag-g-gov-twp-c", "vil-g4", "ngo-g01")]
     assert "is in no access chain" in warnings[0].warning()
+    from graphmodel.chains import unjoined_warnings
+
+    assert unjoined_warnings(gansu) == [w.warning() for w in warnings]
 
 
 def test_three_views_of_gatekeeping_by_hand(gansu: Store) -> None:

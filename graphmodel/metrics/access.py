@@ -662,7 +662,7 @@ def state_dependence(
     [3.0, 0.6666666666666666]
     """
     _check_mode(mode, types)
-    rows = []
+    rows: list[tuple[set[Hashable], ...]] = []
     ngos = nodes_in_sectors(graph, SOURCE_SECTORS)
     if mode == "potential":
         access = access_graph(graph, types)
