@@ -23,9 +23,9 @@ import networkx as nx
 import pytest
 
 from graphmodel import statements as cy
+from graphmodel.api import load_package
 from graphmodel.chains import chain_paths, state_opened, unjoined_mobilisations
 from graphmodel.export import to_networkx
-from graphmodel.load import load_package
 from graphmodel.metrics import access_betweenness, borrowed_trust, brokerage, department_withdrawal, state_dependence
 from graphmodel.queries import run_query
 from graphmodel.sample import sample_path
