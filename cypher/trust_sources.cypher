@@ -37,6 +37,7 @@ WITH DISTINCT n, s
 WHERE $basis IS NULL OR s.basis = $basis
 MATCH (a:Agency {id: s.agency})
 OPTIONAL MATCH (place {id: s.place})
+WHERE place:Village OR place:School OR place:Company
 WITH n, s, a, place, {{survey_rule(a)}} AS m
 RETURN n.id AS ngo, s.tie AS tie, s.kind AS kind, a.id AS agency, a.name AS agency_name, a.system AS system,
   a.level AS level, s.place AS place, place.name AS place_name, s.start AS start, s.round AS round,

@@ -26,7 +26,7 @@ CALL {
 }
 {{trust_sources}}
 MATCH (x)-[st:DISTRUSTS|ACCEPTS]->(n)
-WHERE $basis IS NULL OR st.basis = $basis
+WHERE ($basis IS NULL OR st.basis = $basis) AND NOT x:Staged
 WITH n, sources, x, st, CASE WHEN type(st) = 'DISTRUSTS' THEN st.end ELSE st.start END AS by
 // the sources before it, sorted (a list is sorted by unwinding, ordering and collecting again)
 UNWIND CASE WHEN size(sources) = 0 THEN [null] ELSE sources END AS s

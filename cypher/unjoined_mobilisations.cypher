@@ -10,16 +10,16 @@
 //   Chains as in access_paths (graphmodel/chains.py). `reason` is `no_head` when no
 //   department the NGO cooperates with in that round reaches the tie's source through
 //   MOBILIZES ties on its behalf of that round or SUPERVISES ties, else `no_target`.
-MATCH ()-[m:MOBILIZES]->()
-WHERE $ngo IS NULL OR m.on_behalf_of = $ngo
-WITH DISTINCT m.on_behalf_of AS ngo
+MATCH (a)-[served:MOBILIZES]->(b)
+WHERE ($ngo IS NULL OR served.on_behalf_of = $ngo) AND NOT a:Staged AND NOT b:Staged
+WITH DISTINCT served.on_behalf_of AS ngo
 MATCH (n:NGO {id: ngo})
 OPTIONAL MATCH {{chain_path}}
 WHERE {{state_chain}}
 UNWIND CASE WHEN p IS NULL THEN [null] ELSE relationships(p) END AS r
 WITH n, collect(DISTINCT id(r)) AS used
 MATCH (x)-[m:MOBILIZES]->(y)
-WHERE m.on_behalf_of = n.id AND NOT id(m) IN used
+WHERE m.on_behalf_of = n.id AND NOT id(m) IN used AND NOT x:Staged AND NOT y:Staged
 OPTIONAL MATCH up = (n)-[h:COOPERATES_WITH]->(:Agency)-[:MOBILIZES|SUPERVISES*0..5]->(x)
 WHERE h.round = m.round
   AND ALL(r IN tail(relationships(up)) WHERE type(r) = 'SUPERVISES' OR (r.on_behalf_of = n.id AND r.round = m.round))

@@ -192,7 +192,7 @@ class Schema:
     def flow_types(self) -> tuple[str, ...]:
         """Relationship types along which something flows (``flow: true``).
 
-        >>> "COOPERATES_WITH" in load_schema().flow_types, "MOBILIZES" in load_schema().flow_types
+        >>> "FUNDS" in load_schema().flow_types, "MOBILIZES" in load_schema().flow_types
         (False, True)
         """
         return tuple(n for n, r in self.relationships.items() if r.flow)
