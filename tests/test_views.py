@@ -38,8 +38,8 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 SAMPLE_NODES, SAMPLE_TIES = 237, 519
 # Ties touching an Interview node: 47 WITH + 51 MENTIONS = 98.
 INTERVIEW_TIES = 98
-# Round 2: 50 rows of ties.csv with round 2 + 8 interviews of round 2 with an organization (WITH ties).
-ROUND2_TIES = 58
+# Round 2: 53 rows of ties.csv with round 2 + 8 interviews of round 2 with an organization (WITH ties).
+ROUND2_TIES = 61
 
 PAYLOADS = [
     "<script>alert(1)</script>",
