@@ -3,19 +3,25 @@
 //   The network as it stood on a date: every tie in force then, once per tie even if
 //   several rounds observed it. Partial dates are honoured (see notes), so
 //   -p date=2010 gives the ties in force at any time in 2010.
+// context: [rounds]
 // params:
 //   date: {type: date, required: true, description: "A date: 2010, 2010-06 or 2010-06-15."}
 //   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
 // notes: >-
-//   Every date stands for the days it may mean: `2010` for 2010-01-01 to 2010-12-31,
-//   `2010-06` for June 2010. A tie is in force on `date` if it may have started by the
-//   last day `date` may mean and may have ended no earlier than its first day: start
-//   '2010' is in force on 2010-03-01, end '2012-06' still on 2012-06-30 but not on
-//   2012-07-01. A tie with no start (administrative lines) counts as always begun; one
-//   with no end as still in force. Observations of one tie (same source, type, target,
-//   start, `on_behalf_of` and `kind`) in several rounds make one row, with the first and
-//   last round and the latest end (none if any observation has none). Ties from
-//   interviews (WITH, MENTIONS) are left out.
+//   The one temporal rule of graphmodel/temporal.py. Every date stands for the days it
+//   may mean: `2010` for 2010-01-01 to 2010-12-31, `2010-06` for June 2010. A tie is in
+//   force on `date` if it may have started by the last day `date` may mean and may have
+//   ended no earlier than its first day: start '2010' is in force on 2010-03-01, end
+//   '2012-06' still on 2012-06-30 but not on 2012-07-01. A tie with no start
+//   (administrative lines) counts as always begun. A tie with no end holds until a later
+//   round revisited one of its ends (a tie of that round, interviews included, touches
+//   it) without observing the tie: round_changes calls it disappeared, and here it ends
+//   with the last year of the last round that saw it (2012 for round 1; `end_from` says
+//   `rounds`); with no later look at its ends it is still in force. Observations of one
+//   tie (same source, type, target, `on_behalf_of`, `kind` and `place`) in several rounds
+//   make one tie, with the first and last round and the latest end (none if any
+//   observation has none); one row per start date. Ties from interviews (WITH,
+//   MENTIONS) are left out.
 CALL {
   // With an NGO: its ties out, its ties in, and MOBILIZES ties on its behalf, each
   // found from the NGO's id index (or the MOBILIZES ties) and each tie once.
@@ -46,12 +52,21 @@ CALL {
   RETURN a, r, b
 }
 WITH a, r, b
-WHERE (r.start IS NULL OR r.start + substring('0000-01-01', size(r.start)) <= $date + substring('9999-12-31', size($date)))
-  AND (r.end IS NULL OR r.end + substring('9999-12-31', size(r.end)) >= $date + substring('0000-01-01', size($date)))
-WITH a, type(r) AS type, b, r.start AS start, r.on_behalf_of AS on_behalf_of, r.kind AS kind,
-  count(r) AS observations, count(r.end) AS ended, max(r.end) AS last_end,
+// The tie's observations, its last round and recorded end, and whether a later round looked at its ends.
+WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
+  collect(r) AS observations, count(r.end) AS ended, max(r.end) AS last_end, max(r.round) AS last_round
+UNWIND [a, b] AS x
+OPTIONAL MATCH (x)-[q]-(y)
+WHERE q.round > last_round AND NOT y:Staged
+WITH a, type, b, on_behalf_of, kind, place, observations, ended, last_end, last_round, count(q) > 0 AS revisited
+WITH a, type, b, on_behalf_of, kind, place, observations, last_round,
+  CASE WHEN ended = size(observations) THEN last_end WHEN revisited THEN {{round_end(last_round)}} END AS end,
+  CASE WHEN ended = size(observations) THEN 'recorded' WHEN revisited THEN 'rounds' END AS end_from
+UNWIND observations AS r
+WITH a, type, b, on_behalf_of, kind, place, end, end_from, r
+WHERE {{in_force(r.start, end, $date)}}
+WITH a, type, b, r.start AS start, on_behalf_of, kind, place, end, end_from,
   min(r.round) AS first_round, max(r.round) AS last_round
 RETURN a.id AS source, labels(a)[0] AS source_label, type, b.id AS target, labels(b)[0] AS target_label,
-  on_behalf_of, kind, start, CASE WHEN ended < observations THEN null ELSE last_end END AS end,
-  first_round, last_round
-ORDER BY type, source, target, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, '')
+  on_behalf_of, kind, place, start, end, end_from, first_round, last_round
+ORDER BY type, source, target, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, '')

@@ -6,7 +6,7 @@
 // params:
 //   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
 //   source: {type: string, default: null, description: Only ties from this node id.}
-//   type: {type: string, default: null, choices: [SPONSORS, APPROVES, FUNDS, MOBILIZES, SUPERVISES, COOPERATES_WITH, SUPPORTS, INSTRUCTS, INFLUENCES, REGISTERED_WITH, WORKS_IN, DISTRUSTS], description: Only ties of this type.}
+//   type: {type: string, default: null, choices: [SPONSORS, APPROVES, FUNDS, MOBILIZES, SUPERVISES, COOPERATES_WITH, SUPPORTS, INSTRUCTS, INFLUENCES, REGISTERED_WITH, WORKS_IN, DISTRUSTS, ACCEPTS, VOUCHES_FOR], description: Only ties of this type.}
 //   target: {type: string, default: null, description: Only ties to this node id.}
 //   round: {type: integer, default: null, description: Only ties observed in this fieldwork round.}
 // notes: >-

@@ -1,21 +1,31 @@
 // name: gatekeepers
 // description: >-
-//   Departments ranked by how many NGO-to-village (or school) chains through the state
-//   pass through them, with how many NGOs and villages or schools those chains serve.
+//   Bodies ranked by how many distinct NGO-village (or school) pairs the chains
+//   through the state pass them for: the access a department, mass organisation or
+//   village committee stands between. With the chains behind those pairs and the
+//   NGOs and villages or schools they serve.
 // params:
 //   round: {type: integer, default: null, description: Only chains observed in this fieldwork round.}
-//   limit: {type: integer, default: 20, description: How many departments to list.}
+//   limit: {type: integer, default: 20, description: How many bodies to list.}
 // notes: >-
-//   Chains are those of access_paths (route `state`), counted once per round in which
-//   they were observed. The department at the head of a chain (the one the NGO
-//   cooperates with) counts as well as every body below it. Ties in the ranking are
-//   broken by NGOs, then villages and schools, then id.
-MATCH p = (n:NGO)-[:COOPERATES_WITH]->(:Agency)-[:MOBILIZES*1..6]->(t)
-WHERE (t:Village OR t:School)
-  AND ALL(r IN tail(relationships(p)) WHERE r.on_behalf_of = n.id AND r.round = head(relationships(p)).round)
+//   Chains are those of access_paths (route `state`, the one chain definition of
+//   graphmodel/chains.py), SUPERVISES steps included. `pairs` counts each NGO and
+//   village or school once however many chains join them through the body (parallel
+//   heads, several rounds), so a body is not ranked up because an NGO works with two
+//   departments of one line; `chains` counts the chains (one per round and path of bodies). The body at the head of a
+//   chain (the one the NGO cooperates with) counts as well as every body below it.
+//   `sector` is `state`, or `self_governing` for village committees (schema.yaml's
+//   `sector_by`); the access metrics rank state bodies only (see docs/metrics.md).
+//   Ties in the ranking are broken by NGOs, then villages and schools, then id.
+MATCH (n:NGO)
+WITH n
+MATCH {{chain_path}}
+WHERE {{state_chain}}
   AND ($round IS NULL OR head(relationships(p)).round = $round)
 UNWIND nodes(p)[1..-1] AS a
-WITH a, count(p) AS chains, count(DISTINCT n) AS ngos, count(DISTINCT t) AS targets
-RETURN a.id AS agency, a.name AS name, a.system AS system, a.level AS level, chains, ngos, targets
-ORDER BY chains DESC, ngos DESC, targets DESC, agency
+WITH a, count(DISTINCT {{chain_key}}) AS chains, count(DISTINCT n.id + ' ' + t.id) AS pairs, count(DISTINCT n) AS ngos,
+  count(DISTINCT t) AS targets
+RETURN a.id AS agency, a.name AS name, a.system AS system, a.level AS level, {{agency_sector(a)}} AS sector,
+  pairs, chains, ngos, targets
+ORDER BY pairs DESC, ngos DESC, targets DESC, agency
 LIMIT $limit

@@ -7,9 +7,10 @@
 //   by: {type: string, default: null, choices: [province, registration, issue_area], description: Split the NGOs into groups by this property.}
 //   package: {type: string, default: null, description: "Only NGOs this package asserts (alone or with others)."}
 //   round: {type: integer, default: null, description: Only codes from interviews of this fieldwork round.}
+//   basis: {type: string, default: null, choices: [stated, illustrative], description: "Only codes with this basis: stated keeps to the interviews the paper cites for the motivation."}
 MATCH (:Interview)-[m:MENTIONS]->(mo:Motivation)
 // Who mentioned what, once per NGO and motivation, each NGO found by its id (index).
-WHERE $round IS NULL OR m.round = $round
+WHERE ($round IS NULL OR m.round = $round) AND ($basis IS NULL OR m.basis = $basis)
 WITH DISTINCT m.ngo AS ngo, mo.id AS motivation
 MATCH (n:NGO {id: ngo})
 WHERE $package IS NULL OR n._package = $package OR $package IN n._packages

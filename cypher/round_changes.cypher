@@ -10,7 +10,9 @@
 //   system: {type: string, default: null, description: Only ties with an agency of this system at either end.}
 // notes: >-
 //   A tie is the same across rounds if it has the same source, type, target,
-//   `on_behalf_of` and `kind`; start dates and other details may differ. A tie
+//   `on_behalf_of`, `kind` and `place`; start dates and other details may differ (the one
+//   temporal rule of graphmodel/temporal.py, which as_of applies too: a disappeared tie
+//   without an end is taken to have ended with the round that last saw it). A tie
 //   counts as changed only if one of its ends was observed in both rounds (has any
 //   tie, interviews included, in each): an absence says nothing about actors no one
 //   looked at again. One row per observation of a changed tie, with its dates and
@@ -47,16 +49,17 @@ CALL {
 WITH a, r, b
 WHERE r.round IN [$round - 1, $round]
   AND ($system IS NULL OR a.system = $system OR b.system = $system)
-WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind,
+WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
   collect(r) AS ties, min(r.round) AS seen, max(r.round) AS last
 WHERE seen = last
 UNWIND [a, b] AS x
 OPTIONAL MATCH (x)-[q]-(y)
 WHERE q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
-WITH a, type, b, on_behalf_of, kind, ties, seen, count(q) AS ends_seen
+WITH a, type, b, on_behalf_of, kind, place, ties, seen, count(q) AS ends_seen
 WHERE ends_seen > 0
 UNWIND ties AS r
 RETURN CASE seen WHEN $round THEN 'appeared' ELSE 'disappeared' END AS change,
-  a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind,
+  a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind, place,
   r.round AS round, r.start AS start, r.end AS end, r.evidence AS evidence, r.note AS note
-ORDER BY change, type, source, target, coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(start, '')
+ORDER BY change, type, source, target, coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, ''),
+  coalesce(start, '')

@@ -58,6 +58,10 @@ def render_schema(schema: Schema) -> str:
     out += ["", "## Provenance written by the loader", "", *_prop_rows(schema, schema.provenance)]
     for lb in schema.labels.values():
         out += ["", f"### {lb.name}", "", lb.description, ""]
+        if lb.sector_by is not None:
+            prop, values = lb.sector_by
+            named = ", ".join(f"`{v}` → `{sector}`" for v, sector in values.items())
+            out += [f"Sector `{lb.sector}`, except by `{prop}`: {named}.", ""]
         out += _prop_rows(schema, lb.properties) if lb.properties else ["No properties beyond those of every node."]
     for rel in schema.relationships.values():
         out += [
@@ -65,10 +69,29 @@ def render_schema(schema: Schema) -> str:
             f"### {rel.name}",
             "",
             f"{rel.description} ({', '.join(rel.sources)} → {', '.join(rel.targets)})"
-            + (" A tie may link a node to itself." if rel.self_loops else ""),
+            + (" A tie may link a node to itself." if rel.self_loops else "")
+            + (" Access flows along it (`flow: true`; brokerage reads it by default)." if rel.flow else ""),
             "",
         ]
         out += _prop_rows(schema, rel.properties) if rel.properties else ["No properties beyond those of every tie."]
+    if schema.rounds:
+        out += ["", "## Fieldwork rounds", "", "| round | from | to | description |", "|---|---|---|---|"]
+        out += [f"| {r.number} | {r.start} | {r.end} | {r.description} |" for r in schema.rounds.values()]
+    if schema.survey_institutions:
+        out += [
+            "",
+            "## Survey institutions",
+            "",
+            "Which institution of the Asian Barometer's trust table (Table 4) an agency belongs to; the first",
+            "rule that matches its system and level applies.",
+            "",
+            "| system | levels | institution | why |",
+            "|---|---|---|---|",
+        ]
+        out += [
+            f"| {r.system or 'any'} | {', '.join(r.levels) or 'any'} | {r.institution or '(none)'} | {r.why} |"
+            for r in schema.survey_institutions
+        ]
     out += ["", "## Vocabularies", "", "| vocabulary | values | description |", "|---|---|---|"]
     for voc in schema.vocabularies.values():
         out.append(f"| `{voc.name}` | {', '.join(f'`{v}`' for v in voc.values)} | {voc.description} |")

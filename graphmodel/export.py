@@ -6,10 +6,13 @@ their properties; edges are keyed by the tie's ``_key`` and carry ``type`` plus
 their properties. :func:`filter_graph` applies the same filters to a graph already
 in memory.
 
-A tie is kept ``as_of`` a date when the span its partial dates allow overlaps that
-date (itself possibly partial): a tie started "2010" is active as of "2010-06", and a
-tie ended "2012" is still active as of "2012-12-31". Ties without a start are taken
-to have always existed, ties without an end to still exist.
+A tie is kept ``as_of`` a date when it is in force then under the one temporal rule
+of :mod:`graphmodel.temporal` (the queries ``as_of`` and ``round_changes`` apply the
+same): partial dates stand for every day they may mean, so a tie started "2010" is
+active as of "2010-06" and a tie ended "2012" still as of "2012-12-31"; ties without a
+start have always existed; a tie without an end holds until a later fieldwork round
+revisited one of its ends without seeing it (it then ended with the last round that
+saw it), else it still exists.
 
 >>> g = nx.MultiDiGraph()
 >>> g.add_node("a", label="Agency"); g.add_node("n", label="NGO")
@@ -35,6 +38,7 @@ from typing import Any
 import networkx as nx
 
 from graphmodel import statements as cy
+from graphmodel import temporal
 from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.errors import GraphmodelError
 from graphmodel.schema import Schema, load_schema
@@ -55,15 +59,14 @@ def _bounds(value: str, what: str) -> tuple[dt.date, dt.date]:
 def tie_active(start: str | None, end: str | None, as_of: str) -> bool:
     """Whether a tie with these partial dates may have been active during ``as_of``.
 
+    Delegates to :func:`graphmodel.temporal.tie_active` (the one temporal rule).
+
     >>> tie_active("2010", None, "2010-06"), tie_active("2010-07", None, "2010-06")
     (True, False)
     >>> tie_active(None, "2012", "2012-12-31"), tie_active(None, "2012", "2013")
     (True, False)
     """
-    first, last = _bounds(as_of, "as-of date")
-    if start and _bounds(start, "tie start")[0] > last:
-        return False
-    return not (end and _bounds(end, "tie end")[1] < first)
+    return temporal.tie_active(start, end, as_of)
 
 
 def _check_names(schema: Schema, labels: Iterable[str] | None, types: Iterable[str] | None) -> None:
@@ -86,11 +89,11 @@ def filter_graph(
     """A copy of ``graph`` with only the nodes of ``labels`` and the ties that pass every filter.
 
     Ties are kept when both ends are kept, their ``type`` is in ``types``, their
-    ``round`` equals ``fieldwork_round`` and they may have been active ``as_of``
-    (see :func:`tie_active`). ``None`` means no filter.
+    ``round`` equals ``fieldwork_round`` and they were in force ``as_of`` (see
+    :func:`graphmodel.temporal.in_force`, which reads the whole of ``graph`` to see
+    which rounds revisited a tie's ends). ``None`` means no filter.
     """
-    if as_of is not None:
-        _bounds(as_of, "as-of date")
+    active = temporal.in_force(graph, as_of) if as_of is not None else None
     keep_labels = set(labels) if labels is not None else None
     keep_types = set(types) if types is not None else None
     out = nx.MultiDiGraph()
@@ -105,7 +108,7 @@ def filter_graph(
             continue
         if fieldwork_round is not None and d.get("round") != fieldwork_round:
             continue
-        if as_of is not None and not tie_active(d.get("start"), d.get("end"), as_of):
+        if active is not None and (u, v, key) not in active:
             continue
         out.add_edge(u, v, key=key, **d)
     return out

@@ -9,12 +9,26 @@ A query file starts with a header of ``//`` comment lines holding YAML::
 
 Every parameter reaches Cypher as ``$name`` (its default when not given), never as text.
 Library queries run in read transactions, so a query that writes fails.
+
+Two small additions keep a domain rule in one place:
+
+- **Fragments.** ``{{name}}`` in a query's body is replaced, when the file is parsed,
+  by the Cypher fragment of that name that graphmodel generates (see
+  :data:`FRAGMENT_SOURCES`): the access chain of :mod:`graphmodel.chains`, for example,
+  is written once and used by ``access_paths``, ``mediated_reach``, ``gatekeepers`` and
+  the trust queries. Fragments are code generated from constants and the schema,
+  never values.
+- **Context parameters.** A header line ``context: [rounds]`` makes graphmodel pass
+  ``$rounds`` itself, from :data:`CONTEXT` (the fieldwork rounds of the schema, the
+  survey trust of each institution): data the query needs that lives outside the graph.
+  They are parameters like any other, so no value is ever written into Cypher.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -32,8 +46,109 @@ if TYPE_CHECKING:  # not imported at run time: `graphmodel queries` starts witho
 
 PARAM_TYPES = ("string", "integer", "number", "boolean", "date", "string_list", "any")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_FRAGMENT = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^{}()]*(?:\([^{}()]*\)[^{}()]*)*)\))?\s*\}\}")
 
-__all__ = ["Param", "Query", "find_query", "library", "library_dir", "parse_query", "render_library", "run_query"]
+
+def _chain_fragments() -> dict[str, str]:
+    from graphmodel.chains import cypher_fragments
+
+    return cypher_fragments()
+
+
+def _temporal_fragments() -> dict[str, str]:
+    from graphmodel.temporal import cypher_fragments
+
+    return cypher_fragments()
+
+
+def _trust_fragments() -> dict[str, str]:
+    from graphmodel.trust import cypher_fragments
+
+    return cypher_fragments()
+
+
+def _rounds() -> Any:
+    from graphmodel.temporal import rounds_param
+
+    return rounds_param()
+
+
+def _survey_trust() -> Any:
+    from graphmodel.trust import survey_trust_param
+
+    return survey_trust_param()
+
+
+#: Where ``{{name}}`` fragments come from: functions returning {name: Cypher}.
+FRAGMENT_SOURCES: tuple[Callable[[], dict[str, str]], ...] = (_chain_fragments, _temporal_fragments, _trust_fragments)
+#: Context parameters a query may ask for with ``context: [...]``, and what gives their value.
+CONTEXT: dict[str, tuple[str, Callable[[], Any]]] = {
+    "rounds": ("The fieldwork rounds of schema.yaml: [{number, start, end}].", _rounds),
+    "survey_trust": (
+        "The survey institution of each agency system and level (schema.yaml) with its Table 4 trust: "
+        "[{system, levels, institution, trust_2011, trust_2015}], first match wins.",
+        _survey_trust,
+    ),
+}
+
+
+def fragments() -> dict[str, str]:
+    """Every Cypher fragment a query may include with ``{{name}}``.
+
+    >>> "chain_where" in fragments()
+    True
+    """
+    out: dict[str, str] = {}
+    for source in FRAGMENT_SOURCES:
+        out.update(source())
+    return out
+
+
+def expand_fragments(text: str, path: Path | str = "<query>") -> str:
+    """``text`` with every ``{{name}}`` replaced by its fragment; an unknown name raises :class:`QueryError`.
+
+    A fragment may take arguments, ``{{name(x, y)}}``: Cypher expressions that replace
+    ``$1``, ``$2`` ... in its text (fragments are expanded repeatedly, so one may use another).
+
+    >>> "MOBILIZES" in expand_fragments("MATCH {{chain_path}} RETURN p")
+    True
+    >>> expand_fragments("WHERE {{starts_by(r.start, e.end)}}")[:30]
+    "WHERE (coalesce(r.start, '0000"
+    """
+    known = fragments()
+
+    def replace(match: re.Match[str]) -> str:
+        name, args = match.group(1), match.group(2)
+        if name not in known:
+            raise QueryError(f"{path}: unknown fragment {{{{{name}}}}}; known: {', '.join(sorted(known))}")
+        out = known[name]
+        values = [a.strip() for a in args.split(",")] if args else []
+        for index in range(len(values), 0, -1):
+            out = out.replace(f"${index}", values[index - 1])
+        if re.search(r"\$\d", out):
+            raise QueryError(f"{path}: fragment {{{{{name}}}}} needs more arguments than {len(values)}")
+        return out
+
+    for _ in range(5):
+        text, count = _FRAGMENT.subn(replace, text)
+        if not count:
+            break
+    return text
+
+
+__all__ = [
+    "CONTEXT",
+    "Param",
+    "Query",
+    "expand_fragments",
+    "find_query",
+    "fragments",
+    "library",
+    "library_dir",
+    "parse_query",
+    "render_library",
+    "run_query",
+]
 
 
 @dataclass(frozen=True)
@@ -101,6 +216,8 @@ class Query:
     path: Path
     params: dict[str, Param] = field(default_factory=dict)
     notes: str = ""
+    #: Context parameters graphmodel passes itself (see :data:`CONTEXT`).
+    context: tuple[str, ...] = ()
 
     def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
         """All parameters with defaults filled in; unknown or missing ones raise :class:`QueryError`."""
@@ -153,14 +270,18 @@ def parse_query(text: str, path: Path) -> Query:
             required=bool(spec.get("required", False)),
             choices=tuple(spec.get("choices", ())),
         )
-    body = "\n".join(lines[body_start:]).strip()
+    body = expand_fragments("\n".join(lines[body_start:]).strip(), path)
     if not body:
         raise QueryError(f"{path}: no Cypher after the header")
-    undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params))
+    context = tuple(meta.get("context") or ())
+    unknown = [c for c in context if c not in CONTEXT or c in params]
+    if unknown:
+        raise QueryError(f"{path}: unknown context parameter(s) {', '.join(unknown)}; known: {', '.join(CONTEXT)}")
+    undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params) - set(context))
     if undeclared:
         raise QueryError(f"{path}: uses undeclared parameters {', '.join(undeclared)}")
     notes = " ".join(str(meta.get("notes") or "").split())
-    return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params, notes)
+    return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params, notes, context)
 
 
 def plain_query(text: str, path: Path) -> Query:
@@ -238,6 +359,7 @@ def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = 
     except QueryError as exc:
         raise QueryError(f"{q.path}: {exc}") from None
     bound = q.bind(params)
+    bound.update({name: CONTEXT[name][1]() for name in q.context})
     # The text comes from a query file, not from user-supplied values.
     return store.run(cast(LiteralString, q.cypher), bound, write=False)
 
@@ -282,6 +404,9 @@ def render_library(queries: dict[str, Query]) -> str:
             lines += [q.notes, ""]
         lines += ["Parameters:", ""] if q.params else ["No parameters."]
         lines += [_param_line(p) for p in q.params.values()]
+        if q.context:
+            lines += ["", "Passed by graphmodel itself:", ""]
+            lines += [f"- `{c}`: {CONTEXT[c][0]}" for c in q.context]
         example = " ".join(f"-p {p.name}=..." for p in q.params.values() if p.required)
         lines += ["", "```sh", f"graphmodel query {q.name}{' ' + example if example else ''}", "```"]
     return "\n".join(lines) + "\n"

@@ -56,6 +56,23 @@ class Label:
     style: dict[str, Any] = field(default_factory=dict)
     system: bool = False
     staging: bool = False
+    #: Sector by a property's value, overriding ``sector``: (property, {value: sector}).
+    sector_by: tuple[str, dict[str, str]] | None = None
+
+    def sector_of(self, props: dict[str, Any]) -> str | None:
+        """The sector of a node with these properties.
+
+        >>> load_schema().labels["Agency"].sector_of({"system": "Village Committee"})
+        'self_governing'
+        >>> load_schema().labels["Agency"].sector_of({"system": "Women's Federation"})
+        'state'
+        """
+        if self.sector_by is not None:
+            prop, values = self.sector_by
+            value = props.get(prop)
+            if value in values:
+                return values[value]
+        return self.sector
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,8 @@ class Relationship:
     style: dict[str, Any] = field(default_factory=dict)
     #: Whether a tie of this type may link a node to itself (``self_loops: true``); none may by default.
     self_loops: bool = False
+    #: Something passes along the tie from source to target (brokerage reads these by default).
+    flow: bool = False
 
     @property
     def key_properties(self) -> tuple[str, ...]:
@@ -88,6 +107,30 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
+class Round:
+    """A fieldwork round and the years it spans."""
+
+    number: int
+    start: str
+    end: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SurveyRule:
+    """One rule mapping agencies (by system and/or level) to a survey institution (or to none)."""
+
+    institution: str | None
+    why: str
+    system: str | None = None
+    levels: tuple[str, ...] = ()
+
+    def matches(self, system: str | None, level: str | None) -> bool:
+        """Whether an agency of this system and level falls under the rule."""
+        return (self.system is None or self.system == system) and (not self.levels or level in self.levels)
+
+
+@dataclass(frozen=True)
 class Schema:
     """The whole graph model."""
 
@@ -98,6 +141,22 @@ class Schema:
     provenance: dict[str, Property]
     labels: dict[str, Label]
     relationships: dict[str, Relationship]
+    rounds: dict[int, Round] = field(default_factory=dict)
+    survey_institutions: tuple[SurveyRule, ...] = ()
+
+    def survey_institution(self, system: str | None, level: str | None) -> str | None:
+        """The survey institution (Table 4) an agency of this system and level belongs to, if any.
+
+        >>> schema = load_schema()
+        >>> schema.survey_institution("Women's Federation", "county")
+        'local government'
+        >>> schema.survey_institution("Public Security Bureau", "prefecture")
+        'police'
+        >>> schema.survey_institution("Village Committee", "village") is None
+        True
+        """
+        rule = next((r for r in self.survey_institutions if r.matches(system, level)), None)
+        return None if rule is None else rule.institution
 
     def label_for_table(self, table: str) -> Label | None:
         """The label whose nodes a fieldwork table defines, if any."""
@@ -130,6 +189,15 @@ class Schema:
     def tie_table_properties(self, rel: str) -> dict[str, Property]:
         """Common tie properties followed by the type's own."""
         return {**self.tie_properties, **self.relationships[rel].properties}
+
+    @property
+    def flow_types(self) -> tuple[str, ...]:
+        """Relationship types along which something flows (``flow: true``).
+
+        >>> "FUNDS" in load_schema().flow_types, "MOBILIZES" in load_schema().flow_types
+        (False, True)
+        """
+        return tuple(n for n, r in self.relationships.items() if r.flow)
 
     def label(self, name: str) -> str:
         """Return ``name`` if it is a label of the schema, else raise.
@@ -171,6 +239,14 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
     return props
 
 
+def _sector_by(raw: dict[str, Any] | None, where: str) -> tuple[str, dict[str, str]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or "property" not in raw or not isinstance(raw.get("values"), dict):
+        raise InvalidSchema(f"{where}.sector_by: expected {{property: NAME, values: {{value: sector}}}}")
+    return str(raw["property"]), {str(k): str(v) for k, v in raw["values"].items()}
+
+
 def _check(schema: Schema) -> None:
     """Raise :class:`InvalidSchema` on broken references between parts of the schema."""
     names = list(schema.labels) + list(schema.relationships)
@@ -192,6 +268,15 @@ def _check(schema: Schema) -> None:
             for ref in prop.reference:
                 if ref not in schema.labels:
                     raise InvalidSchema(f"{where}.{prop.name}: reference to unknown label {ref!r}")
+    for lb in schema.labels.values():
+        if lb.sector_by is not None and lb.sector_by[0] not in schema.node_table_properties(lb.name):
+            raise InvalidSchema(f"labels.{lb.name}.sector_by: {lb.sector_by[0]!r} is not one of its properties")
+    for rule in schema.survey_institutions:
+        unknown = (
+            set(rule.levels) - set(schema.vocabularies["level"].values) if "level" in schema.vocabularies else set()
+        )
+        if unknown:
+            raise InvalidSchema(f"survey_institutions: unknown level(s) {', '.join(sorted(unknown))}")
     tables = [lb.table for lb in schema.labels.values() if lb.table]
     if len(tables) != len(set(tables)) or {"ties", "codes"} & set(tables):
         raise InvalidSchema("table names must be unique and must not be 'ties' or 'codes'")
@@ -218,6 +303,7 @@ def parse_schema(data: dict[str, Any]) -> Schema:
                 table=spec.get("table"),
                 sector=spec.get("sector"),
                 style=spec.get("style", {}),
+                sector_by=_sector_by(spec.get("sector_by"), f"labels.{name}"),
             )
             for name, spec in data["labels"].items()
         }
@@ -239,6 +325,7 @@ def parse_schema(data: dict[str, Any]) -> Schema:
                 key=tuple(spec.get("key", ())),
                 style=spec.get("style", {}),
                 self_loops=bool(spec.get("self_loops", False)),
+                flow=bool(spec.get("flow", False)),
             )
             for name, spec in data["relationships"].items()
         }
@@ -250,6 +337,19 @@ def parse_schema(data: dict[str, Any]) -> Schema:
             provenance=_properties(data["provenance"], "provenance"),
             labels=labels,
             relationships=relationships,
+            rounds={
+                int(number): Round(int(number), str(spec["start"]), str(spec["end"]), str(spec.get("description", "")))
+                for number, spec in (data.get("rounds") or {}).items()
+            },
+            survey_institutions=tuple(
+                SurveyRule(
+                    institution=rule.get("institution"),
+                    why=str(rule.get("why", "")),
+                    system=rule.get("system"),
+                    levels=tuple(rule.get("level") or ()),
+                )
+                for rule in data.get("survey_institutions") or ()
+            ),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise InvalidSchema(f"schema.yaml is malformed: {exc!r}") from exc

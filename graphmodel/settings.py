@@ -143,6 +143,8 @@ def redaction_key_settings(env: dict[str, str] | None = None) -> tuple[str | Non
     env = dict(os.environ) if env is None else env
     key_file = env.get("GRAPHMODEL_REDACT_KEY_FILE")
     return env.get("GRAPHMODEL_REDACT_KEY") or None, Path(key_file) if key_file else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a command needs to know before it opens a store.

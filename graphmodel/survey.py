@@ -26,7 +26,15 @@ import pandas as pd
 
 from graphmodel.errors import GraphmodelError
 
-__all__ = ["TRUST_COLUMNS", "TrustCorrelation", "load_trust_table", "table4", "trust_correlation"]
+__all__ = [
+    "PRINTED_CHANGES",
+    "TRUST_COLUMNS",
+    "TrustCorrelation",
+    "load_trust_table",
+    "table4",
+    "table4_changes",
+    "trust_correlation",
+]
 
 #: Columns of an institution trust table, one row per institution and year.
 TRUST_COLUMNS = ("institution", "year", "percent_trusting")
@@ -80,6 +88,46 @@ def table4() -> pd.DataFrame:
     """
     path = Path(str(resources.files("graphmodel") / "data" / "asian_barometer_table4.csv"))
     return load_trust_table(path)
+
+
+#: The "Change" column of Table 4 as printed (percentage points, 2011 -> 2015).
+PRINTED_CHANGES = {
+    "courts": -1.3,
+    "national government": -1.2,
+    "parliament": -3.1,
+    "civil service": -5.8,
+    "military": -0.6,
+    "police": -2.2,
+    "local government": -11.5,
+    "newspaper": -6.0,
+    "television": -3.8,
+    "NGO": -8.3,
+}
+
+
+def table4_changes(table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Table 4 as one row per institution: 2011, 2015, the change computed from them and as printed.
+
+    ``differs`` marks where the printed change is not the difference of the printed values:
+    local government, printed -11.5 where 68.7 - 80.3 = -11.6.
+
+    >>> t = table4_changes()
+    >>> t.loc[["local government"], ["change", "printed_change", "differs"]].to_dict("records")
+    [{'change': -11.6, 'printed_change': -11.5, 'differs': True}]
+    >>> int(t["differs"].sum())
+    1
+    """
+    table = table4() if table is None else table
+    wide = table.pivot(index="institution", columns="year", values="percent_trusting")
+    order = list(table["institution"].drop_duplicates())
+    wide = wide.loc[order]
+    out = pd.DataFrame({"trust_2011": wide[2011], "trust_2015": wide[2015]})
+    out["change"] = (out["trust_2015"] - out["trust_2011"]).round(1)
+    out["printed_change"] = [PRINTED_CHANGES.get(i) for i in out.index]
+    out["differs"] = [
+        p is not None and abs(p - c) > 0.05 for p, c in zip(out["printed_change"], out["change"], strict=True)
+    ]
+    return out
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def test_unknown_store_is_a_clear_error(runner: CliRunner) -> None:
     assert result.exit_code == 1 and "unknown store" in result.stderr
 
 
-def test_installed_demo_prints_both_tables(tmp_path: Path) -> None:
+def test_installed_demo_prints_the_three_tables(tmp_path: Path) -> None:
     """The console script of the installed package runs the demo from an empty folder."""
     script = Path(sys.executable).parent / "graphmodel"
     if not script.exists():
@@ -109,4 +109,11 @@ def test_installed_demo_prints_both_tables(tmp_path: Path) -> None:
     assert "Table 1" in result.stdout and "Table 3" in result.stdout
     public_trust = next(line for line in result.stdout.splitlines() if "Public trust" in line)
     assert "14" in public_trust and "64%" in public_trust
+    # Table 4 from the survey data, with the printed change of local government set against the values.
+    assert "Table 4" in result.stdout
+    local = next(line for line in result.stdout.splitlines() if line.startswith("│ local government"))
+    assert "80.3" in local and "68.7" in local and "-11.6" in local and "-11.5 *" in local
+    flat = " ".join(result.stdout.split())
+    assert "printed -11.5, but 68.7 - 80.3 = -11.6" in flat
+    assert "sums to 6 NGOs in Ningxia and 8 in Hebei" in flat and "10.3" in flat
     assert (tmp_path / ".graphmodel" / "graph").is_dir()  # the project's store, which later commands read

@@ -24,7 +24,15 @@ NGOS = [f"ngo-y0{i}" for i in range(1, 9)] + [f"ngo-n0{i}" for i in range(1, 8)]
 #: Parameters to run each library query with; {} means its defaults.
 CASES: dict[str, list[dict[str, Any]]] = {
     "sample_profile": [{}, {"year": 2019}, {"package": "paper"}, {"package": "none-such"}],
-    "motivations": [{}, {"by": "province"}, {"by": "registration"}, {"by": "issue_area"}, {"round": 2}, {"round": 3}],
+    "motivations": [
+        {},
+        {"by": "province"},
+        {"by": "registration"},
+        {"by": "issue_area"},
+        {"round": 2},
+        {"round": 3},
+        {"by": "registration", "basis": "stated"},
+    ],
     "access_paths": [{"ngo": ngo} for ngo in NGOS] + [{"ngo": "ngo-n04", "round": 2}, {"ngo": "ngo-zz"}],
     "mediated_reach": [{}, {"round": 1}, {"round": 2}, {"ngo": "ngo-y01"}],
     "gatekeepers": [{}, {"limit": 1000}, {"round": 2}, {"limit": 1}],
@@ -55,7 +63,12 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"date": "2015-12-31", "ngo": "ngo-y01"},
         {"date": "2011", "ngo": "ngo-n04"},
         {"date": "2019-06-15"},
+        {"date": "2015"},
     ],
+    "trust_sources": [{}, {"ngo": "ngo-y04"}, {"basis": "stated"}, {"ngo": "ngo-zz"}],
+    "trust_trajectory": [{}, {"ngo": "ngo-y04"}, {"basis": "stated"}],
+    "trust_by_group": [{}, {"by": "registration"}, {"by": "province", "basis": "stated"}, {"by": "issue_area"}],
+    "unjoined_mobilisations": [{}, {"ngo": "ngo-y01"}],
 }
 
 

@@ -280,7 +280,7 @@ def test_state_dependence_and_withdrawal_equal_brute_force(seed: int) -> None:
 
 # --- realised access: chains on each NGO's behalf, as the query library -------
 
-QUERY_TYPES = {"WORKS_IN", "COOPERATES_WITH", "MOBILIZES"}
+QUERY_TYPES = {"WORKS_IN", "COOPERATES_WITH", "MOBILIZES", "SUPERVISES"}
 
 
 def _chains_by_brute_force(g: nx.MultiDiGraph, ngo: str, removed: frozenset[str] = frozenset()) -> set[tuple]:
@@ -288,7 +288,8 @@ def _chains_by_brute_force(g: nx.MultiDiGraph, ngo: str, removed: frozenset[str]
 
     Written from the query text, per round with networkx: a chain is a simple path of 1..7 ties
     of QUERY_TYPES from the NGO to a village or school whose ties after the first serve the NGO
-    (on_behalf_of) and come from the first tie's round. Parallel ties count once.
+    (on_behalf_of) and come from the first tie's round, or are SUPERVISES ties (any round); a
+    chain of more than one tie ends with such a MOBILIZES tie. Parallel ties count once.
     """
     targets = {n for n, d in g.nodes(data=True) if d.get("label") in ("Village", "School")}
     chains: set[tuple] = set()
@@ -296,6 +297,7 @@ def _chains_by_brute_force(g: nx.MultiDiGraph, ngo: str, removed: frozenset[str]
     for rnd in rounds:
         layer = nx.DiGraph()
         layer.add_node(ngo)
+        serving: set[tuple[str, str]] = set()  # MOBILIZES ties on the NGO's behalf in this round
         for u, v, d in g.edges(data=True):
             if d.get("type") not in QUERY_TYPES or u == v or u in removed or v in removed:
                 continue
@@ -303,9 +305,14 @@ def _chains_by_brute_force(g: nx.MultiDiGraph, ngo: str, removed: frozenset[str]
                 layer.add_edge(u, v)  # a head tie of this round
             elif rnd is not None and d.get("on_behalf_of") == ngo and d.get("round") == rnd:
                 layer.add_edge(u, v)
+                serving.add((u, v))
+            elif d.get("type") == "SUPERVISES" and u != ngo:
+                layer.add_edge(u, v)
         for path in nx.all_simple_paths(layer, ngo, targets & set(layer), cutoff=7):
             if rnd is None and len(path) > 2:
                 continue  # a chain's ties must match the head's round, and null matches nothing
+            if len(path) > 2 and (path[-2], path[-1]) not in serving:
+                continue  # supervision alone does not reach a village: a mobilisation must
             chains.add((rnd, tuple(path)))
     return chains
 
@@ -313,7 +320,9 @@ def _chains_by_brute_force(g: nx.MultiDiGraph, ngo: str, removed: frozenset[str]
 def _realised_by_brute_force(g: nx.MultiDiGraph) -> tuple[dict, dict, dict]:
     """Per NGO: targets (direct, through state); per state node: pairs lost; per state node: betweenness."""
     ngos = sorted(n for n, d in g.nodes(data=True) if d.get("label") == "NGO")
-    state = sorted(n for n, d in g.nodes(data=True) if d.get("label") == "Agency")
+    state = sorted(
+        n for n, d in g.nodes(data=True) if d.get("label") == "Agency" and d.get("system") != "Village Committee"
+    )
     reach, lost, between = {}, dict.fromkeys(state, 0), dict.fromkeys(state, 0.0)
     for ngo in ngos:
         chains = _chains_by_brute_force(g, ngo)
@@ -355,6 +364,9 @@ def _multi_round(seed: int) -> nx.MultiDiGraph:
     for a, v in itertools.product(agencies, villages):
         if rng.random() < 0.1:
             g.add_edge(a, v, type="SUPERVISES", round=1)  # potential access only
+    for a, b in itertools.permutations(agencies, 2):
+        if rng.random() < 0.06:
+            g.add_edge(a, b, type="SUPERVISES", round=1)  # completes chains (graphmodel.chains)
     return g
 
 
@@ -419,8 +431,8 @@ def test_realised_chains_are_at_most_max_chain_ties_as_in_the_queries() -> None:
     from graphmodel.metrics.access import MAX_CHAIN
     from graphmodel.queries import find_query
 
-    for name in ("mediated_reach", "access_paths"):
-        assert f"MOBILIZES*1..{MAX_CHAIN}]" in find_query(name).cypher
+    for name in ("mediated_reach", "access_paths", "gatekeepers"):
+        assert f"MOBILIZES|SUPERVISES*1..{MAX_CHAIN}]" in find_query(name).cypher
     # A line ngo -> a0 -> ... -> v of 1 + n ties: reached while 1 + n <= 7.
     assert state_dependence(_line(MAX_CHAIN - 1)).loc["ngo", "reached"] == 1
     assert access_betweenness(_line(MAX_CHAIN - 1))["access_betweenness"].sum() == MAX_CHAIN - 1
@@ -501,7 +513,12 @@ def test_sample_realised_state_dependence_equals_mediated_reach(store: Store, sa
         query = run_query(store, "mediated_reach", {"round": rnd}).dataframe().set_index("ngo")
         ours = state_dependence(graph)
         assert ours.index.tolist() == query.index.tolist()
-        assert ours[columns].to_dict("index") == query[columns].to_dict("index"), rnd
+        # One temporal rule: an NGO no tie of the round touches is "not observed" on both sides.
+        unseen = (query["status"] == "not observed").to_numpy()
+        assert ((ours["state_dependence"] == "not observed").to_numpy() == unseen).all(), rnd
+        seen = query[~unseen][columns].astype(int)
+        assert ours[~unseen][columns].to_dict("index") == seen.to_dict("index"), rnd
+        assert unseen.any() == (rnd == 2)
     # docs/sample.md: 33 targets reached only directly, 6 only through the state, 20 both.
     totals = state_dependence(sample_graph)[columns].sum().to_dict()
     assert totals == {"reached": 59, "direct": 53, "through_state": 26, "only_through_state": 6}
@@ -524,10 +541,10 @@ def test_sample_realised_withdrawal_and_betweenness_equal_brute_force(sample_gra
 
 def test_sample_metrics_write_back(store: Store, sample_graph: nx.MultiDiGraph) -> None:
     result = access_betweenness(sample_graph)
-    assert len(result) == 86  # every agency of agencies.csv
+    assert len(result) == 68  # every state agency of agencies.csv (the 18 village committees are self-governing)
     assert result["access_betweenness"].max() > 0
     written = write_metric(store, sample_graph, result["access_betweenness"], "access_betweenness")
-    assert written == 86
+    assert written == 68
     top = result["access_betweenness"].idxmax()
     rows = store.run(
         "MATCH (n:Agency) WHERE n.metric_access_betweenness IS NOT NULL "
@@ -540,9 +557,9 @@ def test_sample_metrics_write_back(store: Store, sample_graph: nx.MultiDiGraph) 
 
 def test_sample_degree_by_type(sample_graph: nx.MultiDiGraph) -> None:
     degrees = degree_by_type(sample_graph)
-    # docs/sample.md: 59 WORKS_IN ties and 55 COOPERATES_WITH ties in ties.csv.
+    # docs/sample.md: 59 WORKS_IN ties and 54 COOPERATES_WITH ties in ties.csv.
     assert degrees["out_WORKS_IN"].sum() == 59
-    assert degrees["in_COOPERATES_WITH"].sum() == 55
+    assert degrees["in_COOPERATES_WITH"].sum() == 54
 
 
 def test_cli_metrics_csv_and_write_back(tmp_path: Path) -> None:

@@ -40,3 +40,7 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     # Table 3 as computed from the graph: public trust, 14 of 22 NGOs (the paper's figure).
     motivations = tables[0]["data"]["text/html"]
     assert "Public trust" in motivations and "<td>14</td>" in motivations
+    html = " ".join(t["data"]["text/html"] for t in tables)
+    # The trust walk: the Y131 episode from stated rows, the stated-only split, urban NGOs not applicable.
+    assert "investigated_and_vouched" in html and "stated only" in html
+    assert "not applicable" in html and "NaN" not in html.split("state_dependence")[-1][:2000]

@@ -38,6 +38,10 @@ REQUIRED = {
     "evidence",
     "round_changes",
     "as_of",
+    "trust_sources",
+    "trust_trajectory",
+    "trust_by_group",
+    "unjoined_mobilisations",
 }
 
 
@@ -108,10 +112,20 @@ def schema_names_used(cypher: str) -> tuple[set[str], set[str], set[str]]:
     return set(_LABEL.findall(text)), types, set(_PROP.findall(text))
 
 
+_MAP_KEY = re.compile(r"[{,]\s*([A-Za-z_][A-Za-z0-9_]*)\s*:")
+
+
 def unknown_names(cypher: str, schema: Schema) -> list[str]:
-    """Names a query body uses that the schema does not define."""
+    """Names a query body uses that the schema does not define.
+
+    Keys of maps the query builds itself and of the context parameters' maps count as known.
+    """
+    from graphmodel.queries import CONTEXT
+
     labels, types, props = schema_names_used(cypher)
     known_props = set(schema.node_properties) | set(schema.tie_properties) | set(schema.provenance)
+    known_props |= set(_MAP_KEY.findall(_STRING.sub("''", cypher)))
+    known_props |= {key for _, provide in CONTEXT.values() for row in provide() for key in row}
     for label in schema.labels.values():
         known_props |= set(label.properties)
     for rel in schema.relationships.values():
@@ -200,31 +214,37 @@ def test_a_query_that_writes_fails_on_both_stores(store: Store, tmp_path: Path) 
 def test_access_paths_of_ngo_y01(paper: Store) -> None:
     # ties.csv, ngo-y01: WORKS_IN dashuijing and zhujiaying (round 1), dashuijing and
     # yangjiazhai (round 2). Round-1 COOPERATES_WITH gov-twp-baiyan, which MOBILIZES
-    # vc-dashuijing -> dashuijing; round-1 COOPERATES_WITH wf-county-songping, which
-    # MOBILIZES wf-twp-baiyan -> vc-dashuijing -> dashuijing and -> vc-xiaohe -> xiaohe, all on
-    # behalf of ngo-y01. Its round-2 ties to wf-county-songping head no round-2 MOBILIZES chain,
-    # and its COOPERATES_WITH water/cpc bodies mobilise nothing for it.
+    # vc-dashuijing -> dashuijing, and SUPERVISES vc-xiaohe, which MOBILIZES xiaohe for
+    # ngo-y01: the supervision line completes that chain (graphmodel/chains.py). Round-1
+    # COOPERATES_WITH wf-county-songping, which MOBILIZES wf-twp-baiyan -> vc-dashuijing ->
+    # dashuijing and -> vc-xiaohe -> xiaohe, all on behalf of ngo-y01 (it also supervises
+    # that line: the all-MOBILIZES path is the one listed). Its round-2 ties to
+    # wf-county-songping head no round-2 chain; the round-2 MOBILIZES gov-twp-baiyan ->
+    # vc-xiaohe joins none (unjoined_mobilisations).
     got = rows(paper, "access_paths", ngo="ngo-y01")
     assert [(r["round"], r["target"], r["route"], r["agencies"]) for r in got] == [
         (1, "vil-yn-dashuijing", "direct", []),
         (1, "vil-yn-dashuijing", "state", ["ag-yn-gov-twp-baiyan", "ag-yn-vc-dashuijing"]),
         (1, "vil-yn-dashuijing", "state", ["ag-yn-wf-county-songping", "ag-yn-wf-twp-baiyan", "ag-yn-vc-dashuijing"]),
+        (1, "vil-yn-xiaohe", "state", ["ag-yn-gov-twp-baiyan", "ag-yn-vc-xiaohe"]),
         (1, "vil-yn-xiaohe", "state", ["ag-yn-wf-county-songping", "ag-yn-wf-twp-baiyan", "ag-yn-vc-xiaohe"]),
         (1, "vil-yn-zhujiaying", "direct", []),
         (2, "vil-yn-dashuijing", "direct", []),
         (2, "vil-yn-yangjiazhai", "direct", []),
     ]
-    xiaohe = got[3]
+    assert got[3]["types"] == ["COOPERATES_WITH", "SUPERVISES", "MOBILIZES"]
+    assert got[2]["types"] == ["COOPERATES_WITH", "MOBILIZES", "MOBILIZES", "MOBILIZES"]
+    xiaohe = got[4]
     assert (
         xiaohe["chain"] == "ngo-y01 > ag-yn-wf-county-songping > ag-yn-wf-twp-baiyan > ag-yn-vc-xiaohe > vil-yn-xiaohe"
     )
     assert xiaohe["levels"] == ["county", "township", "village"]
     assert xiaohe["systems"] == ["Women's Federation", "Women's Federation", "Village Committee"]
     assert xiaohe["target_label"] == "Village" and xiaohe["target_name"] == "Xiaohe Village"
-    # The gov-twp-baiyan chain: COOPERATES_WITH cites Y135, both MOBILIZES ties Y134;Y140.
-    assert got[1]["tie_evidence"] == ["COOPERATES_WITH: Y135", "MOBILIZES: Y134;Y140", "MOBILIZES: Y134;Y140"]
-    assert got[1]["evidence"] == ["Y135", "Y134", "Y140"]
-    assert got[4]["evidence"] == ["Y135", "Y301"]  # WORKS_IN zhujiaying cites Y135;Y301
+    # The gov-twp-baiyan chain: COOPERATES_WITH cites Y134;Y135, both MOBILIZES ties Y134;Y140.
+    assert got[1]["tie_evidence"] == ["COOPERATES_WITH: Y134;Y135", "MOBILIZES: Y134;Y140", "MOBILIZES: Y134;Y140"]
+    assert got[1]["evidence"] == ["Y134", "Y135", "Y140"]
+    assert got[5]["evidence"] == ["Y135", "Y301"]  # WORKS_IN zhujiaying cites Y135;Y301
 
 
 def test_access_paths_sub_chains_rounds_and_unknown_ngo(paper: Store) -> None:
@@ -296,28 +316,33 @@ def test_mediated_reach(paper: Store) -> None:
 
 
 def test_gatekeepers(paper: Store) -> None:
-    # Counting agencies on the 31 state chains (see test_access_paths_*): edu-county-heixi is on
-    # all four of ngo-y03's chains; wf-county-hongliu on ngo-n04's two round-1 chains and
-    # ngo-n06's chain to gaoya; wf-county-songping on ngo-y01's two and ngo-y02's chain to
-    # shangba (through wf-pref-yunlu). Every other agency is on at most two chains.
-    got = rows(paper, "gatekeepers", limit=3)
-    assert [(r["agency"], r["chains"], r["ngos"], r["targets"]) for r in got] == [
-        ("ag-yn-edu-county-heixi", 4, 1, 2),
-        ("ag-nx-wf-county-hongliu", 3, 2, 3),
+    # Distinct NGO-place pairs per body on the state chains (see test_access_paths_*):
+    # wf-county-hongliu serves ngo-n04's shajing and majiawan and ngo-n06's gaoya and (through
+    # the township it supervises, which mobilised hongqu) hongqu: 4 pairs, 2 NGOs;
+    # wf-county-songping ngo-y01's dashuijing and xiaohe and ngo-y02's shangba (under
+    # wf-pref-yunlu): 3. edu-county-heixi, on ngo-y03's chains through its own head and
+    # through the prefecture bureau's, serves 2 pairs, not the 4 chains a count of chains gave.
+    got = rows(paper, "gatekeepers", limit=2)
+    assert [(r["agency"], r["pairs"], r["ngos"], r["targets"]) for r in got] == [
+        ("ag-nx-wf-county-hongliu", 4, 2, 4),
         ("ag-yn-wf-county-songping", 3, 2, 3),
     ]
-    assert (got[0]["system"], got[0]["level"]) == ("Education Bureau", "county")
-    everyone = rows(paper, "gatekeepers", limit=1000)
-    assert len(everyone) == 48  # distinct agencies on the 31 chains
-    assert max(r["chains"] for r in everyone[3:]) == 2
-    # Round 2 has two chains: cpc-twp-shajing -> vc-shajing -> shajing (ngo-n04) and
-    # cpc-twp-liangzi -> vc-bajiao -> bajiao (ngo-y04); ties broken by id.
+    assert (got[0]["system"], got[0]["level"], got[0]["sector"]) == ("Women's Federation", "county", "state")
+    everyone = {r["agency"]: r for r in rows(paper, "gatekeepers", limit=1000)}
+    heixi = everyone["ag-yn-edu-county-heixi"]
+    assert (heixi["pairs"], heixi["chains"]) == (2, 4)  # two heads (pref and county bureau), two schools
+    assert everyone["ag-yn-vc-xiaohe"]["sector"] == "self_governing"
+    assert all(r["pairs"] <= r["chains"] for r in everyone.values())
+    # Round 2: cpc-twp-shajing -> vc-shajing -> shajing (ngo-n04); ngo-y04's bajiao through
+    # cpc-twp-liangzi (MOBILIZES) and through gov-twp-liangzi, which supervises vc-bajiao:
+    # one pair for vc-bajiao by two chains. Ties broken by id.
     got = rows(paper, "gatekeepers", round=2)
-    assert [(r["agency"], r["chains"]) for r in got] == [
-        ("ag-nx-cpc-twp-shajing", 1),
-        ("ag-nx-vc-shajing", 1),
-        ("ag-yn-cpc-twp-liangzi", 1),
-        ("ag-yn-vc-bajiao", 1),
+    assert [(r["agency"], r["pairs"], r["chains"]) for r in got] == [
+        ("ag-nx-cpc-twp-shajing", 1, 1),
+        ("ag-nx-vc-shajing", 1, 1),
+        ("ag-yn-cpc-twp-liangzi", 1, 1),
+        ("ag-yn-gov-twp-liangzi", 1, 1),
+        ("ag-yn-vc-bajiao", 1, 2),
     ]
 
 
@@ -411,10 +436,11 @@ def test_evidence(paper: Store) -> None:
     ]
     assert {(r["start"], r["end"], r["round"]) for r in got} == {("2009", "2012", 1)}
     # ngo-n07's ties: COOPERATES_WITH edu-county-baiquan, APPROVES and SUPPORTS from it, three
-    # WORKS_IN, two DISTRUSTS: 8 ties, each citing N145 only.
+    # WORKS_IN, two DISTRUSTS and the school's ACCEPTS: 9 ties, each citing N145 only.
     got = rows(paper, "evidence", ngo="ngo-n07")
-    assert len(got) == 8 and {r["interview"] for r in got} == {"N145"}
+    assert len(got) == 9 and {r["interview"] for r in got} == {"N145"}
     assert sorted(r["type"] for r in got) == [
+        "ACCEPTS",
         "APPROVES",
         "COOPERATES_WITH",
         "DISTRUSTS",
@@ -437,16 +463,17 @@ def test_round_changes_of_party_ties(paper: Store) -> None:
     # docs/sample.md: Party ties go from 3 (round 1) to 17 (round 2). Round 1: ngo-y01
     # COOPERATES_WITH cpc-county-songping, cpc-county-songping SUPPORTS ngo-y01, cpc-twp-shajing
     # SUPPORTS ngo-n04. The last is seen again in round 2 (same tie, same kind), so 16 round-2
-    # ties appeared and the two Songping ties disappeared (ngo-y01 was revisited: Y301).
+    # ties appeared, with the two Party affiliations displayed in offices (VOUCHES_FOR,
+    # ngo-y01 and ngo-n02): 18; the two Songping ties disappeared (ngo-y01 was revisited: Y301).
     appeared = [r for r in got if r["change"] == "appeared"]
     disappeared = [r for r in got if r["change"] == "disappeared"]
-    assert len(appeared) == 16 and {r["round"] for r in appeared} == {2}
+    assert len(appeared) == 18 and {r["round"] for r in appeared} == {2}
     assert [(r["type"], r["source"], r["target"]) for r in disappeared] == [
         ("COOPERATES_WITH", "ngo-y01", "ag-yn-cpc-county-songping"),
         ("SUPPORTS", "ag-yn-cpc-county-songping", "ngo-y01"),
     ]
     counts = {t: sum(r["type"] == t for r in appeared) for t in {r["type"] for r in appeared}}
-    assert counts == {"COOPERATES_WITH": 6, "SUPPORTS": 5, "MOBILIZES": 2, "SUPERVISES": 3}
+    assert counts == {"COOPERATES_WITH": 6, "SUPPORTS": 5, "MOBILIZES": 2, "SUPERVISES": 3, "VOUCHES_FOR": 2}
     assert not any(r["source"] == "ag-nx-cpc-twp-shajing" and r["type"] == "SUPPORTS" for r in got)
     # ngo-y04 alone: round 2 adds the Party cooperation, support and mobilisation for it and the
     # online grant; its round-1 police approval, Heixi county ties, the grant and the two
@@ -496,21 +523,45 @@ def test_as_of_honours_partial_dates(paper: Store) -> None:
 
 def test_as_of_merges_rounds_and_keeps_undated_lines(paper: Store) -> None:
     # ngo-y04 WORKS_IN hongtupo was recorded in rounds 1 and 2 with the same start (2008): one row.
-    # The round-1 chain vc-hongtupo MOBILIZES hongtupo (from 2009-04) is a second tie to it.
+    # The round-1 chain vc-hongtupo MOBILIZES hongtupo (from 2009-04) has no end, but round 2
+    # revisited vc-hongtupo (cpc-twp-liangzi SUPERVISES it) without it: it disappeared, and
+    # ended with round 1 (2012; the temporal rule), so in 2019 only WORKS_IN stands.
     got = [r for r in rows(paper, "as_of", date="2019", ngo="ngo-y04") if r["target"] == "vil-yn-hongtupo"]
     assert [(r["type"], r["start"], r["end"], r["first_round"], r["last_round"]) for r in got] == [
-        ("MOBILIZES", "2009-04", None, 1, 1),
         ("WORKS_IN", "2008", None, 1, 2),
+    ]
+    got = [r for r in rows(paper, "as_of", date="2011", ngo="ngo-y04") if r["target"] == "vil-yn-hongtupo"]
+    assert [(r["type"], r["end"], r["end_from"]) for r in got] == [
+        ("MOBILIZES", "2012", "rounds"),
+        ("WORKS_IN", None, None),
     ]
     # The earliest start in ties.csv is 1996; in 1990 only the 81 undated SUPERVISES lines stand.
     got = rows(paper, "as_of", date="1990")
     assert len(got) == 81 and {r["type"] for r in got} == {"SUPERVISES"}
-    # On 2012-06-30 ngo-y04 had 12 ties in force: APPROVES (police), COOPERATES_WITH
-    # gov-twp-liangzi (rounds 1 and 2: one row) and wf-county-heixi, FUNDS from heixi (ends 2012),
-    # two MOBILIZES to hongtupo, three SUPPORTS and three WORKS_IN (hongtupo and bajiao merged
-    # across rounds). Not the two DISTRUSTS (ended 2009) nor the ties begun in 2017-2018.
-    assert len(rows(paper, "as_of", date="2012-06-30", ngo="ngo-y04")) == 12
+    # On 2012-06-30 ngo-y04 had 15 ties in force: APPROVES (police), VOUCHES_FOR and SUPPORTS
+    # from gov-twp-liangzi, COOPERATES_WITH gov-twp-liangzi (rounds 1 and 2: one row) and
+    # wf-county-heixi, FUNDS from heixi (ends 2012), two MOBILIZES to hongtupo, SUPPORTS from
+    # the two Heixi bodies, two ACCEPTS (2009-05) and three WORKS_IN (hongtupo and bajiao
+    # merged across rounds). Not the four DISTRUSTS (ended 2009) nor the ties begun 2017-2018.
+    got = rows(paper, "as_of", date="2012-06-30", ngo="ngo-y04")
+    assert len(got) == 15
+    assert not any(r["type"] == "DISTRUSTS" for r in got)
     assert not any(r["source_label"] == "Interview" for r in rows(paper, "as_of", date="2010"))
+
+
+def test_as_of_and_round_changes_agree(paper: Store) -> None:
+    # One temporal rule: a tie round_changes calls disappeared (round 1 only, an end revisited
+    # in round 2) and that has no end date is not in force after round 1 (2012) for as_of.
+    gone = {
+        (r["source"], r["type"], r["target"])
+        for r in rows(paper, "round_changes")
+        if r["change"] == "disappeared" and r["end"] is None
+    }
+    assert ("ngo-y01", "COOPERATES_WITH", "ag-yn-gov-twp-baiyan") in gone
+    in_2015 = {(r["source"], r["type"], r["target"]) for r in rows(paper, "as_of", date="2015")}
+    in_2011 = {(r["source"], r["type"], r["target"]) for r in rows(paper, "as_of", date="2011")}
+    assert not gone & in_2015
+    assert ("ngo-y01", "COOPERATES_WITH", "ag-yn-gov-twp-baiyan") in in_2011
 
 
 def test_tables_1_and_3(paper: Store) -> None:

@@ -53,12 +53,12 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 # Hand-derived from the sample's CSV files (graphmodel/sample/paper):
 # nodes: 86 agencies + 22 NGOs + 41 villages + 12 schools + 13 funders + 3 companies
 #        + 49 interviews + 11 motivations = 237;
-# ties: 400 rows of ties.csv + 47 interviews with an organization (WITH) + 51 rows of codes.csv (MENTIONS) = 498.
-SAMPLE_NODES, SAMPLE_TIES = 237, 498
+# ties: 421 rows of ties.csv + 47 interviews with an organization (WITH) + 51 rows of codes.csv (MENTIONS) = 519.
+SAMPLE_NODES, SAMPLE_TIES = 237, 519
 # Ties touching an Interview node: 47 WITH + 51 MENTIONS = 98.
 INTERVIEW_TIES = 98
-# Round 2: 50 rows of ties.csv with round 2 + 8 interviews of round 2 with an organization (WITH ties).
-ROUND2_TIES = 58
+# Round 2: 53 rows of ties.csv with round 2 + 8 interviews of round 2 with an organization (WITH ties).
+ROUND2_TIES = 61
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -178,10 +178,11 @@ def test_access_view_of_ngo_y01(sample_graph: nx.MultiDiGraph) -> None:
     # ...and reach Dashuijing and Xiaohe; WORKS_IN adds Zhujiaying and Yangjiazhai.
     villages = {n for n, lb in view.graph.nodes(data="label") if lb == "Village"}
     assert villages == {"vil-yn-dashuijing", "vil-yn-xiaohe", "vil-yn-zhujiaying", "vil-yn-yangjiazhai"}
-    # 6 MOBILIZES + 4 WORKS_IN + ties between ngo-y01 and those bodies (2 COOPERATES_WITH Songping WF,
-    # 1 COOPERATES_WITH and 1 SUPPORTS Baiyan government, 1 SUPPORTS Songping WF) = 15.
-    assert view.graph.number_of_edges() == 15
-    assert len(view.highlight_edges) == 6
+    # 7 MOBILIZES (one, in round 2, joins no chain: docs/sample.md) + 4 WORKS_IN + ties between
+    # ngo-y01 and those bodies (2 COOPERATES_WITH Songping WF, 1 COOPERATES_WITH and 1 SUPPORTS
+    # Baiyan government, 1 SUPPORTS Songping WF) = 16.
+    assert view.graph.number_of_edges() == 16
+    assert len(view.highlight_edges) == 7
     data = page_json(build_page(view))
     assert sum(1 for n in data["nodes"] if n.get("hl")) == 5
     assert [n["id"] for n in data["nodes"] if n.get("centre")] == ["ngo-y01"]
@@ -658,7 +659,7 @@ def test_view_command_writes_the_access_view(tmp_path: Path) -> None:
     result = runner.invoke(app, ["view", str(out), "--store", store, "--ngo", "ngo-y01", "--focus", "access"])
     assert result.exit_code == 0, result.output
     data = page_json(out.read_text(encoding="utf-8"))
-    assert (len(data["nodes"]), len(data["edges"])) == (10, 15)  # as in test_access_view_of_ngo_y01
+    assert (len(data["nodes"]), len(data["edges"])) == (10, 16)  # as in test_access_view_of_ngo_y01
     result = runner.invoke(app, ["view", str(tmp_path / "x.html"), "--store", store, "--agency", "ngo-y01"])
     assert result.exit_code == 1 and "labelled NGO, not Agency" in result.output
     result = runner.invoke(app, ["view", str(tmp_path / "o.html"), "--store", store, "--overview"])

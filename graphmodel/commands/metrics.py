@@ -56,11 +56,21 @@ ModeOption = Annotated[
 ]
 
 
-def _metric_functions() -> dict[str, Callable[..., pd.DataFrame]]:
+RelationsOption = Annotated[
+    str,
+    typer.Option(
+        "--relations",
+        help="Brokerage: flow (the relations along which access flows, schema flow: true) or all.",
+    ),
+]
+
+
+def _metric_functions(relations: str = "flow") -> dict[str, Callable[..., pd.DataFrame]]:
     from graphmodel import metrics as m
 
     return {
-        "brokerage": lambda g, k, seed, mode: m.brokerage(g),
+        "brokerage": lambda g, k, seed, mode: m.brokerage(g, relations=relations),
+        "borrowed-trust": lambda g, k, seed, mode: m.borrowed_trust(g),
         "access-betweenness": lambda g, k, seed, mode: m.access_betweenness(g, k=k, seed=seed, mode=mode),
         "state-dependence": lambda g, k, seed, mode: m.state_dependence(g, mode=mode),
         "department-withdrawal": lambda g, k, seed, mode: m.department_withdrawal(g, k=k, seed=seed, mode=mode),
@@ -72,6 +82,7 @@ def _metric_functions() -> dict[str, Callable[..., pd.DataFrame]]:
 #: Names ``graphmodel metrics`` accepts.
 METRICS = (
     "brokerage",
+    "borrowed-trust",
     "access-betweenness",
     "state-dependence",
     "department-withdrawal",
@@ -147,6 +158,7 @@ def register(app: typer.Typer) -> None:
         sample: SampleOption = None,
         seed: Annotated[int, typer.Option(help="Seed for --sample.")] = 0,
         mode: ModeOption = "realised",
+        relations: RelationsOption = "flow",
         label: LabelOption = None,
         rel: TypeOption = None,
         fieldwork_round: RoundOption = None,
@@ -165,7 +177,7 @@ def register(app: typer.Typer) -> None:
         from graphmodel.export import to_networkx
         from graphmodel.metrics import write_metric
 
-        functions = _metric_functions()
+        functions = _metric_functions(relations)
         key = _redaction_key(redact, redact_key)
         sensitive: Any = None
         with _open(store, read=True) as db:

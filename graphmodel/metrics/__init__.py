@@ -15,15 +15,18 @@ from graphmodel.metrics.access import (
     state_dependence,
     subset_betweenness,
 )
-from graphmodel.metrics.brokerage import ROLES, brokerage, brokerage_null_model
+from graphmodel.metrics.brokerage import RELATIONS, ROLES, brokerage, brokerage_null_model
 from graphmodel.metrics.holes import degree_by_type, structural_holes
+from graphmodel.metrics.trust import borrowed_trust
 from graphmodel.metrics.writeback import metric_property, write_metric
 
 __all__ = [
     "ACCESS_TYPES",
+    "RELATIONS",
     "ROLES",
     "access_betweenness",
     "access_graph",
+    "borrowed_trust",
     "brokerage",
     "brokerage_null_model",
     "degree_by_type",

@@ -16,16 +16,19 @@ Group = str | Mapping[Hashable, Any] | Callable[[Hashable, dict[str, Any]], Any]
 
 
 def node_sector(graph: nx.Graph, node: Hashable) -> str | None:
-    """The sector of a node: the schema's ``sector`` of its ``label``, else its own ``sector`` attribute.
+    """The sector of a node: the schema's sector of its ``label`` (and properties), else its ``sector`` attribute.
+
+    Village committees are self-governing bodies, not the state (``sector_by`` in schema.yaml):
 
     >>> g = nx.DiGraph(); g.add_node("a", label="Agency"); g.add_node("x", sector="ngo")
-    >>> node_sector(g, "a"), node_sector(g, "x")
-    ('state', 'ngo')
+    >>> g.add_node("vc", label="Agency", system="Village Committee")
+    >>> node_sector(g, "a"), node_sector(g, "x"), node_sector(g, "vc")
+    ('state', 'ngo', 'self_governing')
     """
     data = graph.nodes[node]
     label = load_schema().labels.get(str(data.get("label")))
     if label is not None and label.sector:
-        return label.sector
+        return label.sector_of(data)
     value = data.get("sector")
     return None if value is None else str(value)
 

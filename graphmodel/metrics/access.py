@@ -3,12 +3,12 @@
 Two readings of "an NGO reaches a village or school", chosen with ``mode``:
 
 - ``mode="realised"`` (the default) is the paper's, and the query library's
-  (``mediated_reach``, ``access_paths``): an NGO reaches a village or school directly
-  (``WORKS_IN``), or through the state by a **chain**: it ``COOPERATES_WITH`` an agency,
-  which ``MOBILIZES`` lower bodies down to the village or school, every ``MOBILIZES``
-  tie with ``on_behalf_of`` = that NGO and every tie from the ``round`` of the
-  ``COOPERATES_WITH`` tie at the chain's head; at most :data:`MAX_CHAIN` ties long.
-  Each NGO has its own realised access graph; ``SUPERVISES`` ties are not used.
+  (``mediated_reach``, ``access_paths``, ``gatekeepers``): an NGO reaches a village or
+  school directly (``WORKS_IN``), or through the state by a **chain** as
+  :mod:`graphmodel.chains` defines it once: it ``COOPERATES_WITH`` an agency, from which
+  ``MOBILIZES`` ties on the NGO's behalf in the head's round, completed where needed by
+  the administrative line (``SUPERVISES``), lead down to the village or school; at most
+  :data:`MAX_CHAIN` ties long. Each NGO has its own realised access graph.
 - ``mode="potential"``: what the hierarchy could deliver. One **access graph** for all
   NGOs holds every tie of :data:`ACCESS_TYPES` (any ``MOBILIZES`` tie, whoever it
   served, and the ``SUPERVISES`` lines), rounds ignored; see :func:`access_graph`.
@@ -47,7 +47,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from graphmodel import chains as chain_rule
 from graphmodel.metrics._common import node_sector, nodes_in_sectors, simple_digraph
+from graphmodel.temporal import NOT_OBSERVED
 
 __all__ = [
     "ACCESS_TYPES",
@@ -63,10 +65,12 @@ __all__ = [
 
 #: Relationship types of the access graph of potential mode.
 ACCESS_TYPES = ("COOPERATES_WITH", "MOBILIZES", "SUPERVISES", "WORKS_IN")
-#: Relationship types of realised chains: those of the queries ``mediated_reach`` and ``access_paths``.
-REALISED_TYPES = ("COOPERATES_WITH", "MOBILIZES", "WORKS_IN")
+#: Relationship types of realised chains (graphmodel.chains, shared with the queries).
+REALISED_TYPES = chain_rule.CHAIN_TYPES
 #: Most ties in a realised chain, the head included: the queries' ``*1..7``.
-MAX_CHAIN = 7
+MAX_CHAIN = chain_rule.MAX_CHAIN
+#: What a ratio says of an NGO it does not apply to (it reaches no village or school).
+NOT_APPLICABLE = "not applicable"
 #: The two readings of access (see the module docstring).
 MODES = ("realised", "potential")
 #: Sectors of the sources, targets and intermediaries the access measures are about.
@@ -326,24 +330,49 @@ class _Ties:
 
     heads: dict[Hashable, list[tuple[Hashable, Any]]]  # node -> (successor, round) of its ties
     tails: dict[tuple[Hashable, Any], dict[Hashable, list[Hashable]]]  # (NGO, round) -> node -> successors
+    lines: dict[Hashable, list[Hashable]]  # the administrative line: node -> bodies it supervises
+    targets: frozenset[Hashable] = frozenset()
 
     @classmethod
-    def of(cls, graph: nx.Graph) -> _Ties:
+    def of(cls, graph: nx.Graph, targets: AbstractSet[Hashable] = frozenset()) -> _Ties:
         if not graph.is_directed():
             raise ValueError("realised access needs a directed graph with typed ties (mode='potential' does not)")
         heads: dict[Hashable, set[tuple[Hashable, Any]]] = defaultdict(set)
         tails: dict[tuple[Hashable, Any], dict[Hashable, set[Hashable]]] = defaultdict(lambda: defaultdict(set))
+        lines: dict[Hashable, set[Hashable]] = defaultdict(set)
         for u, v, data in graph.edges(data=True):
-            if u == v or data.get("type") not in REALISED_TYPES:
+            kind = data.get("type")
+            if u == v or kind not in REALISED_TYPES:
                 continue
             rnd, ngo = data.get("round"), data.get("on_behalf_of")
-            heads[u].add((v, rnd))  # any such tie out of an NGO can start its chains
-            if ngo is not None and rnd is not None:  # later ties serve the NGO, in the head's round
+            if kind in (chain_rule.HEAD, chain_rule.DIRECT):
+                heads[u].add((v, rnd))  # a tie out of an NGO starts its chains
+            elif kind == chain_rule.LINE:
+                if v not in targets:  # supervision completes a path; a mobilisation enters the place
+                    lines[u].add(v)
+            elif ngo is not None and rnd is not None:  # later ties serve the NGO, in the head's round
                 tails[(ngo, rnd)][u].add(v)
         return cls(
             {u: sorted(vs, key=str) for u, vs in heads.items()},
             {key: {u: sorted(vs, key=str) for u, vs in adj.items()} for key, adj in tails.items()},
+            {u: sorted(vs, key=str) for u, vs in lines.items()},
+            frozenset(targets),
         )
+
+    def useful(self, ngo: Hashable, rnd: Any) -> set[Hashable]:
+        """Bodies from which the administrative line leads to one that mobilises for ``ngo`` in ``rnd``."""
+        sources = set(self.tails.get((ngo, rnd), {}))
+        above: dict[Hashable, list[Hashable]] = defaultdict(list)
+        for u, vs in self.lines.items():
+            for v in vs:
+                above[v].append(u)
+        seen, queue = set(sources), deque(sources)
+        while queue:
+            for u in above.get(queue.popleft(), ()):
+                if u not in seen:
+                    seen.add(u)
+                    queue.append(u)
+        return seen
 
 
 @dataclass(frozen=True)
@@ -384,12 +413,18 @@ class _Chains:
 
         for key in ties.heads.get(ngo, ()):
             succ[0].append(node(key, 1))
+        useful: dict[Any, set[Hashable]] = {}
         while queue:
             i, depth = queue.popleft()
-            if depth >= MAX_CHAIN or rounds[i] is None:
+            rnd = rounds[i]
+            if depth >= MAX_CHAIN or rnd is None or original[i] in targets:
                 continue
-            for v in ties.tails.get((ngo, rounds[i]), {}).get(original[i], ()):
-                succ[i].append(node((v, rounds[i]), depth + 1))
+            if rnd not in useful:
+                useful[rnd] = ties.useful(ngo, rnd)
+            steps = ties.tails.get((ngo, rnd), {}).get(original[i], [])
+            lines = [v for v in ties.lines.get(original[i], ()) if v in useful[rnd] and v not in steps]
+            for v in [*steps, *lines]:
+                succ[i].append(node((v, rnd), depth + 1))
         sinks: dict[Hashable, int] = {}
         for i in range(1, len(original)):
             if original[i] in targets:
@@ -551,7 +586,8 @@ def access_betweenness(
     position = _state_positions(graph)
     ngos = nodes_in_sectors(graph, SOURCE_SECTORS)
     picked = _sample(ngos, k, seed)
-    ties, targets = _Ties.of(graph), set(nodes_in_sectors(graph, TARGET_SECTORS))
+    targets = set(nodes_in_sectors(graph, TARGET_SECTORS))
+    ties = _Ties.of(graph, targets)
     total, total_sq = np.zeros(len(position)), np.zeros(len(position))
     for ngo in picked:
         values = _realised_betweenness(_Chains.of(ngo, ties, targets), position, method)
@@ -585,6 +621,7 @@ STATE_DEPENDENCE_COLUMNS = (
     "direct",
     "through_state",
     "only_through_state",
+    "state_opened",
     "reached_without_state",
     "state_dependence",
 )
@@ -598,11 +635,16 @@ def state_dependence(
     Columns, indexed by NGO: ``reached``; ``direct``, those with a tie from the NGO;
     ``through_state``, those at the end of a path of two ties or more (through an
     agency); ``only_through_state``, those through the state but not direct;
-    ``reached_without_state``, those still reached with every state node removed; and
-    ``state_dependence`` = (reached - reached_without_state) / reached (NaN for an NGO
-    that reaches none). In realised mode paths are the NGO's chains, and ``reached``,
-    ``direct``, ``through_state`` and ``only_through_state`` are those of the query
-    ``mediated_reach``.
+    ``state_opened``, those reached directly whose access the state opened (gated by
+    an approval, or blocked by distrust until the state stepped in: the rule of
+    :func:`graphmodel.chains.state_opened`; realised mode only); ``reached_without_state``,
+    those still reached with every state node removed, less those the state opened; and
+    ``state_dependence`` = (reached - reached_without_state) / reached. For an NGO that
+    reaches no village or school (an urban NGO) the ratio does not apply and reads
+    ``"not applicable"``; for one that no tie of the graph touches (a graph of one round
+    in which no one revisited it), ``"not observed"``: never NaN. In realised mode
+    paths are the NGO's chains, and ``reached``, ``direct``, ``through_state`` and
+    ``only_through_state`` are those of the query ``mediated_reach``.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ngo", label="NGO"); g.add_node("wf", label="Agency")
@@ -612,12 +654,15 @@ def state_dependence(
     ...                      ("wf", "v3", "SUPERVISES", None)]:
     ...     _ = g.add_edge(u, v, type=t, on_behalf_of=obo, round=1)
     >>> state_dependence(g).loc["ngo"].tolist()
-    [2.0, 1.0, 2.0, 1.0, 1.0, 0.5]
+    [2.0, 1.0, 2.0, 1.0, 0.0, 1.0, 0.5]
+    >>> _ = g.add_edge("wf", "ngo", type="APPROVES", place="v2", round=1)  # entering v2 needed an approval
+    >>> state_dependence(g).loc["ngo", ["state_opened", "reached_without_state", "state_dependence"]].tolist()
+    [1.0, 0.0, 1.0]
     >>> state_dependence(g, mode="potential").loc["ngo", ["reached", "state_dependence"]].tolist()
     [3.0, 0.6666666666666666]
     """
     _check_mode(mode, types)
-    rows = []
+    rows: list[tuple[set[Hashable], ...]] = []
     ngos = nodes_in_sectors(graph, SOURCE_SECTORS)
     if mode == "potential":
         access = access_graph(graph, types)
@@ -630,22 +675,29 @@ def state_dependence(
                     _reach(access, [ngo], targets, set()),
                     set(access.succ[ngo]) & targets,
                     _reach(access, second, targets, set()),
+                    set(),
                     _reach(access, [ngo], targets, state),
                 )
             )
     else:
-        ties, targets = _Ties.of(graph), set(nodes_in_sectors(graph, TARGET_SECTORS))
+        targets = set(nodes_in_sectors(graph, TARGET_SECTORS))
+        ties = _Ties.of(graph, targets)
         for ngo in ngos:
             chains = _Chains.of(ngo, ties, targets)
             state_copies = {i for i in range(1, chains.first_sink) if node_sector(graph, chains.original[i]) == "state"}
-            rows.append((chains.reach(), chains.direct(), chains.through_state(), chains.reach(state_copies)))
+            reached = chains.reach()
+            opened = chain_rule.state_opened(graph, ngo) & reached
+            rows.append((reached, chains.direct(), chains.through_state(), opened, chains.reach(state_copies) - opened))
     counts = [
-        (len(reached), len(direct), len(through), len(through - direct), len(alone))
-        for reached, direct, through, alone in rows
+        (len(reached), len(direct), len(through), len(through - direct), len(opened), len(alone))
+        for reached, direct, through, opened, alone in rows
     ]
     frame = pd.DataFrame(counts, index=pd.Index(ngos, name="node"), columns=list(STATE_DEPENDENCE_COLUMNS[:-1]))
-    reached = frame["reached"].where(frame["reached"] > 0).astype(float)  # NaN: nothing reached
-    frame["state_dependence"] = (frame["reached"] - frame["reached_without_state"]) / reached
+    touched = {n for edge in graph.edges() for n in edge}
+    frame["state_dependence"] = [
+        NOT_OBSERVED if ngo not in touched else NOT_APPLICABLE if reached == 0 else (reached - alone) / reached
+        for ngo, reached, alone in zip(ngos, frame["reached"], frame["reached_without_state"], strict=True)
+    ]
     frame.attrs["mode"] = mode
     return frame
 
@@ -685,7 +737,8 @@ def department_withdrawal(
         access = access_graph(graph, types)
         targets = set(nodes_in_sectors(access, TARGET_SECTORS))
     else:
-        ties, targets = _Ties.of(graph), set(nodes_in_sectors(graph, TARGET_SECTORS))
+        targets = set(nodes_in_sectors(graph, TARGET_SECTORS))
+        ties = _Ties.of(graph, targets)
     for ngo in picked:
         if mode == "realised":
             lost = _realised_withdrawal(_Chains.of(ngo, ties, targets), position)

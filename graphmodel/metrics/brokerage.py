@@ -13,7 +13,14 @@ gatekeeper     ``b_OI``      A -> B -> B  lets outsiders into its group
 liaison        ``b_O``       A -> B -> C  three different groups
 ============== ============= ============ =========================
 
-Ties are taken as a binary directed graph (multi-edges merged, self-loops dropped).
+Ties are taken as a binary directed graph (multi-edges merged, self-loops dropped). By
+default only the relations along which access flows count (``flow: true`` in
+``schema.yaml``: an NGO's request to a department, orders and mobilisation down the
+administrative line, programmes in villages and schools); ``relations="all"`` takes
+every tie. Ties run both ways between NGOs and agencies (an NGO ``COOPERATES_WITH`` a
+department that ``SUPPORTS`` or ``FUNDS`` it), so with all relations every NGO is a
+broker between the departments it works with; along the flow, the county Women's
+Federations between NGOs and the township bodies come out as the gatekeepers.
 Expected counts and variances under the null model (every ordered pair tied
 independently with the graph's density ``d = m / (N (N - 1))``, group sizes fixed)
 follow ``sna::brokerage``; ``z = (count - expected) / sd``, NaN where the variance is 0.
@@ -33,8 +40,9 @@ import numpy as np
 import pandas as pd
 
 from graphmodel.metrics._common import EVIDENCE_SECTORS, Group, group_of, simple_digraph
+from graphmodel.schema import load_schema
 
-__all__ = ["ROLES", "brokerage", "brokerage_null_model"]
+__all__ = ["RELATIONS", "ROLES", "brokerage", "brokerage_null_model"]
 
 #: Roles in output order, with their ``sna::brokerage`` names.
 ROLES = {
@@ -105,11 +113,16 @@ def comb2(x: float) -> float:
     return float(comb(int(x), 2)) if x >= 2 else 0.0
 
 
+#: The choices of ``relations``.
+RELATIONS = ("flow", "all")
+
+
 def brokerage(
     graph: nx.Graph,
     group: Group = "sector",
     *,
     exclude_sectors: Iterable[str] = EVIDENCE_SECTORS,
+    relations: str = "flow",
 ) -> pd.DataFrame:
     """Gould-Fernandez brokerage counts and z-scores for every node.
 
@@ -117,7 +130,9 @@ def brokerage(
     grassroots, funder, ...; or the node's own ``sector`` attribute), any other node
     attribute name, a mapping node -> group, or a function ``(node, attrs) -> group``.
     Nodes of ``exclude_sectors`` (interviews and motivation codes by default) are
-    left out before counting, so they change neither counts nor density.
+    left out before counting, so they change neither counts nor density. ``relations``
+    is ``"flow"`` (the default: only ties of the schema's flow types; ties without a
+    ``type`` are kept) or ``"all"``.
 
     Returns a DataFrame indexed by node (sorted) with the columns ``coordinator``,
     ``itinerant``, ``gatekeeper``, ``representative``, ``liaison``, ``total`` and the
@@ -137,7 +152,10 @@ def brokerage(
     >>> b.loc["twp", ["representative", "total"]].tolist()  # wf -> twp -> leader
     [1, 1]
     """
-    simple = simple_digraph(graph, exclude_sectors=exclude_sectors if group == "sector" else ())
+    if relations not in RELATIONS:
+        raise ValueError(f"relations must be one of {', '.join(RELATIONS)}, not {relations!r}")
+    types = load_schema().flow_types if relations == "flow" else None
+    simple = simple_digraph(graph, types=types, exclude_sectors=exclude_sectors if group == "sector" else ())
     groups = group_of(simple, group)
     counts = {n: dict.fromkeys(_COLUMNS, 0) for n in simple}
     succ, pred = simple.succ, simple.pred

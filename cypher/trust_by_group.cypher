@@ -1,0 +1,45 @@
+// name: trust_by_group
+// description: >-
+//   By province, registration or issue area: how many NGOs rest their trust on state
+//   ties (have a trust source), how many met distrust, and how the distrust episodes
+//   ended (after a state tie, without one, or not at all), with how many NGOs met
+//   formalistic compliance.
+// params:
+//   by: {type: string, default: null, choices: [province, registration, issue_area], description: Split the NGOs into groups by this property.}
+//   basis: {type: string, default: null, choices: [stated, illustrative], description: Only sources and stances with this basis.}
+// notes: >-
+//   Sources and the `starts_by` rule as in trust_trajectory. An episode `ended_after_state`
+//   when it has an end and a source at its place (or without a place) may have started
+//   by that end; `ended_without_state` when it has an end and no such source;
+//   `unresolved` when it has no end. Counts of episodes are ties, counts of NGOs distinct NGOs.
+MATCH (n:NGO)
+{{trust_sources}}
+WITH n, [s IN sources WHERE $basis IS NULL OR s.basis = $basis] AS sources
+OPTIONAL MATCH (x)-[d:DISTRUSTS]->(n)
+WHERE $basis IS NULL OR d.basis = $basis
+WITH n, sources, d, x,
+  d IS NOT NULL AND d.end IS NOT NULL AND size([s IN sources WHERE (s.place IS NULL OR s.place = x.id)
+    AND {{starts_by(s.start, d.end)}}]) > 0 AS after_state
+WITH n, size(sources) > 0 AS has_sources, count(d) AS episodes,
+  count(CASE WHEN after_state THEN 1 END) AS after_state,
+  count(CASE WHEN d.end IS NOT NULL AND NOT after_state THEN 1 END) AS without_state,
+  count(CASE WHEN d IS NOT NULL AND d.end IS NULL THEN 1 END) AS unresolved
+OPTIONAL MATCH ()-[f:ACCEPTS]->(n)
+WHERE f.kind = 'formalistic_compliance' AND ($basis IS NULL OR f.basis = $basis)
+WITH n, has_sources, episodes, after_state, without_state, unresolved, count(f) > 0 AS formalistic
+WITH CASE $by
+    WHEN 'province' THEN n.province
+    WHEN 'registration' THEN n.registration
+    WHEN 'issue_area' THEN n.issue_area
+    ELSE 'all' END AS grp,
+  count(n) AS ngos,
+  count(CASE WHEN has_sources THEN 1 END) AS with_state_sources,
+  count(CASE WHEN episodes > 0 THEN 1 END) AS met_distrust,
+  toInteger(sum(episodes)) AS distrust_episodes,
+  toInteger(sum(after_state)) AS ended_after_state,
+  toInteger(sum(without_state)) AS ended_without_state,
+  toInteger(sum(unresolved)) AS unresolved,
+  count(CASE WHEN formalistic THEN 1 END) AS formalistic_compliance
+RETURN grp AS group, ngos, with_state_sources, met_distrust, distrust_episodes, ended_after_state,
+  ended_without_state, unresolved, formalistic_compliance
+ORDER BY group

@@ -1,0 +1,223 @@
+"""Public trust in the graph: where an NGO's trust comes from, and how it shows.
+
+The paper's account, as rules spelled once here (the queries ``trust_sources``,
+``trust_trajectory`` and ``trust_by_group`` use the Cypher fragment of
+:func:`cypher_fragments`; the measure :func:`graphmodel.metrics.trust.borrowed_trust`
+uses :func:`trust_sources`):
+
+- A **trust source** of an NGO is a state tie the public can see:
+  a ``VOUCHES_FOR`` tie (co-branding, an official at an event, a displayed
+  affiliation, an introduction, investigating and then vouching; at one ``place`` or
+  seen by all), an ``APPROVES`` tie that opened a ``place``, an ``INSTRUCTS`` tie
+  steering a company that has a tie to the NGO (the company is the place), or a chain through the
+  state (:mod:`graphmodel.chains`) by which officials organised the people of a place
+  for the NGO (kind ``mobilisation``; the department is the one at the head of the chain).
+- A **stance** is how trust shows towards the NGO: ``DISTRUSTS`` (suspicion, rumour,
+  refusal, reporting) or ``ACCEPTS`` (acceptance, participation, formalistic
+  compliance), from a village, school, official or company, dated.
+- A source **precedes** a stance when it may have started by the stance's end (a
+  distrust episode) or start (an acceptance): :func:`graphmodel.temporal.starts_by`.
+  A source without a place counts for every place.
+- Each department's **survey trust** is that of the institution its system and level
+  map to in ``schema.yaml`` (``survey_institutions``), from Table 4.
+
+>>> rules = survey_trust_param()
+>>> [r["institution"] for r in rules if r["trust_2015"] is not None][:2]
+['police', 'courts']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import networkx as nx
+
+from graphmodel.chains import chain_paths
+from graphmodel.schema import Schema, load_schema
+
+__all__ = [
+    "ACCEPTANCE",
+    "DISTRUST",
+    "SOURCE_TIES",
+    "Source",
+    "Stance",
+    "cypher_fragments",
+    "institution_trust",
+    "stances",
+    "survey_trust_param",
+    "trust_sources",
+]
+
+#: The tie types that carry a stance towards an NGO.
+DISTRUST, ACCEPTANCE = "DISTRUSTS", "ACCEPTS"
+#: The ties that are trust sources in their own right (chains through the state are the third kind).
+VOUCHING, APPROVAL, INSTRUCTION = "VOUCHES_FOR", "APPROVES", "INSTRUCTS"
+SOURCE_TIES = (VOUCHING, APPROVAL, INSTRUCTION)
+#: The kinds given to approvals, instructions and chains among trust sources.
+APPROVAL_KIND, INSTRUCTION_KIND, MOBILISATION_KIND = "approval", "instruction", "mobilisation"
+
+
+@cache
+def _table4() -> dict[tuple[str, int], float]:
+    from graphmodel.survey import table4
+
+    table = table4()
+    return {
+        (str(i), int(y)): float(p)
+        for i, y, p in zip(table["institution"], table["year"], table["percent_trusting"], strict=True)
+    }
+
+
+def institution_trust(institution: str | None, year: int) -> float | None:
+    """Table 4's share trusting ``institution`` in ``year`` (2011 or 2015), if it has one.
+
+    >>> institution_trust("local government", 2015)
+    68.7
+    >>> institution_trust(None, 2015) is None
+    True
+    """
+    if institution is None:
+        return None
+    return _table4().get((institution, year))
+
+
+def survey_trust_param(schema: Schema | None = None) -> list[dict[str, Any]]:
+    """The ``$survey_trust`` query parameter: the schema's rules with their Table 4 figures.
+
+    Each rule is ``{system, levels, institution, trust_2011, trust_2015}``; ``system`` is
+    ``""`` and ``levels`` ``[]`` where the rule does not restrict them. The first rule that
+    matches an agency applies, as in :meth:`graphmodel.schema.Schema.survey_institution`.
+    """
+    schema = schema or load_schema()
+    return [
+        {
+            "system": rule.system or "",
+            "levels": list(rule.levels),
+            "institution": rule.institution,
+            "trust_2011": institution_trust(rule.institution, 2011),
+            "trust_2015": institution_trust(rule.institution, 2015),
+        }
+        for rule in schema.survey_institutions
+    ]
+
+
+def cypher_fragments() -> dict[str, str]:
+    """``trust_sources``: after ``WITH n`` (an NGO), binds ``sources``, the NGO's trust sources as maps.
+
+    Each map has ``tie``, ``kind``, ``agency`` (id), ``place``, ``start``, ``round``,
+    ``evidence`` and ``basis``. ``survey_rule(a)``: the ``$survey_trust`` rule for agency ``a``.
+    """
+    schema = load_schema()
+    vouch, approve = schema.relationship(VOUCHING), schema.relationship(APPROVAL)
+    instruct = schema.relationship(INSTRUCTION)
+
+    def source(var: str, agency: str, kind: str, place: str, tie: str) -> str:
+        return (
+            f"{{tie: {tie}, kind: {kind}, agency: {agency}, place: {place}, start: {var}.start, "
+            f"round: {var}.round, evidence: {var}.evidence, basis: {var}.basis}}"
+        )
+
+    last = "last(relationships(p))"
+    return {
+        "trust_sources": "\n".join(
+            [
+                "WITH n",
+                f"OPTIONAL MATCH (va:Agency)-[v:{vouch}]->(n)",
+                f"WITH n, collect(CASE WHEN v IS NULL THEN null ELSE {source('v', 'va.id', 'v.kind', 'v.place', 'type(v)')} END) AS vouched",
+                f"OPTIONAL MATCH (aa:Agency)-[ap:{approve}]->(n)",
+                "WHERE ap.place IS NOT NULL",
+                f"WITH n, vouched, collect(CASE WHEN ap IS NULL THEN null ELSE {source('ap', 'aa.id', repr(APPROVAL_KIND), 'ap.place', 'type(ap)')} END) AS approved",
+                f"OPTIONAL MATCH (ia:Agency)-[ins:{instruct}]->(co:Company)-[]->(n)",
+                f"WITH n, vouched, approved, collect(DISTINCT CASE WHEN ins IS NULL THEN null ELSE {source('ins', 'ia.id', repr(INSTRUCTION_KIND), 'co.id', 'type(ins)')} END) AS instructed",
+                "OPTIONAL MATCH {{chain_path}}",
+                "WHERE {{state_chain}}",
+                f"WITH n, vouched, approved, instructed, collect(DISTINCT CASE WHEN p IS NULL THEN null ELSE "
+                f"{source(last, 'nodes(p)[1].id', repr(MOBILISATION_KIND), 't.id', 'type(' + last + ')')} END) AS mobilised",
+                "WITH n, vouched + approved + instructed + mobilised AS sources",
+            ]
+        ),
+        "survey_rule": (
+            "head([m IN $survey_trust WHERE (m.system = '' OR m.system = $1.system)"
+            " AND (size(m.levels) = 0 OR $1.level IN m.levels)])"
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Source:
+    """One trust source of an NGO (see the module docstring)."""
+
+    ngo: Hashable
+    tie: str
+    kind: str
+    agency: Hashable
+    place: Hashable | None
+    start: str | None
+    round: Any
+    basis: str | None
+
+
+@dataclass(frozen=True)
+class Stance:
+    """One stance towards an NGO: who, which kind, when, and on what basis."""
+
+    ngo: Hashable
+    tie: str
+    kind: str
+    holder: Hashable
+    start: str | None
+    end: str | None
+    round: Any
+    basis: str | None
+
+
+def trust_sources(graph: nx.MultiDiGraph, ngo: Hashable | None = None) -> list[Source]:
+    """The trust sources of ``ngo`` (or every NGO), as the fragment ``trust_sources`` finds them."""
+    labels = {n: d.get("label") for n, d in graph.nodes(data=True)}
+    out: set[Source] = set()
+    for u, v, d in graph.edges(data=True):
+        if (ngo is not None and v != ngo) or labels.get(u) != "Agency" or labels.get(v) != "NGO":
+            continue
+        if d.get("type") == VOUCHING:
+            out.add(
+                Source(v, VOUCHING, d.get("kind"), u, d.get("place"), d.get("start"), d.get("round"), d.get("basis"))
+            )
+        elif d.get("type") == APPROVAL and d.get("place") is not None:
+            out.add(Source(v, APPROVAL, APPROVAL_KIND, u, d["place"], d.get("start"), d.get("round"), d.get("basis")))
+    for u, co, d in graph.edges(data=True):
+        if d.get("type") != INSTRUCTION or labels.get(u) != "Agency" or labels.get(co) != "Company":
+            continue
+        for target in set(graph.succ[co]):
+            if labels.get(target) == "NGO" and (ngo is None or target == ngo):
+                out.add(
+                    Source(target, INSTRUCTION, INSTRUCTION_KIND, u, co, d.get("start"), d.get("round"), d.get("basis"))
+                )
+    for chain in chain_paths(graph, ngo):
+        if chain.route == "state":
+            last = graph.edges[chain.keys[-1]]
+            out.add(
+                Source(
+                    chain.ngo,
+                    "MOBILIZES",
+                    MOBILISATION_KIND,
+                    chain.nodes[1],
+                    chain.target,
+                    last.get("start"),
+                    last.get("round"),
+                    last.get("basis"),
+                )
+            )
+    return sorted(out, key=lambda s: (str(s.ngo), s.start or "", s.tie, str(s.agency), str(s.place), str(s.round)))
+
+
+def stances(graph: nx.MultiDiGraph, ngo: Hashable | None = None) -> list[Stance]:
+    """Every ``DISTRUSTS`` and ``ACCEPTS`` tie towards ``ngo`` (or every NGO), by NGO, holder and start."""
+    out = [
+        Stance(v, d["type"], d.get("kind"), u, d.get("start"), d.get("end"), d.get("round"), d.get("basis"))
+        for u, v, d in graph.edges(data=True)
+        if d.get("type") in (DISTRUST, ACCEPTANCE) and (ngo is None or v == ngo)
+    ]
+    return sorted(out, key=lambda s: (str(s.ngo), str(s.holder), s.start or "", s.tie, s.kind or ""))
