@@ -37,7 +37,15 @@ def load_package(
 ) -> LoadReport:
     """Read a fieldwork package (a CSV folder or a workbook, or tables already read) and load it.
 
-    See :func:`graphmodel.engine.load.load` for what a load does and raises.
+    See :func:`graphmodel.engine.load.load` for what a load does and raises. After a load
+    that wrote, the report's ``warnings`` list the mobilisations on an NGO's behalf that
+    join no access chain (:func:`graphmodel.chains.unjoined_warnings`).
     """
     raw = source if isinstance(source, RawPackage) else read_package(source, name=name)
-    return load(store, raw, schema=schema, options=options, progress=progress, dry_run=dry_run)
+    report = load(store, raw, schema=schema, options=options, progress=progress, dry_run=dry_run)
+    if report.written:
+        from graphmodel.chains import unjoined_warnings
+
+        # a mobilisation on an NGO's behalf that joins no access chain is reported, never dropped
+        report.warnings.extend(unjoined_warnings(store))
+    return report

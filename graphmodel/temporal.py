@@ -167,11 +167,31 @@ def in_force(graph: nx.MultiDiGraph, as_of: str, *, schema: Schema | None = None
     ['k1', 'k2', 'k3']
     """
     _bounds(as_of, "as-of date")
+    ends = effective_ends(graph, schema=schema)
+    return {
+        (u, v, key)
+        for u, v, key, d in graph.edges(keys=True, data=True)
+        if tie_active(d.get("start"), ends[(u, v, key)], as_of)
+    }
+
+
+def effective_ends(graph: nx.MultiDiGraph, *, schema: Schema | None = None) -> dict[Any, str | None]:
+    """Each tie's end under rules 3-4, by ``(u, v, key)``: what queries, metrics and views all apply.
+
+    The observations of one tie share the latest end (none if any has none); a tie without
+    one that a later round missed (an end revisited in it) ends with its last round.
+
+    >>> g = nx.MultiDiGraph()
+    >>> _ = g.add_edge("n", "a", key="k1", type="COOPERATES_WITH", start="2008", round=1)
+    >>> _ = g.add_edge("n", "b", key="k2", type="COOPERATES_WITH", start="2008", round=2)
+    >>> effective_ends(g)[("n", "a", "k1")], effective_ends(g)[("n", "b", "k2")]
+    ('2012', None)
+    """
     touching = _rounds_touching(graph)
     groups: dict[tuple[Any, ...], list[tuple[Hashable, Hashable, Any, dict[str, Any]]]] = defaultdict(list)
     for u, v, key, d in graph.edges(keys=True, data=True):
         groups[tie_identity(u, v, d)].append((u, v, key, d))
-    kept: set[Any] = set()
+    out: dict[Any, str | None] = {}
     for observations in groups.values():
         u, v = observations[0][0], observations[0][1]
         rounds = [d["round"] for *_, d in observations if isinstance(d.get("round"), int)]
@@ -180,8 +200,8 @@ def in_force(graph: nx.MultiDiGraph, as_of: str, *, schema: Schema | None = None
         end = max(ends, key=lambda e: _bounds(str(e), "tie end")[1]) if all(ends) else None
         revisited = last is not None and any(r > last for r in touching[u] | touching[v])
         end = effective_end(end, last_round=last, revisited_later=revisited, schema=schema)
-        kept.update((u_, v_, key) for u_, v_, key, d in observations if tie_active(d.get("start"), end, as_of))
-    return kept
+        out.update(((u_, v_, key), end) for u_, v_, key, _ in observations)
+    return out
 
 
 def keep_in_force(graph: nx.MultiDiGraph, edges: Iterable[tuple[Hashable, Hashable, Any]]) -> nx.MultiDiGraph:

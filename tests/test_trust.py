@@ -456,3 +456,12 @@ def test_stated_public_trust_codes_do_not_split_by_registration(paper: Store) ->
     every = rows(paper, "motivations", by="registration")
     trust = {r["group"]: r["ngos"] for r in every if r["motivation"] == "public_trust"}
     assert sum(trust.values()) == 14 and trust["unregistered"] == 7
+
+
+def test_the_load_summary_warns_of_an_unjoined_mobilisation(store: Store) -> None:
+    """Loading the designed package reports its one mobilisation that joins no chain, never silently."""
+    from graphmodel.api import load_package
+
+    report = load_package(store, FIXTURE, name="gansu")
+    assert report.written
+    assert len(report.warnings) == 1 and "vil-g4" in report.warnings[0] and "ngo-g01" in report.warnings[0]

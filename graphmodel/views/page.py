@@ -42,6 +42,7 @@ from typing import Any
 import networkx as nx
 
 from graphmodel.schema import Schema, load_schema
+from graphmodel.temporal import effective_ends
 from graphmodel.views.focus import Focus
 from graphmodel.views.graph import ViewError, node_name
 from graphmodel.views.groups import group_actors
@@ -197,6 +198,8 @@ def page_data(
     positions = {} if physics else admin_layout(graph)
     rounds_of = round_years(d for _, d in graph.nodes(data=True))
     years = year_range((d for *_, d in graph.edges(data=True)), [y for span in rounds_of.values() for y in span])
+    # the same temporal rule as the queries and metrics (graphmodel.temporal): a tie a later round missed ends
+    ends = effective_ends(graph) if years is not None else {}
     has_basis = any("basis" in d for _, d in graph.nodes(data=True)) or any(
         "basis" in d for *_, d in graph.edges(data=True)
     )
@@ -224,7 +227,7 @@ def page_data(
         if (u, v, k) in highlight_edges:
             tie_hl.append(i)
         if years is not None:
-            span = tie_years(data.get("start"), data.get("end"), years) or (1, 0)  # (1, 0): in no year
+            span = tie_years(data.get("start"), ends[(u, v, k)], years) or (1, 0)  # (1, 0): in no year
             y0.append(span[0])
             y1.append(span[1])
         if has_basis and data.get("basis", "stated") != "stated":

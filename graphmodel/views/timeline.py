@@ -26,7 +26,8 @@ __all__ = ["round_years", "tie_years", "year_range"]
 def tie_years(start: str | None, end: str | None, years: range) -> tuple[int, int] | None:
     """The first and last of ``years`` in which a tie with these dates is active (``None``: in none of them).
 
-    Swap the temporal rule here (and only here) to change what the slider shows.
+    ``end`` is the tie's effective end under :func:`graphmodel.temporal.effective_ends` (rules 3-4),
+    so the slider shows what ``as_of`` and the metrics count.
     """
     active = [year for year in years if tie_active(start or None, end or None, str(year))]
     return (active[0], active[-1]) if active else None
