@@ -204,7 +204,14 @@ def field_package(tmp_path: Path, decision: str | None = "same") -> Path:
 
 def test_reference_columns_come_from_the_schema() -> None:
     columns = reference_columns(SCHEMA)
-    assert columns["ties"] == {"source": False, "target": False, "evidence": True, "on_behalf_of": False, "ngo": False}
+    assert columns["ties"] == {
+        "source": False,
+        "target": False,
+        "evidence": True,
+        "place": False,
+        "on_behalf_of": False,
+        "ngo": False,
+    }
     assert columns["interviews"] == {"id": False, "organization": False}
     assert columns["villages"] == {"id": False}
     # a new reference property in the schema is rewritten without code changes

@@ -44,7 +44,7 @@ def reference_columns(schema: Schema) -> dict[str, dict[str, bool]]:
     >>> from graphmodel.schema import load_schema
     >>> columns = reference_columns(load_schema())
     >>> columns["interviews"], sorted(columns["ties"]), columns["codes"]
-    ({'id': False, 'organization': False}, ['evidence', 'ngo', 'on_behalf_of', 'source', 'target'], \
+    ({'id': False, 'organization': False}, ['evidence', 'ngo', 'on_behalf_of', 'place', 'source', 'target'], \
 {'interview': False, 'code': False, 'ngo': False})
     """
     out: dict[str, dict[str, bool]] = {}
