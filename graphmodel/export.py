@@ -29,7 +29,6 @@ saw it), else it still exists.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -47,13 +46,6 @@ from graphmodel.stores.base import Store
 __all__ = ["EXPORT_FORMATS", "ROUND_SPANS", "filter_graph", "tie_active", "to_networkx", "write_graph"]
 
 EXPORT_FORMATS = ("graphml", "gexf", "csv")
-
-
-def _bounds(value: str, what: str) -> tuple[dt.date, dt.date]:
-    try:
-        return partial_date_bounds(str(value))
-    except ValueError as exc:
-        raise GraphmodelError(f"{what} {value!r}: {exc}") from None
 
 
 def tie_active(start: str | None, end: str | None, as_of: str) -> bool:
