@@ -16,22 +16,20 @@ from typer.core import TyperGroup
 
 from graphmodel import __version__
 from graphmodel.commands.base import (
-    BomOption,
     FormatOption,
-    KeepPlacesOption,
-    OutputOption,
     RedactKeyOption,
     RedactOption,
+    ResultOptions,
     StoreOption,
     _fail,
     _open,
-    _parse_params,
     _print_result,
     _redaction_key,
     _warn,
     console,
     errors,
     resolve_name,
+    result_options,
     settings,
 )
 from graphmodel.errors import GraphmodelError
@@ -168,14 +166,6 @@ def load(
             _fail(str(exc))
 
 
-ParamOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--param", "-p", help="key=value; repeat for several. Quote a value to keep it text: -p 'id=\"2010\"'."
-    ),
-]
-
-
 def _find(name: str) -> Query:
     """A library query by name (``-`` or ``_``, with "did you mean") or a ``.cypher`` file."""
     from graphmodel.queries import find_query, library
@@ -188,26 +178,17 @@ def _find(name: str) -> Query:
         _fail(str(exc))
 
 
-def _run_and_print(
-    q: Query,
-    given: dict[str, Any],
-    store: str | None,
-    fmt: str,
-    output: str | None,
-    bom: bool,
-    key: bytes | None,
-    keep_places: bool = False,
-    title: str | None = None,
-) -> None:
-    """Bind, run (read-only) and print one query; with a redaction ``key``, share-safe (docs/redaction.md)."""
+def _run_and_print(q: Query, opts: ResultOptions, title: str | None = None) -> None:
+    """Bind, run (read-only) and print one query; with a redaction key, share-safe (docs/redaction.md)."""
     from graphmodel.checks import unknown_ids
     from graphmodel.queries import run_query
 
+    key, keep_places = opts.key, opts.keep_places
     try:
-        params = q.bind(given)
+        params = q.bind(opts.params)
     except GraphmodelError as exc:
         _fail(str(exc))
-    with _open(store, read=True) as db:
+    with _open(opts.store, read=True) as db:
         try:
             for warning in unknown_ids(db, params):
                 _warn(warning)
@@ -219,42 +200,29 @@ def _run_and_print(
                 result = redact_result(result, sensitive, key=key, keep_places=keep_places)
         except GraphmodelError as exc:
             _fail(str(exc))
-    _print_result(result, fmt, title, output=output, bom=bom)
+    _print_result(result, opts.fmt, title, output=opts.output, bom=opts.bom)
 
 
 @app.command()
+@result_options
 def query(
     name: Annotated[
         str, typer.Argument(help="A query name from the library, or a .cypher file (a header is optional).")
     ],
-    param: ParamOption = None,
-    store: StoreOption = None,
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    bom: BomOption = False,
-    redact: RedactOption = False,
-    redact_key: RedactKeyOption = None,
-    keep_places: KeepPlacesOption = False,
+    opts: ResultOptions,
 ) -> None:
     """Run a query from the library (or any .cypher file, read-only) and print its result."""
-    key = _redaction_key(redact, redact_key)
     q = _find(name)
-    _run_and_print(q, dict(_parse_params(param or [])), store, fmt, output, bom, key, keep_places, q.name)
+    _run_and_print(q, opts, q.name)
 
 
 @app.command()
+@result_options
 def cypher(
+    opts: ResultOptions,
     text: Annotated[
         str, typer.Argument(help="The Cypher to run; '-' (or nothing) reads it from standard input.")
     ] = "-",
-    param: ParamOption = None,
-    store: StoreOption = None,
-    fmt: FormatOption = "table",
-    output: OutputOption = None,
-    bom: BomOption = False,
-    redact: RedactOption = False,
-    redact_key: RedactKeyOption = None,
-    keep_places: KeepPlacesOption = False,
 ) -> None:
     """Run one read-only Cypher statement: graphmodel cypher 'MATCH (n:NGO {id: $id}) RETURN n.name' -p id=ngo-y01."""
     from graphmodel.queries import plain_query
@@ -267,9 +235,7 @@ def cypher(
         q = plain_query(text, Path("cypher"))
     except GraphmodelError as exc:
         _fail(str(exc))
-    _run_and_print(
-        q, dict(_parse_params(param or [])), store, fmt, output, bom, _redaction_key(redact, redact_key), keep_places
-    )
+    _run_and_print(q, opts)
 
 
 @app.command()
@@ -315,16 +281,19 @@ def status(
     redact: RedactOption = False,
     redact_key: RedactKeyOption = None,
 ) -> None:
-    """Counts per label and relationship type, and per package what it asserts now."""
+    """Counts per label and relationship type, per package what it asserts now, and the embedded server's state."""
     from rich.table import Table
     from rich.text import Text
 
     from graphmodel import statements as cy
+    from graphmodel.commands.server import server_before, server_line
     from graphmodel.redact import pseudonym
     from graphmodel.schema import load_schema
 
     schema = load_schema()
     key = _redaction_key(redact, redact_key)
+    chosen = settings(store)
+    before = server_before(chosen.store)
     with _open(store, read=True) as db:
         try:
             counts = Table(title=Text(f"graph in {db.description}"))
@@ -362,6 +331,9 @@ def status(
             console.print(table)
         else:
             console.print("no packages loaded")
+    line = server_line(chosen.store, chosen.linger, before)
+    if line:
+        console.print(Text(line))
 
 
 @app.command()

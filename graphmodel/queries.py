@@ -285,7 +285,8 @@ def parse_query(text: str, path: Path) -> Query:
 
 
 def plain_query(text: str, path: Path) -> Query:
-    """A query without a header: named after its file, each ``$name`` it uses a required parameter.
+    """A query without a header: named after its file, each ``$name`` it uses (outside comments and
+    strings) a required parameter.
 
     >>> q = plain_query("MATCH (n:NGO {id: $ngo}) RETURN n.name LIMIT $n", Path("mine.cypher"))
     >>> q.name, sorted(q.params), q.bind({"ngo": "ngo-y01", "n": "3"})["n"]
@@ -294,8 +295,9 @@ def plain_query(text: str, path: Path) -> Query:
     body = text.strip()
     if not body:
         raise QueryError(f"{path}: no Cypher in it")
-    names = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)))
-    params = {name: Param(name, "any", "used as $" + name, required=True) for name in names}
+    from graphmodel.readonly import parameter_names
+
+    params = {name: Param(name, "any", "used as $" + name, required=True) for name in parameter_names(body)}
     return Query(path.stem, "", body, path, params)
 
 

@@ -25,10 +25,11 @@ graphmodel.errors.QueryError: only read queries run: procedure db.clearQueryCach
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from graphmodel.errors import QueryError
 
-__all__ = ["READ_PROCEDURES", "check_read_only"]
+__all__ = ["READ_PROCEDURES", "check_read_only", "parameter_names"]
 
 #: Procedures a query may call: they only read the graph's own names.
 READ_PROCEDURES = ("db.labels", "db.propertyKeys", "db.relationshipTypes")
@@ -86,6 +87,18 @@ def _tokens(cypher: str) -> list[tuple[str, str]]:
             text = text[1:-1].replace("``", "`") if text.endswith("`") and len(text) > 1 else text[1:]
         out.append((kind, text))
     return out
+
+
+def parameter_names(cypher: str) -> list[str]:
+    """The ``$name`` parameters a statement uses, sorted; none in its comments or strings.
+
+    >>> parameter_names("MATCH (n {id: $ngo}) /* not $this */ RETURN '$nor_this', $n, $ngo")
+    ['n', 'ngo']
+    """
+    tokens = _tokens(cypher)
+    return sorted(
+        {text for (_, before), (kind, text) in pairwise(tokens) if before == "$" and kind in ("word", "quoted")}
+    )
 
 
 def _refuse(reason: str) -> None:

@@ -1,10 +1,13 @@
 """The analyst's daily use of the command line: one store per project, ad-hoc Cypher, the shell,
-names with - or _, output formats (issue 16). Runs on the embedded store."""
+names with - or _, output formats, the README followed from a fresh clone (issue 16). Runs on the
+embedded store."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -132,6 +135,40 @@ def test_demo_keeps_to_its_own_store_when_the_project_store_holds_other_packages
     assert f"add --store {demo_store} or run: graphmodel use {demo_store}" in " ".join(demo.stdout.split())
     mine = _cli(tmp_path, "status")
     assert "paper" not in mine.stdout and "mini" in mine.stdout
+
+
+def test_status_shows_the_lingering_server_and_stop_stops_it(
+    runner: CliRunner, loaded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphmodel.stores.embedded import EmbeddedStore
+    from graphmodel.stores.falkordb_server import server_state
+
+    folder = loaded.removeprefix("embedded:")
+    monkeypatch.setenv("GRAPHMODEL_LINGER", "30")
+    first = runner.invoke(app, ["status", "--store", loaded])
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.stdout.split())
+    assert "server: started by this command" in said and "stays up 30 s after the last command" in said
+    state = server_state(folder)
+    assert state is not None and state["linger"] == 30  # left running for the next command
+    second = runner.invoke(app, ["status", "--store", loaded])
+    assert f"server: already running (pid {state['pid']})" in " ".join(second.stdout.split())
+    with EmbeddedStore(folder, linger=30):  # another command still uses it: not stopped under its feet
+        busy = runner.invoke(app, ["stop", "--store", loaded])
+    assert busy.exit_code == 1 and "in use by another command" in " ".join(busy.stderr.split())
+    stopped = runner.invoke(app, ["stop", "--store", loaded])
+    assert stopped.exit_code == 0 and "stopped the server of" in stopped.stdout, stopped.output
+    assert server_state(folder) is None
+    stat = Path(f"/proc/{state['pid']}/stat")
+    assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] == "Z"  # gone (or a zombie to reap)
+    again = runner.invoke(app, ["stop", "--store", loaded])
+    assert again.exit_code == 0 and "no server runs" in again.stdout
+    monkeypatch.setenv("GRAPHMODEL_LINGER", "0")
+    cold = runner.invoke(app, ["status", "--store", loaded])  # the graph was saved by stop
+    assert "mini" in cold.stdout and "stopped after it (linger 0)" in " ".join(cold.stdout.split())
+    assert server_state(folder) is None
+    neo4j = runner.invoke(app, ["stop", "--store", "bolt://127.0.0.1:1"])
+    assert neo4j.exit_code == 1 and "scripts/neo4j-local stop" in " ".join(neo4j.stderr.split())
 
 
 # ------------------------------------------------------------------------------- ad-hoc Cypher
@@ -308,3 +345,80 @@ def test_startup_benchmark_runs_at_tiny_size(tmp_path: Path, monkeypatch: pytest
     for name in ("help", "queries", "point_query_cold", "point_query_warm"):
         assert body[name]["median_s"] > 0 and len(body[name]["runs_s"]) == 1 and body[name]["load_average"]
     assert body["point_query_open_store"]["median_ms"] > 0
+
+
+# ------------------------------------------- the README, from a fresh clone to one's own query
+# As a new user follows it (issue 16's "done when"): the demo, the commands it says to try next,
+# one's own query (a plain .cypher file, then the shell) and the Python quick start; every command
+# line is read from README.md itself, not copied here.
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    """The README's text under the heading ``title``, up to the next heading of any level."""
+    match = re.search(rf"^#+ {re.escape(title)}\n(.*?)(?=^#+ )", README, re.S | re.M)
+    assert match, f"README.md has no section {title!r}"
+    return match[1]
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"^```{lang}\n(.*?)^```", text, re.S | re.M)
+
+
+def _readme_line(project: Path, line: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one README command line (``graphmodel …`` or ``.venv/bin/graphmodel …``) in ``project``."""
+    words = shlex.split(line.split(" # ")[0])
+    assert Path(words[0]).name == "graphmodel", line
+    return _cli(project, *words[1:], input=stdin)
+
+
+@pytest.fixture(scope="module")
+def readme_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh project folder after the README's install command's last step, ``graphmodel demo``."""
+    folder = tmp_path_factory.mktemp("readme-project")
+    install = _blocks(_section("Install and run the demo"), "sh")[0]
+    demo = install.split("&&")[-1].strip()
+    assert demo.endswith("graphmodel demo"), install
+    done = _readme_line(folder, demo)
+    assert done.returncode == 0, done.stderr
+    assert "64%" in done.stdout  # Table 3: public trust, 14 of the 22 NGOs
+    return folder
+
+
+def test_the_commands_the_readme_says_to_try_after_the_demo(readme_project: Path) -> None:
+    tries = [line for line in _blocks(_section("Install and run the demo"), "sh")[1].splitlines() if line.strip()]
+    assert len(tries) == 3 and tries[-1].endswith("graphmodel shell")
+    motivations, cypher, shell = tries
+    done = _readme_line(readme_project, motivations + " --format csv")
+    assert done.returncode == 0 and "public_trust" in done.stdout, done.stderr
+    done = _readme_line(readme_project, cypher + " --format csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("tie,other") and len(done.stdout.splitlines()) > 2  # ngo-y01 has ties
+    done = _readme_line(readme_project, shell, stdin="MATCH (n:NGO)\nRETURN count(n) AS ngos;\n:exit\n")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"\b22\b", done.stdout), done.stdout  # the sample's 22 core NGOs
+
+
+def test_my_own_query_file_as_the_tour_shows_it(readme_project: Path) -> None:
+    line = next(line for line in _section("A short tour of the CLI").splitlines() if "my-own.cypher" in line)
+    (readme_project / "my-own.cypher").write_text(
+        "// no header: the parameters are the $names used\n"
+        "MATCH (n:NGO {id: $ngo})-[:SPONSORS|SUPERVISES|APPROVES]-(a:Agency)\n"
+        "RETURN a.name AS agency ORDER BY agency\n",
+        encoding="utf-8",
+    )
+    done = _readme_line(readme_project, line)
+    assert done.returncode == 0, done.stderr
+    assert '"agency"' in done.stdout and "ngo-y01" not in done.stderr  # JSON rows; no unknown-id warning
+
+
+def test_the_python_quick_start_runs(readme_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (code,) = _blocks(_section("From Python and notebooks"), "python")[:1]
+    for name in ("GRAPHMODEL_STORE", "NEO4J_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(readme_project)
+    scope: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), scope)  # the README's own example, as a user pastes it
+    table3, dependence = scope["table3"], scope["dependence"]
+    assert len(table3) > 0 and len(dependence) == 22  # type: ignore[arg-type]

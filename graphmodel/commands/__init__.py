@@ -11,7 +11,7 @@ from importlib import import_module
 import typer
 
 #: Modules (under graphmodel.commands) whose commands the CLI offers.
-MODULES: list[str] = ["view", "synth", "qda", "metrics", "resolve"]
+MODULES: list[str] = ["view", "synth", "qda", "metrics", "resolve", "server"]
 
 
 def register_all(app: typer.Typer) -> None:

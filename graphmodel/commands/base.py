@@ -8,11 +8,14 @@ NetworkX or the loader; commands import those inside their bodies.
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -72,6 +75,74 @@ RedactKeyOption = Annotated[
 KeepPlacesOption = Annotated[
     bool, typer.Option("--keep-places", help="With --redact: keep county, township and prefecture names.")
 ]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param", "-p", help="key=value; repeat for several. Quote a value to keep it text: -p 'id=\"2010\"'."
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ResultOptions:
+    """What ``-p``, ``--store``, ``--format``, ``--output``, ``--bom`` and ``--redact*`` gave a command
+    that runs one query and prints its result (``query``, ``cypher``): see :func:`result_options`."""
+
+    params: dict[str, str]
+    store: str | None
+    fmt: str
+    output: str | None
+    bom: bool
+    key: bytes | None  # the redaction key; None without --redact
+    keep_places: bool
+
+
+def _result_option_block(
+    param: ParamOption = None,
+    store: StoreOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    bom: BomOption = False,
+    redact: RedactOption = False,
+    redact_key: RedactKeyOption = None,
+    keep_places: KeepPlacesOption = False,
+) -> ResultOptions:
+    """The shared options, declared once: typer reads this signature; the body turns them into one object."""
+    return ResultOptions(
+        params=_parse_params(param or []),
+        store=store,
+        fmt=fmt,
+        output=output,
+        bom=bom,
+        key=_redaction_key(redact, redact_key),
+        keep_places=keep_places,
+    )
+
+
+def result_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the options of :func:`_result_option_block`, handed to it as ``opts: ResultOptions``.
+
+    >>> @result_options
+    ... def show(name: str, opts: ResultOptions) -> None:
+    ...     print(name, opts.params, opts.fmt)
+    >>> list(inspect.signature(show).parameters)[:3]
+    ['name', 'param', 'store']
+    >>> show(name="q", param=["ngo=ngo-y01"], store=None, fmt="csv", output=None, bom=False,
+    ...      redact=False, redact_key=None, keep_places=False)
+    q {'ngo': 'ngo-y01'} csv
+    """
+    shared = inspect.signature(_result_option_block, eval_str=True).parameters
+    own = inspect.signature(command, eval_str=True)
+    parameters = [p for p in own.parameters.values() if p.name != "opts"] + list(shared.values())
+
+    @functools.wraps(command)
+    def run(**given: Any) -> None:
+        opts = _result_option_block(**{name: given.pop(name) for name in shared})
+        command(**given, opts=opts)
+
+    run.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    return run
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:

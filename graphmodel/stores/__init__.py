@@ -14,7 +14,19 @@ from graphmodel.uris import safe_uri, scheme_of, scrub, unsafe_reason
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
-__all__ = ["NEO4J_SCHEMES", "Result", "Statement", "Store", "open_store"]
+__all__ = ["NEO4J_SCHEMES", "Result", "Statement", "Store", "embedded_path", "open_store"]
+
+
+def embedded_path(url: str) -> str | None:
+    """The folder of an ``embedded:`` store URL (None for any other store).
+
+    >>> embedded_path("embedded:/data/g"), embedded_path("embedded:"), embedded_path("bolt://h:7687")
+    ('/data/g', '.graphmodel/graph', None)
+    """
+    url = url.strip()
+    if scheme_of(url) != "embedded":
+        return None
+    return url[len("embedded:") :] or ".graphmodel/graph"
 
 
 def open_store(url: str | None = None, *, create: bool = True, linger: float = 0) -> Store:
@@ -34,7 +46,7 @@ def open_store(url: str | None = None, *, create: bool = True, linger: float = 0
     if scheme == "embedded":
         from graphmodel.stores.embedded import EmbeddedStore
 
-        path = url[len("embedded:") :] or ".graphmodel/graph"
+        path = embedded_path(url) or ""
         if not create:
             from graphmodel.stores.falkordb_server import has_data
 

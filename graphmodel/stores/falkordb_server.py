@@ -402,6 +402,41 @@ def _kill(folder: Path, pid: int) -> None:
     _remove_socket_dir(folder / STATE_FILE)
 
 
+def server_state(folder: str | Path) -> dict[str, Any] | None:
+    """The running server of a store folder (``pid``; ``idle_since`` and ``linger`` once a command
+    has left it running), or None; starts nothing.
+
+    >>> server_state(tempfile.mkdtemp()) is None
+    True
+    """
+    return _running(Path(folder).absolute())
+
+
+def stop_server(folder: str | Path) -> bool:
+    """Stop a store folder's server now, saving first if anything changed; False if none runs.
+
+    A server another process is using is not stopped (:class:`StoreError`); its watcher, if
+    any, finds it gone and exits.
+    """
+    folder = Path(folder).absolute()
+    with file_lock(folder / LOCK_FILE):
+        state = _running(folder)
+        if state is None:
+            return False
+        users = os.open(folder / USERS_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"the server of {folder} is in use by another command; try again later") from None
+            client, _ = _connect(Path(state["socket"]), 60, int(state["pid"]))
+            _stop(folder, client, int(state["pid"]))
+            client.connection_pool.disconnect()
+        finally:
+            os.close(users)
+    return True
+
+
 def _remove_socket_dir(state_file: Path) -> None:
     try:
         socket = Path(json.loads(state_file.read_text(encoding="utf-8"))["socket"])
