@@ -119,8 +119,9 @@ def _result_option_block(
     )
 
 
-def result_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Give a command the options of :func:`_result_option_block`, handed to it as ``opts: ResultOptions``.
+def result_options(command: Callable[..., None] | None = None, *, params: bool = True) -> Any:
+    """Give a command the options of :func:`_result_option_block`, handed to it as ``opts: ResultOptions``
+    (``@result_options(params=False)``: all but ``-p``, for commands that take no query parameters).
 
     >>> @result_options
     ... def show(name: str, opts: ResultOptions) -> None:
@@ -130,14 +131,21 @@ def result_options(command: Callable[..., None]) -> Callable[..., None]:
     >>> show(name="q", param=["ngo=ngo-y01"], store=None, fmt="csv", output=None, bom=False,
     ...      redact=False, redact_key=None, keep_places=False)
     q {'ngo': 'ngo-y01'} csv
+    >>> @result_options(params=False)
+    ... def metric(name: str, opts: ResultOptions) -> None: ...
+    >>> "param" in inspect.signature(metric).parameters, "store" in inspect.signature(metric).parameters
+    (False, True)
     """
-    shared = inspect.signature(_result_option_block, eval_str=True).parameters
+    if command is None:
+        return functools.partial(result_options, params=params)
+    block = inspect.signature(_result_option_block, eval_str=True).parameters
+    shared = [p for p in block.values() if params or p.name != "param"]
     own = inspect.signature(command, eval_str=True)
-    parameters = [p for p in own.parameters.values() if p.name != "opts"] + list(shared.values())
+    parameters = [p for p in own.parameters.values() if p.name != "opts"] + shared
 
     @functools.wraps(command)
     def run(**given: Any) -> None:
-        opts = _result_option_block(**{name: given.pop(name) for name in shared})
+        opts = _result_option_block(**{p.name: given.pop(p.name) for p in shared})
         command(**given, opts=opts)
 
     run.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]

@@ -12,12 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from graphmodel.commands.base import (
-    BomOption,
-    FormatOption,
     KeepPlacesOption,
-    OutputOption,
     RedactKeyOption,
     RedactOption,
+    ResultOptions,
     StoreOption,
     _fail,
     _open,
@@ -26,6 +24,7 @@ from graphmodel.commands.base import (
     console,
     errors,
     resolve_name,
+    result_options,
 )
 from graphmodel.errors import GraphmodelError
 
@@ -142,11 +141,10 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command()
+    @result_options(params=False)
     def metrics(
         name: Annotated[str, typer.Argument(help=f"One of: {', '.join(METRICS)} (- or _ alike).")],
-        fmt: FormatOption = "table",
-        output: OutputOption = None,
-        bom: BomOption = False,
+        opts: ResultOptions,
         sort: Annotated[
             str | None,
             typer.Option("--sort", help="Sort by this column (numbers largest first); default: by node id."),
@@ -163,10 +161,6 @@ def register(app: typer.Typer) -> None:
         rel: TypeOption = None,
         fieldwork_round: RoundOption = None,
         as_of: AsOfOption = None,
-        store: StoreOption = None,
-        redact: RedactOption = False,
-        redact_key: RedactKeyOption = None,
-        keep_places: KeepPlacesOption = False,
     ) -> None:
         """Compute a network metric on the graph (or part of it): one row per node, with its name and label."""
         name = resolve_name(name, METRICS, "metric")
@@ -178,9 +172,9 @@ def register(app: typer.Typer) -> None:
         from graphmodel.metrics import write_metric
 
         functions = _metric_functions(relations)
-        key = _redaction_key(redact, redact_key)
+        key, keep_places = opts.key, opts.keep_places
         sensitive: Any = None
-        with _open(store, read=True) as db:
+        with _open(opts.store, read=True) as db:
             try:
                 graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
                 frame = functions[name](graph, sample, seed, mode)
@@ -205,7 +199,7 @@ def register(app: typer.Typer) -> None:
             from graphmodel.redact import redact_result
 
             result = redact_result(result, sensitive, key=key, keep_places=keep_places)
-        _print_result(result, fmt, name, output=output, bom=bom)
+        _print_result(result, opts.fmt, name, output=opts.output, bom=opts.bom)
         if write_back:
             errors.print(f"wrote {len(frame.columns)} properties (metric_<column>) on {len(frame)} nodes")
 
