@@ -104,6 +104,18 @@ def test_reading_an_empty_store_warns(runner: CliRunner, project: Path) -> None:
     assert result.exit_code == 0 and "warning: the graph in embedded:empty is empty" in result.stderr
 
 
+def test_neo4j_local_keeps_its_state_in_the_checkout_whatever_the_working_folder(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "GRAPHMODEL_NEO4J_HOME"}
+    said = []
+    for cwd in (ROOT, tmp_path):
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "neo4j-local"), "status"], cwd=cwd, env=env, capture_output=True, text=True
+        )
+        assert done.returncode in (0, 3), done.stderr  # running or stopped
+        said.append(done.stdout)
+    assert said[0] == said[1] and f"state {ROOT / '.graphmodel' / 'neo4j-local'})" in said[0]
+
+
 def _cli(cwd: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("GRAPHMODEL_STORE", "NEO4J_URI")}
     env["PYTHONPATH"] = str(ROOT)
