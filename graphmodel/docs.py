@@ -16,7 +16,13 @@ def _prop_rows(schema: Schema, props: dict[str, Property]) -> list[str]:
         if p.minimum is not None or p.maximum is not None:
             bounds = f"{'' if p.minimum is None else p.minimum} .. {'' if p.maximum is None else p.maximum}"
             values = f"{values} {bounds}".strip()
-        rows.append(f"| `{p.name}` | {p.type} | {'yes' if p.required else ''} | {values} | {p.description} |")
+        required = "yes" if p.required else ""
+        if p.required_when is not None:
+            required = f"when `{p.required_when[0]}` = `{p.required_when[1]}`"
+        if p.within is not None:
+            among = " or ".join([f"the row's `{p.within}`", *(f"`{v}`" for v in p.also)])
+            values = f"{values} among {among}".strip()
+        rows.append(f"| `{p.name}` | {p.type} | {required} | {values} | {p.description} |")
     return rows
 
 
@@ -74,6 +80,19 @@ def render_schema(schema: Schema) -> str:
             "",
         ]
         out += _prop_rows(schema, rel.properties) if rel.properties else ["No properties beyond those of every tie."]
+        if rel.trust:
+            role = (
+                "a trust source (how an NGO gains public trust)"
+                if rel.trust == "source"
+                else "a stance towards the NGO"
+            )
+            kinds = rel.style.get("kinds") or {}
+            styled = "; ".join(
+                f"`{kind}` {rel.style_for({'kind': kind}).get('color')}"
+                + (", dashed" if rel.style_for({"kind": kind}).get("dashes") else "")
+                for kind in kinds
+            )
+            out += ["", f"Views draw it as {role}" + (f", by kind: {styled}." if styled else "."), ""]
     if schema.rounds:
         out += ["", "## Fieldwork rounds", "", "| round | from | to | description |", "|---|---|---|---|"]
         out += [f"| {r.number} | {r.start} | {r.end} | {r.description} |" for r in schema.rounds.values()]

@@ -42,6 +42,11 @@ class Property:
     maximum: float | None = None
     #: Whether stores index it (relationship properties queries look ties up by).
     indexed: bool = False
+    #: ``(property, value)``: required when the row's ``property`` is ``value``, and empty otherwise.
+    required_when: tuple[str, str] | None = None
+    #: A list property whose values (plus those in ``also``) must include each of this one's.
+    within: str | None = None
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,22 @@ class Relationship:
     def key_properties(self) -> tuple[str, ...]:
         """Properties that, with source, type and target, identify a tie."""
         return BASE_TIE_KEY + self.key
+
+    @property
+    def trust(self) -> str | None:
+        """``source`` for ties by which an NGO gains public trust, ``stance`` for ties that show it, else None."""
+        value = self.style.get("trust")
+        return str(value) if value else None
+
+    def style_for(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The view style of one tie: the type's, with its ``kind``'s (``style.kinds``) on top.
+
+        >>> accepts = load_schema().relationships["ACCEPTS"]
+        >>> accepts.style_for({"kind": "formalistic_compliance"})["dashes"], accepts.style_for({})["width"]
+        (True, 2)
+        """
+        base = {k: v for k, v in self.style.items() if k != "kinds"}
+        return {**base, **(self.style.get("kinds") or {}).get(str(props.get("kind")), {})}
 
 
 @dataclass(frozen=True)
@@ -235,8 +256,20 @@ def _properties(raw: dict[str, Any] | None, where: str) -> dict[str, Property]:
             minimum=spec.get("minimum"),
             maximum=spec.get("maximum"),
             indexed=bool(spec.get("indexed", False)),
+            required_when=_required_when(spec.get("required_when"), f"{where}.{name}"),
+            within=spec.get("within"),
+            also=tuple(str(v) for v in spec.get("also", ())),
         )
     return props
+
+
+def _required_when(raw: Any, where: str) -> tuple[str, str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or len(raw) != 1:
+        raise InvalidSchema(f"{where}.required_when: expected {{property: value}}")
+    ((prop, value),) = raw.items()
+    return str(prop), str(value)
 
 
 def _sector_by(raw: dict[str, Any] | None, where: str) -> tuple[str, dict[str, str]] | None:
@@ -268,6 +301,9 @@ def _check(schema: Schema) -> None:
             for ref in prop.reference:
                 if ref not in schema.labels:
                     raise InvalidSchema(f"{where}.{prop.name}: reference to unknown label {ref!r}")
+            for other in [prop.within, prop.required_when[0] if prop.required_when else None]:
+                if other is not None and other not in props:
+                    raise InvalidSchema(f"{where}.{prop.name}: {other!r} is not a property beside it")
     for lb in schema.labels.values():
         if lb.sector_by is not None and lb.sector_by[0] not in schema.node_table_properties(lb.name):
             raise InvalidSchema(f"labels.{lb.name}.sector_by: {lb.sector_by[0]!r} is not one of its properties")
@@ -287,6 +323,14 @@ def _check(schema: Schema) -> None:
         for k in rel.key:
             if k not in rel.properties:
                 raise InvalidSchema(f"relationships.{rel.name}: key {k!r} is not one of its properties")
+        if rel.trust not in (None, "source", "stance"):
+            raise InvalidSchema(f"relationships.{rel.name}.style.trust: expected source or stance")
+        kinds = rel.style.get("kinds") or {}
+        kind = rel.properties.get("kind")
+        allowed = schema.vocabularies[kind.vocabulary].values if kind and kind.vocabulary else ()
+        for value in kinds:
+            if value not in allowed:
+                raise InvalidSchema(f"relationships.{rel.name}.style.kinds: {value!r} is not a value of its kind")
 
 
 def parse_schema(data: dict[str, Any]) -> Schema:

@@ -14,7 +14,8 @@ uses :func:`trust_sources`):
   for the NGO (kind ``mobilisation``; the department is the one at the head of the chain).
 - A **stance** is how trust shows towards the NGO: ``DISTRUSTS`` (suspicion, rumour,
   refusal, reporting) or ``ACCEPTS`` (acceptance, participation, formalistic
-  compliance), from a village, school, official or company, dated.
+  compliance), from a village, school, official, company or part of the urban public
+  (``Public``: residents, volunteers), dated.
 - A source **precedes** a stance when it may have started by the stance's end (a
   distrust episode) or start (an acceptance): :func:`graphmodel.temporal.starts_by`.
   A source without a place counts for every place.
@@ -29,7 +30,7 @@ uses :func:`trust_sources`):
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -158,6 +159,8 @@ class Source:
     start: str | None
     round: Any
     basis: str | None
+    #: The tie itself, ``(source, target, key)`` in the graph read (not part of the source's identity).
+    edge: tuple[Any, Any, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -172,28 +175,54 @@ class Stance:
     end: str | None
     round: Any
     basis: str | None
+    #: The tie itself, ``(holder, ngo, key)`` in the graph read (not part of the stance's identity).
+    edge: tuple[Any, Any, Any] | None = field(default=None, compare=False)
 
 
 def trust_sources(graph: nx.MultiDiGraph, ngo: Hashable | None = None) -> list[Source]:
     """The trust sources of ``ngo`` (or every NGO), as the fragment ``trust_sources`` finds them."""
     labels = {n: d.get("label") for n, d in graph.nodes(data=True)}
     out: set[Source] = set()
-    for u, v, d in graph.edges(data=True):
+    for u, v, k, d in graph.edges(keys=True, data=True):
         if (ngo is not None and v != ngo) or labels.get(u) != "Agency" or labels.get(v) != "NGO":
             continue
         if d.get("type") == VOUCHING:
             out.add(
-                Source(v, VOUCHING, d.get("kind"), u, d.get("place"), d.get("start"), d.get("round"), d.get("basis"))
+                Source(
+                    v,
+                    VOUCHING,
+                    d.get("kind"),
+                    u,
+                    d.get("place"),
+                    d.get("start"),
+                    d.get("round"),
+                    d.get("basis"),
+                    (u, v, k),
+                )
             )
         elif d.get("type") == APPROVAL and d.get("place") is not None:
-            out.add(Source(v, APPROVAL, APPROVAL_KIND, u, d["place"], d.get("start"), d.get("round"), d.get("basis")))
-    for u, co, d in graph.edges(data=True):
+            out.add(
+                Source(
+                    v, APPROVAL, APPROVAL_KIND, u, d["place"], d.get("start"), d.get("round"), d.get("basis"), (u, v, k)
+                )
+            )
+    for u, co, k, d in graph.edges(keys=True, data=True):
         if d.get("type") != INSTRUCTION or labels.get(u) != "Agency" or labels.get(co) != "Company":
             continue
         for target in set(graph.succ[co]):
             if labels.get(target) == "NGO" and (ngo is None or target == ngo):
                 out.add(
-                    Source(target, INSTRUCTION, INSTRUCTION_KIND, u, co, d.get("start"), d.get("round"), d.get("basis"))
+                    Source(
+                        target,
+                        INSTRUCTION,
+                        INSTRUCTION_KIND,
+                        u,
+                        co,
+                        d.get("start"),
+                        d.get("round"),
+                        d.get("basis"),
+                        (u, co, k),
+                    )
                 )
     for chain in chain_paths(graph, ngo):
         if chain.route == "state":
@@ -208,6 +237,7 @@ def trust_sources(graph: nx.MultiDiGraph, ngo: Hashable | None = None) -> list[S
                     last.get("start"),
                     last.get("round"),
                     last.get("basis"),
+                    chain.keys[-1],
                 )
             )
     return sorted(out, key=lambda s: (str(s.ngo), s.start or "", s.tie, str(s.agency), str(s.place), str(s.round)))
@@ -216,8 +246,8 @@ def trust_sources(graph: nx.MultiDiGraph, ngo: Hashable | None = None) -> list[S
 def stances(graph: nx.MultiDiGraph, ngo: Hashable | None = None) -> list[Stance]:
     """Every ``DISTRUSTS`` and ``ACCEPTS`` tie towards ``ngo`` (or every NGO), by NGO, holder and start."""
     out = [
-        Stance(v, d["type"], d.get("kind"), u, d.get("start"), d.get("end"), d.get("round"), d.get("basis"))
-        for u, v, d in graph.edges(data=True)
+        Stance(v, d["type"], d.get("kind"), u, d.get("start"), d.get("end"), d.get("round"), d.get("basis"), (u, v, k))
+        for u, v, k, d in graph.edges(keys=True, data=True)
         if d.get("type") in (DISTRUST, ACCEPTANCE) and (ngo is None or v == ngo)
     ]
     return sorted(out, key=lambda s: (str(s.ngo), str(s.holder), s.start or "", s.tie, s.kind or ""))

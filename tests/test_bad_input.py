@@ -341,6 +341,37 @@ CASES: list[Case] = [
         lambda t: t["ties"].append(list(t["ties"][1])),
         ("ties", 9, "-", "the same tie as"),
     ),
+    # basis: stated_by, required for a stated row, names only the row's evidence (or paper)
+    _c(
+        "basis rule",
+        "stated tie without stated_by",
+        lambda t: (add_column(t, "ties", "basis", {2: "stated"}), add_column(t, "ties", "stated_by")),
+        ("ties", 2, "stated_by", "required when basis is stated"),
+    ),
+    _c(
+        "basis rule",
+        "stated_by outside the evidence",
+        lambda t: (
+            add_column(t, "ties", "basis", {3: "stated"}),
+            add_column(t, "ties", "stated_by", {3: "N900;paper"}),
+        ),
+        ("ties", 3, "stated_by", "N900 is not among the row's evidence (Y900)"),
+    ),
+    _c(
+        "basis rule",
+        "stated_by on an illustrative node",
+        lambda t: (
+            add_column(t, "ngos", "basis", {3: "illustrative"}),
+            add_column(t, "ngos", "stated_by", {3: "N900"}),
+        ),
+        ("ngos", 3, "stated_by", "given only when basis is stated (here illustrative)"),
+    ),
+    _c(
+        "basis rule",
+        "a code stated by another interview",
+        lambda t: (add_column(t, "codes", "basis", {2: "stated"}), add_column(t, "codes", "stated_by", {2: "N900"})),
+        ("codes", 2, "stated_by", "N900 is not among the row's evidence (Y900)"),
+    ),
     # dates
     _c(
         "bad partial date",

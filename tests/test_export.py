@@ -33,12 +33,12 @@ def loaded(store: Store) -> Store:
 def test_whole_graph_keeps_labels_properties_and_tie_keys(loaded: Store) -> None:
     g = to_networkx(loaded)
     assert isinstance(g, nx.MultiDiGraph)
-    # docs/sample.md: 22 + 86 + 41 + 12 + 13 + 3 + 49 + 11 nodes; 421 ties, plus one WITH tie per interview
+    # docs/sample.md: 22 + 86 + 41 + 12 + 13 + 3 + 1 + 49 + 11 nodes; 422 ties, plus one WITH tie per interview
     # with an organisation and one MENTIONS tie per codes.csv row.
     with_ties = sum(1 for r in _csv_rows("interviews") if r["organization"])
-    assert g.number_of_nodes() == 237
-    assert len(_csv_rows("ties")) == 421
-    assert g.number_of_edges() == 421 + with_ties + len(_csv_rows("codes"))
+    assert g.number_of_nodes() == 238
+    assert len(_csv_rows("ties")) == 422
+    assert g.number_of_edges() == 422 + with_ties + len(_csv_rows("codes"))
     ngo = g.nodes["ngo-y01"]
     assert ngo["label"] == "NGO" and ngo["name_zh"] == "山泉生态中心" and ngo["founded"] == 1988
     # ties.csv: ag-yn-lq... the Yunnan tie rows carry evidence lists; pick the first SUPPORTS row.

@@ -572,7 +572,7 @@ def test_cli_metrics_csv_and_write_back(tmp_path: Path) -> None:
     assert header[:9] == [
         "node", "name", "label", "coordinator", "itinerant", "gatekeeper", "representative", "liaison", "total"
     ]  # fmt: skip
-    assert len(result.output.splitlines()) == 1 + 237 - 49 - 11  # all nodes but interviews and motivations
+    assert len(result.output.splitlines()) == 1 + 238 - 49 - 11  # all nodes but interviews and motivations
     result = runner.invoke(app, ["metrics", "state-dependence", "--write-back", "--store", target])
     assert result.exit_code == 0, result.output
     # Totals of reached per mode (docs/sample.md: 59 realised; potential reach is wider).

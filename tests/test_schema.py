@@ -69,6 +69,10 @@ def _raw() -> dict:
         (lambda d: d["labels"]["NGO"]["properties"]["scope"].update({"type": "colour"}), "unknown property type"),
         (lambda d: d["labels"]["NGO"]["properties"]["scope"].pop("description"), "description is required"),
         (lambda d: d["relationships"].update({"BAD NAME": d["relationships"]["SPONSORS"]}), "not a plain identifier"),
+        (lambda d: d["relationships"]["ACCEPTS"]["style"]["kinds"].update({"delight": {}}), "not a value of its kind"),
+        (lambda d: d["relationships"]["VOUCHES_FOR"]["style"].update({"trust": "faith"}), "expected source or stance"),
+        (lambda d: d["tie_properties"]["stated_by"].update({"within": "proof"}), "'proof' is not a property beside it"),
+        (lambda d: d["node_properties"]["stated_by"].update({"required_when": "basis"}), "expected {property: value}"),
     ],
 )
 def test_broken_schema_is_refused(change, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ from graphmodel.schema import load_schema
 from graphmodel.stores.base import Store
 from graphmodel.stores.embedded import EmbeddedStore
 from graphmodel.temporal import in_force
-from graphmodel.trust import trust_sources
+from graphmodel.trust import stances, trust_sources
 
 FIXTURE = Path(__file__).parent / "fixtures" / "trust"
 PAPER = sample_path()
@@ -465,3 +465,19 @@ def test_the_load_summary_warns_of_an_unjoined_mobilisation(store: Store) -> Non
     report = load_package(store, FIXTURE, name="gansu")
     assert report.written
     assert len(report.warnings) == 1 and "vil-g4" in report.warnings[0] and "ngo-g01" in report.warnings[0]
+
+
+def test_the_urban_public_holds_a_stance(paper: Store) -> None:
+    """N142: Sand Willow's volunteers (a Public node) take part once officials join in (stated)."""
+    graph = to_networkx(paper)
+    public = "pub-nx-shuoyuan-sandwillow-volunteers"
+    assert graph.nodes[public]["label"] == "Public" and graph.nodes[public]["kind"] == "volunteers"
+    assert load_schema().labels["Public"].sector == "public"  # not a place NGOs reach
+    [(holder, kind, start)] = [
+        (s.holder, s.kind, s.start) for s in stances(graph, "ngo-n01") if s.tie == "ACCEPTS" and s.basis == "stated"
+    ]
+    assert (holder, kind, start) == (public, "participation", "2009-04")
+    # the Youth League's officials at its events (2009-04, seen by all) came by then: 1 of 1 borrowed
+    got = borrowed_trust(graph, basis="stated")
+    assert got.loc["ngo-n01", ["accepted", "borrowed"]].tolist() == [1, 1]
+    assert got.loc["ngo-n01", "institutions"] == "local government"

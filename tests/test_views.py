@@ -30,6 +30,7 @@ from graphmodel.api import load_package
 from graphmodel.export import tie_active
 from graphmodel.sample import sample_path
 from graphmodel.schema import load_schema
+from graphmodel.stores.base import Store
 from graphmodel.synth import scaled, write_package
 from graphmodel.temporal import effective_ends, in_force
 from graphmodel.views import (
@@ -40,6 +41,7 @@ from graphmodel.views import (
     build_page,
     ego,
     group_actors,
+    only_stated,
     read_graph,
     tie_length_ratio,
     tie_years,
@@ -52,10 +54,10 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 
 # Hand-derived from the sample's CSV files (graphmodel/sample/paper):
-# nodes: 86 agencies + 22 NGOs + 41 villages + 12 schools + 13 funders + 3 companies
-#        + 49 interviews + 11 motivations = 237;
-# ties: 421 rows of ties.csv + 47 interviews with an organization (WITH) + 51 rows of codes.csv (MENTIONS) = 519.
-SAMPLE_NODES, SAMPLE_TIES = 237, 519
+# nodes: 86 agencies + 22 NGOs + 41 villages + 12 schools + 13 funders + 3 companies + 1 public
+#        + 49 interviews + 11 motivations = 238;
+# ties: 422 rows of ties.csv + 47 interviews with an organization (WITH) + 51 rows of codes.csv (MENTIONS) = 520.
+SAMPLE_NODES, SAMPLE_TIES = 238, 520
 # Ties touching an Interview node: 47 WITH + 51 MENTIONS = 98.
 INTERVIEW_TIES = 98
 # Round 2: 53 rows of ties.csv with round 2 + 8 interviews of round 2 with an organization (WITH ties).
@@ -181,9 +183,16 @@ def test_access_view_of_ngo_y01(sample_graph: nx.MultiDiGraph) -> None:
     assert villages == {"vil-yn-dashuijing", "vil-yn-xiaohe", "vil-yn-zhujiaying", "vil-yn-yangjiazhai"}
     # 7 MOBILIZES (one, in round 2, joins no chain: docs/sample.md) + 4 WORKS_IN + ties between
     # ngo-y01 and those bodies (2 COOPERATES_WITH Songping WF, 1 COOPERATES_WITH and 1 SUPPORTS
-    # Baiyan government, 1 SUPPORTS Songping WF) = 16.
-    assert view.graph.number_of_edges() == 16
+    # Baiyan government, 1 SUPPORTS Songping WF) = 16, and its one trust source that is not on a chain:
+    # the Yunlu prefecture Party committee's affiliation displayed in its office (VOUCHES_FOR, 2018) = 17.
+    assert view.graph.number_of_edges() == 17
     assert len(view.highlight_edges) == 7
+    # Trust sources: that affiliation, and the two chains' last ties (to Dashuijing and Xiaohe in round 1).
+    assert {(u, v, d["trust_source"]) for u, v, d in view.graph.edges(data=True) if "trust_source" in d} == {
+        ("ag-yn-cpc-pref-yunlu", "ngo-y01", "displayed_affiliation"),
+        ("ag-yn-vc-dashuijing", "vil-yn-dashuijing", "mobilisation"),
+        ("ag-yn-vc-xiaohe", "vil-yn-xiaohe", "mobilisation"),
+    }
     data = page_json(build_page(view))
     assert sum(1 for n in data["nodes"] if n.get("hl")) == 5
     assert [n["id"] for n in data["nodes"] if n.get("centre")] == ["ngo-y01"]
@@ -310,16 +319,29 @@ def test_basis_filter_only_when_rows_have_a_basis(sample_graph: nx.MultiDiGraph)
     for *_, data in bare.edges(data=True):
         data.pop("basis", None)
     assert 'id="stated-only"' not in build_page(bare)
-    marked = sample_graph.copy()
-    nx.set_node_attributes(marked, "stated", "basis")
-    marked.nodes["ngo-y01"]["basis"] = "illustrative"
-    for i, (_, _, data) in enumerate(marked.edges(data=True)):
-        data["basis"] = "illustrative" if i % 10 == 0 else "stated"
+    marked = _marked(sample_graph)
     page = build_page(marked)
     assert 'id="stated-only"' in page
     data = json.loads(re.search(r'id="graph-data">(.*?)</script>', page, re.DOTALL).group(1))  # type: ignore[union-attr]
-    assert data["nodes"]["illus"] == [list(marked.nodes).index("ngo-y01")]
-    assert data["edges"]["illus"] == list(range(0, SAMPLE_TIES, 10))
+    nodes = list(marked.nodes)
+    # ngo-y01 and ngo-y02 are both illustrative; a stated tie keeps ngo-y02 as its stand-in.
+    assert data["nodes"]["illus"] == [nodes.index("ngo-y01")]
+    hidden = [i for i, (*_, d) in enumerate(marked.edges(data=True)) if d["basis"] == "illustrative"]
+    assert data["edges"]["illus"] == hidden and 0 < len(hidden) < SAMPLE_TIES
+    kept = only_stated(marked)  # the same rule, applied before drawing (graphmodel view --stated-only)
+    assert set(kept.nodes) == set(marked.nodes) - {"ngo-y01"}
+    assert kept.number_of_edges() == SAMPLE_TIES - len(hidden)
+
+
+def _marked(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The sample with every row stated but ngo-y01, ngo-y02, every tie of ngo-y01 and every tenth tie."""
+    marked = graph.copy()
+    nx.set_node_attributes(marked, "stated", "basis")
+    marked.nodes["ngo-y01"]["basis"] = marked.nodes["ngo-y02"]["basis"] = "illustrative"
+    for i, (u, v, data) in enumerate(marked.edges(data=True)):
+        data["basis"] = "illustrative" if i % 10 == 0 or "ngo-y01" in (u, v) else "stated"
+    assert any(d["basis"] == "stated" for *_, d in marked.edges("ngo-y02", data=True))
+    return marked
 
 
 # --- the page in headless Chromium ------------------------------------------------------------
@@ -627,11 +649,7 @@ def test_overview_drill_down_and_slider_in_chromium(browser: Browser, tmp_path: 
 def test_time_slider_and_basis_filter_in_chromium(
     browser: Browser, sample_graph: nx.MultiDiGraph, tmp_path: Path
 ) -> None:
-    marked = sample_graph.copy()
-    nx.set_node_attributes(marked, "stated", "basis")
-    marked.nodes["ngo-y01"]["basis"] = "illustrative"
-    for i, (_, _, data) in enumerate(marked.edges(data=True)):
-        data["basis"] = "illustrative" if i % 10 == 0 else "stated"
+    marked = _marked(sample_graph)
     path = write_page(build_page(marked), tmp_path / "sample-time.html")
     browser.open(path)
 
@@ -656,7 +674,7 @@ def test_time_slider_and_basis_filter_in_chromium(
     assert 2004 < year < 2010 and shown() == active(year)
     browser.js("document.getElementById('all-years').click()")
     assert shown() == SAMPLE_TIES
-    # Stated rows only: hides the illustrative ties and the illustrative NGO with its ties.
+    # Stated rows only: hides the illustrative ties and the illustrative NGO no stated tie needs, with its ties.
     browser.js("document.getElementById('stated-only').click()")
     keep = [d for u, v, d in marked.edges(data=True) if d["basis"] == "stated" and "ngo-y01" not in (u, v)]
     assert shown() == len(keep)
@@ -675,16 +693,111 @@ def test_view_command_writes_the_access_view(tmp_path: Path) -> None:
     result = runner.invoke(app, ["view", str(out), "--store", store, "--ngo", "ngo-y01", "--focus", "access"])
     assert result.exit_code == 0, result.output
     data = page_json(out.read_text(encoding="utf-8"))
-    assert (len(data["nodes"]), len(data["edges"])) == (10, 16)  # as in test_access_view_of_ngo_y01
+    assert (len(data["nodes"]), len(data["edges"])) == (11, 17)  # as in test_access_view_of_ngo_y01
     result = runner.invoke(app, ["view", str(tmp_path / "x.html"), "--store", store, "--agency", "ngo-y01"])
     assert result.exit_code == 1 and "labelled NGO, not Agency" in result.output
     result = runner.invoke(app, ["view", str(tmp_path / "o.html"), "--store", store, "--overview"])
     assert result.exit_code == 0, result.output
     data = page_json((tmp_path / "o.html").read_text(encoding="utf-8"))
-    assert data["overview"] is True and data["physics"] is False  # 237 actors, grouped because asked
+    assert data["overview"] is True and data["physics"] is False  # 238 actors, grouped because asked
     assert (
         sum(size for size, parent in zip(data["groups"]["sizes"], data["groups"]["parents"], strict=True) if parent < 0)
         == SAMPLE_NODES
     )
     result = runner.invoke(app, ["view", str(tmp_path / "y.html"), "--store", store, "--ngo", "ngo-y01", "--overview"])
     assert result.exit_code == 1 and "not to a focused view" in result.output
+
+
+# --- trust in the views ------------------------------------------------------------------------
+
+
+def test_access_view_shows_where_trust_came_from(store: Store) -> None:
+    """ngo-y04 (Y131): the rumour episode at Hongtupo, the township's vouching, the acceptance after it."""
+    load_package(store, sample_path(), name="paper")
+    view = access(read_graph(store), "ngo-y04")
+    ties = {(u, d["type"], v, d.get("kind"), d.get("start")): d for u, v, d in view.graph.edges(data=True)}
+    vouched = ties[("ag-yn-gov-twp-liangzi", "VOUCHES_FOR", "ngo-y04", "investigated_and_vouched", "2009-03")]
+    assert vouched["trust_source"] == "investigated_and_vouched"
+    # a township government is local government in Table 4: 80.3% trusted it in 2011, 68.7% in 2015
+    assert (vouched["survey_institution"], vouched["survey_trust"]) == ("local government", "2011: 80.3%, 2015: 68.7%")
+    distrust = {(k, d.get("end")) for (u, t, _, k, _), d in ties.items() if u == "vil-yn-hongtupo" and t == "DISTRUSTS"}
+    assert distrust == {("rumour", "2009-03"), ("refusal", "2009-03"), ("reporting", "2009-03")}
+    assert ("vil-yn-hongtupo", "ACCEPTS", "ngo-y04", "participation", "2009-05") in ties  # after the vouching
+    # the township police's approval that opened Hongtupo again (illustrative) is a source too, as police
+    approval = ties[("ag-yn-psb-twp-liangzi", "APPROVES", "ngo-y04", None, "2009-03")]
+    assert (approval["trust_source"], approval["survey_institution"]) == ("approval", "police")
+    # Bajiao's illustrative refusal and participation are there, and go with --stated-only's rule
+    assert ("vil-yn-bajiao", "ACCEPTS", "ngo-y04", "participation", "2009-05") in ties
+    stated = access(only_stated(read_graph(store)), "ngo-y04")
+    assert {u for u, v, t in stated.graph.edges(data="type") if t in ("ACCEPTS", "DISTRUSTS")} == {"vil-yn-hongtupo"}
+    # drawn in the schema's styles: stances by kind, trust sources as wide as VOUCHES_FOR
+    data = raw_data(build_page(view))
+    schema = load_schema()
+    edges = list(view.graph.edges(keys=True, data=True))
+    for j, (u, v, k, d) in enumerate(edges):
+        drawn = data["variants"][data["edges"]["variant"][j]] if data["edges"]["variant"][j] >= 0 else None
+        style = schema.relationships[d["type"]].style_for(d)
+        if (u, v, k) in view.trust_edges:
+            assert drawn is not None and drawn["width"] == max(style.get("width", 1), 3)
+        elif d["type"] in ("ACCEPTS", "DISTRUSTS"):
+            assert drawn == {"color": style["color"], "dashes": bool(style.get("dashes")), "width": style["width"]}
+        else:
+            assert drawn is None
+
+
+def test_trust_ties_have_their_own_styles_and_legend(sample_graph: nx.MultiDiGraph) -> None:
+    schema = load_schema()
+    accepts = schema.relationships["ACCEPTS"]
+    assert accepts.style_for({"kind": "formalistic_compliance"})["dashes"] is True
+    assert not any(
+        schema.relationships["DISTRUSTS"].style_for({"kind": k}).get("dashes") for k in ("rumour", "refusal")
+    )
+    assert {r.name: r.trust for r in schema.relationships.values() if r.trust} == {
+        "DISTRUSTS": "stance",
+        "ACCEPTS": "stance",
+        "VOUCHES_FOR": "source",
+    }
+    found = tags(build_page(sample_graph))
+    kinds = {a["data-name"]: a.get("class") for t, a in found if t == "li" and "legend-kind" in (a.get("class") or "")}
+    assert set(kinds) == {
+        *(f"DISTRUSTS:{k}" for k in ("suspicion", "rumour", "refusal", "reporting")),
+        *(f"ACCEPTS:{k}" for k in ("acceptance", "participation", "formalistic_compliance")),
+    }
+    # every kind occurs in the sample (Y132's school is its one formalistic compliance)
+    assert all("empty" not in (c or "") for c in kinds.values())
+    trust = {a["data-name"]: a["data-trust"] for t, a in found if t == "li" and a.get("data-trust")}
+    assert trust == {"DISTRUSTS": "stance", "ACCEPTS": "stance", "VOUCHES_FOR": "source"}
+    # the one formalistic compliance in the sample is drawn dashed; the pyvis network agrees
+    data = raw_data(build_page(sample_graph))
+    j = next(i for i, (*_, d) in enumerate(sample_graph.edges(data=True)) if d.get("kind") == "formalistic_compliance")
+    assert data["variants"][data["edges"]["variant"][j]]["dashes"] is True
+    from graphmodel.views.pyvis_network import to_pyvis
+
+    net = to_pyvis(sample_graph)
+    assert net.edges[j]["dashes"] is True and net.edges[j]["width"] == 2
+
+
+def test_view_command_stated_only(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from graphmodel.cli import app
+
+    runner, store = CliRunner(), f"embedded:{tmp_path / 'graph'}"
+    assert runner.invoke(app, ["load", str(sample_path()), "--name", "paper", "--store", store]).exit_code == 0
+    for flags, holders in (([], {"vil-yn-hongtupo", "vil-yn-bajiao"}), (["--stated-only"], {"vil-yn-hongtupo"})):
+        out = tmp_path / f"y04{len(flags)}.html"
+        args = ["view", str(out), "--store", store, "--ngo", "ngo-y04", "--focus", "access", *flags]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        data = raw_data(out.read_text(encoding="utf-8"))
+        ids, types = data["nodes"]["ids"], [t["name"] for t in data["types"]]
+        ties = zip(data["edges"]["from"], data["edges"]["types"], strict=True)
+        stances = {ids[u] for u, t in ties if types[t] in ("ACCEPTS", "DISTRUSTS")}
+        assert stances == holders
+
+
+def raw_data(page: str) -> dict[str, Any]:
+    """The page's drawing data as the page's script reads it (columns)."""
+    match = re.search(r'id="graph-data">(.*?)</script>', page, re.DOTALL)
+    assert match
+    return json.loads(match.group(1))  # type: ignore[no-any-return]

@@ -27,7 +27,10 @@ def register(app: typer.Typer) -> None:
         store: StoreOption = None,
         ngo: Annotated[str | None, typer.Option(help="Focus on this NGO (id); see --focus.")] = None,
         focus: Annotated[
-            str, typer.Option(help="With --ngo: 'ego' (its neighbours) or 'access' (paths to villages).")
+            str,
+            typer.Option(
+                help="With --ngo: 'ego' (its neighbours) or 'access' (paths to villages, and where its trust came from)."
+            ),
         ] = "ego",
         agency: Annotated[
             str | None, typer.Option(help="Focus on this department (id): the NGOs and villages it brokers between.")
@@ -52,6 +55,13 @@ def register(app: typer.Typer) -> None:
         ] = None,
         grouped: Annotated[
             bool, typer.Option("--group-villages", help="Show one node per township instead of its villages.")
+        ] = False,
+        stated_only: Annotated[
+            bool,
+            typer.Option(
+                "--stated-only",
+                help="Leave out rows whose basis is not 'stated' (actors joined by a stated tie stay); see docs/views.md.",
+            ),
         ] = False,
         redact: RedactOption = False,
         redact_key: RedactKeyOption = None,
@@ -81,6 +91,8 @@ def register(app: typer.Typer) -> None:
             ngo, agency = (pseudonym(x, key=key) if x else x for x in (ngo, agency))
         try:
             interviews = views.interview_index(graph)
+            if stated_only:
+                graph = views.only_stated(graph)
             if fieldwork_round is not None:
                 graph = views.only_round(graph, fieldwork_round)
             if grouped:

@@ -508,6 +508,50 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> N
         ties.append(_Tie("MENTIONS", interview, code, table, row, values, ("interview", "code")))
 
 
+def row_rule_problems(rules: Iterable[Property], values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The schema's rules between one row's properties that it breaks, as ``(column, reason)``.
+
+    ``rules`` are the row's properties with ``required_when`` or ``within`` (see schema.yaml:
+    ``stated_by`` is required when ``basis`` is ``stated``, empty otherwise, and lists
+    interviews among the row's ``evidence``, or ``paper``).
+
+    >>> from graphmodel.schema import load_schema
+    >>> rules = [load_schema().tie_properties["stated_by"]]
+    >>> row_rule_problems(rules, {"basis": "stated", "evidence": ["Y1"], "stated_by": ["Y1", "paper"]})
+    []
+    >>> row_rule_problems(rules, {"basis": "stated", "evidence": ["Y1"]})
+    [('stated_by', 'required when basis is stated')]
+    >>> row_rule_problems(rules, {"basis": "stated", "evidence": ["Y1"], "stated_by": ["Y2"]})
+    [('stated_by', "Y2 is not among the row's evidence (Y1); stated_by may name only those, or paper")]
+    """
+    out = []
+    for prop in rules:
+        given = values.get(prop.name) not in (None, "", [])
+        if prop.required_when is not None:
+            other, wanted = prop.required_when
+            if values.get(other) == wanted and not given:
+                out.append((prop.name, f"required when {other} is {wanted}"))
+            elif given and values.get(other) != wanted:
+                out.append((prop.name, f"given only when {other} is {wanted} (here {values.get(other) or 'empty'})"))
+        if prop.within is not None and given:
+            allowed = values.get(prop.within) or []
+            extra = [v for v in values[prop.name] if v not in allowed and v not in prop.also]
+            if extra:
+                also = f", or {' or '.join(prop.also)}" if prop.also else ""
+                out.append(
+                    (
+                        prop.name,
+                        f"{', '.join(extra)} {'is' if len(extra) == 1 else 'are'} not among the row's {prop.within} "
+                        f"({', '.join(allowed) or 'none'}); {prop.name} may name only those{also}",
+                    )
+                )
+    return out
+
+
+def _rules(props: dict[str, Property]) -> list[Property]:
+    return [p for p in props.values() if p.required_when is not None or p.within is not None]
+
+
 def _start_before_end(props: dict[str, Any]) -> bool:
     if "start" in props and "end" in props:
         return _bounds(props["start"])[0] <= _bounds(props["end"])[1]
@@ -558,6 +602,8 @@ def validate_in_steps(
     ties: list[_Tie] = []
     _read_nodes(ctx, nodes)
     stored = lookup(set(nodes)) if lookup else {}
+    node_rules = {n: _rules(schema.node_table_properties(n)) for n in schema.data_labels}
+    tie_rules = {n: _rules(schema.tie_table_properties(n)) for n in schema.relationships}
     for node_id, node in nodes.items():
         owner = stored.get(node_id)
         if owner and owner[0] != node.label:  # another package asserting the same node is fine; another kind is not
@@ -568,6 +614,8 @@ def validate_in_steps(
                 "id",
                 f"id {node_id!r} is in the graph as {owner[0]} ({by}), not {node.label}",
             )
+        for column, reason in row_rule_problems(node_rules[node.label], node.props):
+            ctx.report(node.table, node.row.number, column, reason)
     records = Records(package.name)
     for node in nodes.values():
         props = {**node.props, **_provenance(ctx, node.table, node.row)}
@@ -628,6 +676,9 @@ def validate_in_steps(
             ctx.report(
                 tie.table, tie.row.number, "end", f"ends ({tie.props['end']}) before it starts ({tie.props['start']})"
             )
+            ok = False
+        for column, reason in row_rule_problems(tie_rules[tie.type], tie.props):
+            ctx.report(tie.table, tie.row.number, column, reason)
             ok = False
         identity = [tie.source, tie.type, tie.target] + [tie.props.get(k) for k in rel.key_properties]
         key = digest(identity)

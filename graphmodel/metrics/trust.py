@@ -1,6 +1,6 @@
 """Borrowed trust: how much of the acceptance an NGO met came after a visible state tie.
 
-For each NGO, the places (villages, schools, officials, companies) that accepted it
+For each NGO, the places (villages, schools, officials, companies, the urban public) that accepted it
 (``ACCEPTS`` ties, formalistic compliance included) and, of those, the ones where a
 trust source (:func:`graphmodel.trust.trust_sources`: a department vouching for it,
 an approval, an instruction, officials organising the people) at that place, or

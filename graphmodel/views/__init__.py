@@ -9,7 +9,7 @@ only to the path you name with :func:`write_page`.
 """
 
 from graphmodel.views.focus import Focus, access, broker, ego
-from graphmodel.views.graph import ViewError, only_round, read_graph
+from graphmodel.views.graph import ViewError, illustrative, only_round, only_stated, read_graph
 from graphmodel.views.groups import group_actors
 from graphmodel.views.layout import admin_layout, group_villages, tie_length_ratio
 from graphmodel.views.page import OVERVIEW_LIMIT, PHYSICS_LIMIT, build_page, interview_index, write_page
@@ -27,8 +27,10 @@ __all__ = [
     "ego",
     "group_actors",
     "group_villages",
+    "illustrative",
     "interview_index",
     "only_round",
+    "only_stated",
     "read_graph",
     "tie_length_ratio",
     "tie_years",

@@ -3,7 +3,10 @@
 - :func:`ego`: an NGO (or any node) and its neighbours.
 - :func:`access`: how an NGO reaches villages and schools, directly (``WORKS_IN``)
   or down a mobilisation chain of departments (``MOBILIZES`` ties on its behalf);
-  the departments on the way are highlighted.
+  the departments on the way are highlighted. It also shows where the NGO's public
+  trust came from (its trust sources, :func:`graphmodel.trust.trust_sources`, with the
+  survey trust of each department's institution type) and how trust showed (the
+  ``DISTRUSTS`` and ``ACCEPTS`` stances towards it).
 - :func:`broker`: a department with the NGOs on one side and the villages and
   schools it mobilises (directly or through lower bodies) on the other.
 
@@ -14,9 +17,14 @@
 >>> _ = g.add_edge("cwf", "twf", type="MOBILIZES", on_behalf_of="ngo")
 >>> _ = g.add_edge("twf", "v1", type="MOBILIZES", on_behalf_of="ngo")
 >>> _ = g.add_edge("ngo", "v2", type="WORKS_IN")
+>>> g.add_node("v3", label="Village", name="v3")
+>>> _ = g.add_edge("cwf", "ngo", type="VOUCHES_FOR", kind="co_branding", place="v3")
+>>> _ = g.add_edge("v3", "ngo", type="ACCEPTS", kind="participation")
 >>> view = access(g, "ngo")
 >>> sorted(view.graph.nodes), sorted(view.highlight_nodes)
-(['cwf', 'ngo', 'twf', 'v1', 'v2'], ['cwf', 'twf'])
+(['cwf', 'ngo', 'twf', 'v1', 'v2', 'v3'], ['cwf', 'twf'])
+>>> [d["trust_source"] for *_, d in view.graph.edges(data=True) if "trust_source" in d]
+['co_branding']
 >>> sorted(broker(g, "twf").graph.nodes)
 ['cwf', 'ngo', 'twf', 'v1']
 """
@@ -29,6 +37,8 @@ from typing import Any
 
 import networkx as nx
 
+from graphmodel.schema import load_schema
+from graphmodel.trust import institution_trust, stances, trust_sources
 from graphmodel.views.graph import ViewError
 
 EdgeKey = tuple[Any, Any, Any]
@@ -44,6 +54,8 @@ class Focus:
     centre: Any = None
     highlight_nodes: set[Any] = field(default_factory=set)
     highlight_edges: set[EdgeKey] = field(default_factory=set)
+    #: Ties that are trust sources of the NGO in view (drawn in the schema's trust-source width).
+    trust_edges: set[EdgeKey] = field(default_factory=set)
 
 
 def _check(graph: nx.MultiDiGraph, node: str, label: str | None) -> str:
@@ -95,13 +107,41 @@ def access(graph: nx.MultiDiGraph, ngo: str) -> Focus:
     ]
     departments = {end for u, v, _ in chain for end in (u, v) if graph.nodes[end].get("label") == "Agency"}
     links = _ties_between(graph, ngo, departments)
+    sources = [s for s in trust_sources(graph, ngo) if s.edge is not None]
+    trust = [s.edge for s in sources if s.edge is not None]
+    trust += [s.edge for s in stances(graph, ngo) if s.edge is not None]
+    places = {s.place for s in sources if s.place in graph}
+    # an instructed company's own ties to the NGO, which make the instruction a source
+    trust += [e for s in sources if s.tie == "INSTRUCTS" for e in _ties_between(graph, s.place, {ngo})]
+    sub = _subgraph(graph, [ngo, *sorted(places, key=str)], list(dict.fromkeys(chain + direct + links + trust)))
+    _mark_sources(sub, sources)
     return Focus(
-        _subgraph(graph, [ngo], chain + direct + links),
-        f"Access paths of {name} to villages and schools",
+        sub,
+        f"Access paths of {name} to villages and schools, and where its trust came from",
         centre=ngo,
         highlight_nodes=departments,
         highlight_edges=set(chain),
+        trust_edges={s.edge for s in sources if s.edge is not None},
     )
+
+
+def _mark_sources(sub: nx.MultiDiGraph, sources: Iterable[Any]) -> None:
+    """Name each trust source on its tie, with the survey trust of its department's institution type.
+
+    The copied ties get ``trust_source`` (the source's kind), ``survey_institution`` and
+    ``survey_trust`` (Table 4's share trusting it in 2011 and 2015): tooltips show them.
+    """
+    schema = load_schema()
+    for source in sources:
+        data = sub.edges[source.edge]
+        data["trust_source"] = source.kind
+        agency = sub.nodes[source.agency] if source.agency in sub else {}
+        institution = schema.survey_institution(agency.get("system"), agency.get("level"))
+        if institution is None:
+            continue
+        data["survey_institution"] = institution
+        shares = [(year, institution_trust(institution, year)) for year in (2011, 2015)]
+        data["survey_trust"] = ", ".join(f"{year}: {share}%" for year, share in shares if share is not None)
 
 
 def broker(graph: nx.MultiDiGraph, agency: str) -> Focus:

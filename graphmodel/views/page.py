@@ -44,7 +44,7 @@ import networkx as nx
 from graphmodel.schema import Schema, load_schema
 from graphmodel.temporal import effective_ends
 from graphmodel.views.focus import Focus
-from graphmodel.views.graph import ViewError, node_name
+from graphmodel.views.graph import ViewError, illustrative, node_name
 from graphmodel.views.groups import group_actors
 from graphmodel.views.layout import admin_layout
 from graphmodel.views.timeline import round_years, tie_years, year_range
@@ -173,8 +173,8 @@ def page_data(
     number); the second, parsed by the page on the first tooltip, holds each node's
     and tie's properties and interviews (numbers into one list of descriptions).
     Built in bulk, O(nodes + ties). Ties carry the first and last year the time slider
-    shows them (``y0``, ``y1``, from :func:`.timeline.tie_years`); rows whose ``basis`` is
-    given and not ``stated`` are listed in ``illus``; ``overview`` adds the groups.
+    shows them (``y0``, ``y1``, from :func:`.timeline.tie_years`); the rows "stated rows only"
+    hides (:func:`.graph.illustrative`) are listed in ``illus``; ``overview`` adds the groups.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("n", label="NGO", name="Green")
@@ -203,13 +203,17 @@ def page_data(
     has_basis = any("basis" in d for _, d in graph.nodes(data=True)) or any(
         "basis" in d for *_, d in graph.edges(data=True)
     )
+    hidden_nodes, hidden_ties = illustrative(graph) if has_basis else (set(), set())
     label_number = {name: i for i, name in enumerate(schema.data_labels)}
     type_number = {name: i for i, name in enumerate(schema.relationships)}
+    styles = _TieStyles(schema)
+    trust_edges = focus.trust_edges if focus else set()
     number = {node: i for i, node in enumerate(graph.nodes)}
     numbered = _Interviews(interviews)
     behind: dict[Any, set[str]] = defaultdict(set)
     rounds: dict[Any, set[int]] = defaultdict(set)
     sources, targets, types, tie_rounds, tie_hl, tie_info, y0, y1, tie_illus = [], [], [], [], [], [], [], [], []
+    variant: list[int] = []
     for i, (u, v, k, data) in enumerate(graph.edges(keys=True, data=True)):
         evidence = {str(e) for e in data.get("evidence") or []}
         rel = data.get("type")
@@ -223,6 +227,7 @@ def page_data(
         sources.append(number[u])
         targets.append(number[v])
         types.append(type_number.get(str(rel), -1))
+        variant.append(styles.variant(str(rel), data.get("kind"), (u, v, k) in trust_edges))
         tie_rounds.append(round_)
         if (u, v, k) in highlight_edges:
             tie_hl.append(i)
@@ -230,7 +235,7 @@ def page_data(
             span = tie_years(data.get("start"), ends[(u, v, k)], years) or (1, 0)  # (1, 0): in no year
             y0.append(span[0])
             y1.append(span[1])
-        if has_basis and data.get("basis", "stated") != "stated":
+        if (u, v, k) in hidden_ties:
             tie_illus.append(i)
         tie_info.append([_info(data), numbered.refs(evidence)])
     ids, names, groups, node_rounds, values, xs, ys, node_hl, node_info, illus = [], [], [], [], [], [], [], [], [], []
@@ -251,7 +256,7 @@ def page_data(
             ys.append(round(positions[node][1], 1))
         if node in highlight_nodes:
             node_hl.append(i)
-        if has_basis and data.get("basis", "stated") != "stated":
+        if node in hidden_nodes:
             illus.append(i)
         if focus is not None and node == focus.centre:
             centre = i
@@ -281,9 +286,15 @@ def page_data(
             for n, lb in schema.data_labels.items()
         ],
         "types": [
-            {"name": n, "color": _colour(r.style), "dashes": bool(r.style.get("dashes", False))}
+            {
+                "name": n,
+                "color": _colour(r.style),
+                "dashes": bool(r.style.get("dashes", False)),
+                "width": _width(r.style),
+            }
             for n, r in schema.relationships.items()
         ],
+        "variants": styles.variants,
         "physics": physics,
         "tieScale": TIE_SCALE if not physics and len(sources) > TIE_LIMIT else None,
         "sizeBy": size_by,
@@ -301,13 +312,57 @@ def page_data(
             "rounds": tie_rounds,
             "hl": tie_hl,
             **({"y0": y0, "y1": y1} if years is not None else {}),
+            **({"variant": variant} if styles.variants else {}),
             "illus": tie_illus,
         },
     }
     return draw, {"interviews": numbered.texts, "nodes": node_info, "edges": tie_info}
 
 
+def _width(style: Mapping[str, Any]) -> int:
+    value = style.get("width", 1)
+    return int(value) if isinstance(value, int | float) and 0 < value <= 10 else 1
+
+
+class _TieStyles:
+    """Tie styles other than their type's: by ``kind`` (the schema's ``style.kinds``), and trust sources.
+
+    A tie of a focused view that is one of its NGO's trust sources (``Focus.trust_edges``)
+    is drawn as wide as the schema's trust-source type (``trust: source``). Each distinct
+    style is numbered once (``variants``); a tie drawn in its type's own style gets -1.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.variants: list[dict[str, Any]] = []
+        self._number: dict[tuple[Any, ...], int] = {}
+        self._cache: dict[tuple[str, Any, bool], int] = {}
+        self.source_width = next((_width(r.style) for r in schema.relationships.values() if r.trust == "source"), 3)
+
+    def variant(self, rel: str, kind: Any, source: bool) -> int:
+        slot = (rel, kind, source)
+        if slot not in self._cache:
+            self._cache[slot] = self._variant(rel, kind, source)
+        return self._cache[slot]
+
+    def _variant(self, rel: str, kind: Any, source: bool) -> int:
+        spec = self.schema.relationships.get(rel)
+        if spec is None or (not source and str(kind) not in (spec.style.get("kinds") or {})):
+            return -1
+        style = spec.style_for({"kind": kind})
+        width = max(_width(style), self.source_width) if source else _width(style)
+        item = {"color": _colour(style), "dashes": bool(style.get("dashes", False)), "width": width}
+        key = tuple(item.values())
+        if key not in self._number:
+            self._number[key] = len(self.variants)
+            self.variants.append(item)
+        return self._number[key]
+
+
 _SHAPES = {"dot", "square", "triangle", "triangleDown", "diamond", "hexagon", "star", "box"}
+
+
+_TRUST_ROLES = {"source": "trust source", "stance": "stance"}
 
 
 def _legend(schema: Schema, graph: nx.MultiDiGraph, rounds: list[int], data: Mapping[str, Any]) -> str:
@@ -330,15 +385,36 @@ def _legend(schema: Schema, graph: nx.MultiDiGraph, rounds: list[int], data: Map
             f' <span class="count">{node_counts[name]}</span></label></li>'
         )
     out.append('</ul></section><section class="legend" id="legend-types"><h2>Ties</h2><ul>')
+    kind_counts: dict[tuple[str, str], int] = defaultdict(int)
+    for _, _, d in graph.edges(data=True):
+        if d.get("kind") is not None:
+            kind_counts[(str(d.get("type")), str(d["kind"]))] += 1
     for i, (name, rel) in enumerate(schema.relationships.items()):
         line = "dashed" if rel.style.get("dashes") else "solid"
+        trust = f' data-trust="{e(rel.trust)}"' if rel.trust else ""
+        role = f' <span class="trust">({_TRUST_ROLES[rel.trust]})</span>' if rel.trust in _TRUST_ROLES else ""
         out.append(
-            f'<li class="legend-type{" empty" if not edge_counts[name] else ""}" data-name="{e(name)}">'
+            f'<li class="legend-type{" empty" if not edge_counts[name] else ""}" data-name="{e(name)}"{trust}>'
             f'<label><input type="checkbox" class="filter-type" data-index="{i}" checked>'
-            f'<span class="line" style="border-top:3px {line} {_colour(rel.style)}"></span>'
-            f'<span class="name" title="{e(rel.description)}">{e(name)}</span>'
-            f' <span class="count">{edge_counts[name]}</span></label></li>'
+            f'<span class="line" style="border-top:{_width(rel.style) + 2}px {line} {_colour(rel.style)}"></span>'
+            f'<span class="name" title="{e(rel.description)}">{e(name)}</span>{role}'
+            f' <span class="count">{edge_counts[name]}</span></label>'
         )
+        kinds = rel.style.get("kinds") or {}
+        if kinds:
+            out.append('<ul class="legend-kinds">')
+            for kind in kinds:
+                style = rel.style_for({"kind": kind})
+                dash = "dashed" if style.get("dashes") else "solid"
+                out.append(
+                    f'<li class="legend-kind{" empty" if not kind_counts[(name, kind)] else ""}" '
+                    f'data-name="{e(name)}:{e(kind)}"><span class="line" style="border-top:'
+                    f'{_width(style) + 2}px {dash} {_colour(style)}"></span>'
+                    f'<span class="name">{e(kind.replace("_", " "))}</span>'
+                    f' <span class="count">{kind_counts[(name, kind)]}</span></li>'
+                )
+            out.append("</ul>")
+        out.append("</li>")
     out.append('</ul></section><section id="filter-round"><h2>Fieldwork round</h2><select id="round">')
     out.append('<option value="">all rounds</option>')
     out.extend(f'<option value="{r}">round {r}</option>' for r in rounds)

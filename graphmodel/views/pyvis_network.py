@@ -6,7 +6,8 @@ over a pyvis network to adjust with pyvis's own API (``net.repulsion(...)``,
 and edge lists are assigned at once, not added one by one (pyvis's ``add_node`` scans
 its list for duplicates: quadratic, minutes at 20,000 nodes). Every text that reaches the
 page (labels, tooltips) is HTML-escaped, so a name like ``<img onerror=...>`` shows as
-typed. Colours and shapes come from the schema's view styles.
+typed. Colours, shapes, dashes and widths come from the schema's view styles (by a tie's ``kind``
+where the schema styles its kinds).
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
@@ -29,7 +30,7 @@ import networkx as nx
 
 from graphmodel.schema import Schema, load_schema
 from graphmodel.views.graph import node_name
-from graphmodel.views.page import _colour
+from graphmodel.views.page import _colour, _width
 
 __all__ = ["to_pyvis"]
 
@@ -69,7 +70,7 @@ def to_pyvis(graph: nx.MultiDiGraph, schema: Schema | None = None, **network: An
     edges = []
     for source, target, data in graph.edges(data=True):
         rel = schema.relationships.get(str(data.get("type")))
-        style = rel.style if rel else {}
+        style = rel.style_for(data) if rel else {}
         round_ = f" (round {data['round']})" if data.get("round") is not None else ""
         edges.append(
             {
@@ -78,6 +79,7 @@ def to_pyvis(graph: nx.MultiDiGraph, schema: Schema | None = None, **network: An
                 "title": html.escape(f"{data.get('type', '')}{round_}"),
                 "color": _colour(style),
                 "dashes": bool(style.get("dashes", False)),
+                "width": _width(style),
                 "arrows": "to",
             }
         )

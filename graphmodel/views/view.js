@@ -203,12 +203,19 @@
     var typeColour = data.types.map(function (t) {
       return { color: t.color, highlight: t.color, hover: t.color, opacity: 0.85 };
     });
+    // a tie's own style (by its kind, or as a trust source) comes from data.variants, else its type's
+    var variants = data.variants || [];
+    var variantColour = variants.map(function (v) {
+      return { color: v.color, highlight: v.color, hover: v.color, opacity: 0.85 };
+    });
     var edgeItems = new Array(nTies);
     for (var j = 0; j < nTies; j++) {
-      var t = E.types[j];
+      var t = E.types[j], v = E.variant ? E.variant[j] : -1;
+      var style = v >= 0 ? variants[v] : (t >= 0 ? data.types[t] : null);
       edgeItems[j] = { id: j, from: N.ids[E.from[j]], to: N.ids[E.to[j]],
-                       color: t >= 0 ? typeColour[t] : { color: "#9e9e9e", opacity: 0.85 },
-                       dashes: t >= 0 && data.types[t].dashes, width: hlEdge[j] ? 4 : 1 };
+                       color: v >= 0 ? variantColour[v] : (t >= 0 ? typeColour[t] : { color: "#9e9e9e", opacity: 0.85 }),
+                       dashes: !!(style && style.dashes),
+                       width: hlEdge[j] ? 4 : (style && style.width) || 1 };
     }
     timings.items = performance.now();
     var nodes = new vis.DataSet(nodeItems);
