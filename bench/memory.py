@@ -5,6 +5,8 @@
 fresh subprocess, twice: as written (valid) and with one bad cell on the last row of
 ``ties.csv`` (refused at the end, as a user's package would be). Each subprocess
 reports its peak resident memory (``ru_maxrss``) above what it held after its imports.
+With ``--tracemalloc`` each variant is run once more under :mod:`tracemalloc`, whose peak
+counts Python's own allocations only (slower; the resident figure of that run is not used).
 Results go to ``bench/results/memory-<sizes>mb.json`` with the machine's load average.
 
 The goal (issue 15) is at most about 5x the package's size on disk.
@@ -26,13 +28,15 @@ from bench.common import RESULTS, log, write_result
 PROVINCES_PER_MB = 4 / 25.6
 
 _CHILD = """
-import resource, sys, time
+import resource, sys, time, tracemalloc
 from graphmodel.errors import InvalidPackage
 from graphmodel.schema import load_schema
 from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
 schema = load_schema()
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[2:] == ["trace"]:
+    tracemalloc.start()
 started = time.perf_counter()
 package = read_package(sys.argv[1])
 read_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -42,7 +46,8 @@ try:
 except InvalidPackage as exc:
     outcome = f"refused ({len(exc.problems)} problem)"
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(base, read_peak, peak, time.perf_counter() - started, outcome)
+traced = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else 0
+print(base, read_peak, peak, traced, time.perf_counter() - started, outcome)
 """
 
 
@@ -50,13 +55,24 @@ def _package_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.glob("*.csv"))
 
 
-def _measure(folder: Path) -> dict[str, object]:
+def _traced_mib(folder: Path) -> float:
+    """The tracemalloc peak of reading and validating ``folder``, in MiB."""
+    command = [sys.executable, "-c", _CHILD, str(folder), "trace"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    return round(int(out.stdout.split()[3]) / 2**20, 1)
+
+
+def _measure(folder: Path, traced: bool = False) -> dict[str, object]:
     out = subprocess.run([sys.executable, "-c", _CHILD, str(folder)], capture_output=True, text=True, check=True)
-    base, read_peak, peak, seconds, outcome = out.stdout.split(maxsplit=4)
+    base, read_peak, peak, _, seconds, outcome = out.stdout.split(maxsplit=5)
     size = _package_bytes(folder)
     mib = size / 2**20
     extra_read = (int(read_peak) - int(base)) / 1024
     extra = (int(peak) - int(base)) / 1024
+    trace: dict[str, float] = {}
+    if traced:
+        trace["tracemalloc_peak_mib"] = _traced_mib(folder)
+        trace["tracemalloc_per_mib_of_package"] = round(trace["tracemalloc_peak_mib"] / mib, 2)
     return {
         "package_mib": round(mib, 1),
         "outcome": outcome.strip(),
@@ -65,6 +81,7 @@ def _measure(folder: Path) -> dict[str, object]:
         "per_mib_of_package": round(extra / mib, 2),
         "read_per_mib_of_package": round(extra_read / mib, 2),
         "seconds": round(float(seconds), 1),
+        **trace,
         "load_average": os.getloadavg(),
     }
 
@@ -83,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__.splitlines()[0])
     parser.add_argument("--mb", default="50,200", help="package sizes in MB, comma-separated")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--tracemalloc", action="store_true", help="also measure the tracemalloc peak (slower)")
     args = parser.parse_args(argv)
     from graphmodel.synth import scaled, write_package
 
@@ -96,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             for variant in ("valid", "one bad row"):
                 if variant == "one bad row":
                     _break_last_tie(folder)
-                result = {"target_mb": mb, "variant": variant, **_measure(folder)}
+                result = {"target_mb": mb, "variant": variant, **_measure(folder, args.tracemalloc)}
                 log(json.dumps(result))
                 runs.append(result)
     path = write_result("memory", args.mb.replace(",", "-") + "mb", {"runs": runs}, args.out)

@@ -34,7 +34,7 @@ def digest(value: Any) -> str:
     return hashlib.sha256(_encode(value).encode("utf-8")).hexdigest()[:20]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeRecord:
     """A node as it will be stored: its label, id and every property (provenance included)."""
 
@@ -47,7 +47,7 @@ class NodeRecord:
         return str(self.props["_hash"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TieRecord:
     """A tie as it will be stored, with its endpoints' labels and ids."""
 

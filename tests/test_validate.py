@@ -104,3 +104,29 @@ def test_partial_dates(text: str, bounds: tuple[str, str]) -> None:
 def test_bad_partial_dates(text: str) -> None:
     with pytest.raises(ValueError):
         partial_date_bounds(text)
+
+
+def test_problems_across_validation_chunks_keep_row_order(tmp_path: Path) -> None:
+    """Rows are validated in chunks; bad rows in several chunks are reported in row order, once each."""
+    from graphmodel.engine.validate import PARSE_CHUNK
+
+    count = 2 * PARSE_CHUNK + 10
+    bad = {3, PARSE_CHUNK + 1, PARSE_CHUNK + 2, count + 1}  # spreadsheet rows (header = 1)
+    lines = ["id,name,registration,founded"]
+    for number in range(2, count + 2):
+        lines.append(f"ngo-x{number},NGO {number},ngo,{'nineteen' if number in bad else 1990 + number % 30}")
+    (tmp_path / "ngos.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidPackage) as info:
+        validate_package(read_package(tmp_path), load_schema())
+    founded = [(p.row, p.column) for p in info.value.problems if p.file == "ngos.csv"]
+    assert founded == [(row, "founded") for row in sorted(bad)], info.value.report()
+
+
+def test_rows_of_one_shape_share_their_column_names() -> None:
+    from graphmodel.tables import Row
+
+    first, second = Row(2, {"id": "a", "name": "甲"}), Row(3, {"id": "b", "name": "乙"})
+    assert first._columns is second._columns
+    assert second.values == {"id": "b", "name": "乙"}
+    second.values["name"] = "changed"  # values is a new dict: the row is unchanged
+    assert second.values["name"] == "乙" and second != Row(3, {"id": "b", "name": "changed"})

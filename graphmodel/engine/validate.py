@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
@@ -165,7 +165,8 @@ def _nfc(value: str) -> str:
 def _report_self_loops(ctx: _Context, table: Table) -> None:
     """Report every row of the ties table that links a node to itself where its type allows none."""
     for row in table.rows:
-        source, rel, target = (row.values.get(c, "") for c in TIE_COLUMNS)
+        cells = row.values
+        source, rel, target = (cells.get(c, "") for c in TIE_COLUMNS)
         if rel in ctx.schema.relationships and source:
             reason = _self_loop_problem(ctx.schema, rel, source, target)
             if reason:
@@ -341,28 +342,36 @@ def _parse(
     return _clean(validated)
 
 
-def _parse_all(bodies: list[dict[str, str]], model: _RowModel) -> list[dict[str, Any]] | None:
-    """Every row's clean values from one validation call, or None if any row has a problem.
+#: Rows validated in one call by :func:`_parse_all`: large enough to be fast, small enough
+#: that pydantic's intermediate results (every field of every row) stay a few megabytes.
+PARSE_CHUNK = 2_000
 
-    The caller then parses row by row with :func:`_parse`, which reports the problems
-    exactly as before; this fast path never reports anything itself.
+
+def _parse_all(bodies: Iterable[dict[str, str]], model: _RowModel) -> list[dict[str, Any] | None]:
+    """Every row's clean values, validated :data:`PARSE_CHUNK` rows per call; None for each row
+    of a chunk that has a problem.
+
+    The caller parses those rows one by one with :func:`_parse`, which reports the problems
+    in row order as before; this fast path never reports anything itself. ``bodies`` may be
+    a generator: only one chunk of them is held at a time.
     """
-    if not bodies:
-        return []
-    if max(map(len, chain.from_iterable(b.values() for b in bodies)), default=0) > MAX_CELL_CHARS:
-        return None
-    try:
-        validated = model.rows.validate_python(bodies)
-    except ValidationError:
-        return None
-    return [_clean(v) for v in validated]
+    out: list[dict[str, Any] | None] = []
+    bodies = iter(bodies)
+    while chunk := list(islice(bodies, PARSE_CHUNK)):
+        try:
+            if max(map(len, chain.from_iterable(b.values() for b in chunk)), default=0) > MAX_CELL_CHARS:
+                raise ValueError("a cell is too long")  # reported by _parse
+            out.extend(_clean(v) for v in model.rows.validate_python(chunk))
+        except (ValidationError, ValueError):
+            out.extend([None] * len(chunk))
+    return out
 
 
 def _provenance(ctx: _Context, table: Table, row: Row) -> dict[str, Any]:
     return {"_package": ctx.package.name, "_file": table.source, "_row": row.number}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     label: str
     table: Table
@@ -370,7 +379,7 @@ class _Node:
     props: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tie:
     type: str
     source: str
@@ -389,15 +398,15 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
         props = ctx.schema.node_table_properties(label.name)
         missing = _check_columns(ctx, table, [p.name for p in props.values() if p.required])
         model = _model(ctx.schema, label.name, props)
-        bodies = [_body(row.values) for row in table.rows]
-        parsed = _parse_all(bodies, model)
+        parsed = _parse_all((_body(row.values) for row in table.rows), model)
         for index, row in enumerate(table.rows):
-            values = (
-                parsed[index] if parsed is not None else _parse(ctx, table, row.number, bodies[index], model, missing)
-            )
+            values = parsed[index]
             if values is None:
-                if row.values.get("id"):
-                    ctx.invalid.add(row.values["id"])
+                values = _parse(ctx, table, row.number, _body(row.values), model, missing)
+            if values is None:
+                node_id = row.values.get("id")
+                if node_id:
+                    ctx.invalid.add(node_id)
                 continue
             node_id = values["id"]
             if node_id in nodes:
@@ -425,19 +434,21 @@ def _read_ties(ctx: _Context, ties: list[_Tie]) -> None:
     #: per tie type, the property columns of other tie types (reported when filled in)
     others = {name: own_columns - set(r.properties) for name, r in schema.relationships.items()}
     # One validation call per tie type; a type with any problem is parsed row by row below.
+    # The cells to validate are taken from each row when needed, never all held at once.
     by_type: dict[str, list[int]] = {}
-    bodies: list[dict[str, str]] = []
-    for index, row in enumerate(table.rows):
-        bodies.append(_body(row.values, TIE_COLUMNS))
+    rows = table.rows
+    for index, row in enumerate(rows):
         by_type.setdefault(row.values.get("type", ""), []).append(index)
-    parsed: dict[int, dict[str, Any]] = {}
+    parsed: list[dict[str, Any] | None] = [None] * len(rows)
     for rel, indexes in by_type.items():
         if rel in models and rel not in DERIVED:
-            clean = _parse_all([bodies[i] for i in indexes], models[rel])
-            if clean is not None:
-                parsed.update(zip(indexes, clean, strict=True))
+            clean = _parse_all((_body(rows[i].values, TIE_COLUMNS) for i in indexes), models[rel])
+            for i, values in zip(indexes, clean, strict=True):
+                parsed[i] = values
+    del by_type
     for index, row in enumerate(table.rows):
-        rel = row.values.get("type", "")
+        cells = row.values  # built once per row (see Row.values)
+        rel = cells.get("type", "")
         if rel in DERIVED:
             ctx.report(table, row.number, "type", f"{rel} ties are derived from {DERIVED[rel]}, not written in ties")
             continue
@@ -450,13 +461,13 @@ def _read_ties(ctx: _Context, ties: list[_Tie]) -> None:
                 f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required",
             )
             continue
-        foreign = [] if others[rel].isdisjoint(row.values) else sorted(c for c in others[rel] if c in row.values)
+        foreign = [] if others[rel].isdisjoint(cells) else sorted(c for c in others[rel] if c in cells)
         for column in foreign:
             ctx.report(table, row.number, column, f"does not apply to {rel} ties")
-        values = parsed.get(index)
+        values, parsed[index] = parsed[index], None
         if values is None:
-            values = _parse(ctx, table, row.number, bodies[index], models[rel], set())
-        ends = [row.values.get(c, "") for c in ("source", "target")]
+            values = _parse(ctx, table, row.number, _body(cells, TIE_COLUMNS), models[rel], set())
+        ends = [cells.get(c, "") for c in ("source", "target")]
         for column, value in zip(("source", "target"), ends, strict=True):
             if not value:
                 ctx.report(table, row.number, column, "a value is required")
@@ -490,11 +501,13 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> N
         return
     mention_props = ctx.schema.tie_table_properties("MENTIONS")
     model = _model(ctx.schema, "Code", {k: v for k, v in mention_props.items() if k not in ("evidence", "ngo")})
-    bodies = [_body(row.values, CODE_COLUMNS) for row in table.rows]
-    parsed = _parse_all(bodies, model)
+    parsed = _parse_all((_body(row.values, CODE_COLUMNS) for row in table.rows), model)
     for index, row in enumerate(table.rows):
-        values = parsed[index] if parsed is not None else _parse(ctx, table, row.number, bodies[index], model, set())
-        ends = [row.values.get(c, "") for c in CODE_COLUMNS]
+        cells = row.values
+        values = parsed[index]
+        if values is None:
+            values = _parse(ctx, table, row.number, _body(cells, CODE_COLUMNS), model, set())
+        ends = [cells.get(c, "") for c in CODE_COLUMNS]
         for column, value in zip(CODE_COLUMNS, ends, strict=True):
             if not value:
                 ctx.report(table, row.number, column, "a value is required")
@@ -618,22 +631,27 @@ def validate_in_steps(
             ctx.report(node.table, node.row.number, column, reason)
     records = Records(package.name)
     for node in nodes.values():
-        props = {**node.props, **_provenance(ctx, node.table, node.row)}
+        props = node.props  # completed in place: one dict per node, not two
+        props.update(_provenance(ctx, node.table, node.row))
         props["_hash"] = digest(props)
-        records.nodes.append(NodeRecord(node.label, node.props["id"], props))
+        records.nodes.append(NodeRecord(node.label, props["id"], props))
     if not ctx.problems:
         yield records.nodes  # before the ties are read: the caller can write the nodes meanwhile
 
     _read_ties(ctx, ties)
     _derived_ties(ctx, nodes, ties)
-    referenced = {t.source for t in ties} | {t.target for t in ties}
-    referenced |= {e for t in ties for e in t.props.get("evidence", [])}
-    referenced |= {str(t.props[p]) for t in ties for p in ("on_behalf_of", "ngo") if p in t.props}
-    if lookup and referenced - nodes.keys():
-        stored |= lookup(referenced - nodes.keys())
+    if lookup:  # ids the ties name that the package does not define, looked up in the store
+        referenced: set[str] = set()
+        for t in ties:
+            referenced.update((t.source, t.target), t.props.get("evidence", ()))
+            referenced.update(str(t.props[p]) for p in ("on_behalf_of", "ngo") if p in t.props)
+        referenced.difference_update(nodes.keys())
+        if referenced:
+            stored |= lookup(referenced)
+        del referenced
     # This package's stored nodes that it no longer defines are removed by the load: not valid targets.
-    kept = {i: v[0] for i, v in stored.items() if v[1] != package.name}
-    labels = {**kept, **{i: n.label for i, n in nodes.items()}}
+    labels = {i: v[0] for i, v in stored.items() if v[1] != package.name}
+    labels.update((i, n.label) for i, n in nodes.items())
 
     def check_ref(tie: _Tie, column: str, value: str, allowed: Iterable[str], what: str) -> bool:
         label = labels.get(value)
@@ -693,9 +711,10 @@ def validate_in_steps(
             )
             continue
         seen_keys[key] = tie
-        if not ok:
-            continue
-        props = {**tie.props, **_provenance(ctx, tie.table, tie.row), "_key": key}
+        if not ok or ctx.problems:
+            continue  # a refused package's records are never used: only its problems are kept
+        props = tie.props  # completed in place: one dict per tie, not two
+        props.update(_provenance(ctx, tie.table, tie.row), _key=key)
         props["_hash"] = digest(props)
         records.ties.append(TieRecord(tie.type, labels[tie.source], tie.source, labels[tie.target], tie.target, props))
         if len(records.ties) - handed_on >= STEP_TIES and not ctx.problems:
