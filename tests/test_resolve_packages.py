@@ -173,3 +173,35 @@ def test_a_decision_conflicting_with_another_packages_is_refused_at_its_row(stor
     assert (problem.file, problem.row, problem.column) == ("decisions.csv", 2, "decision")
     assert "ag-x = ag-y (round1/decisions.csv row 2)" in str(problem)
     assert "ag-y" not in actors(store) or len(actors(store)) == 1  # nothing written
+
+
+def test_exports_carry_the_union_of_aliases(store: Store, tmp_path: Path) -> None:
+    """GraphML, GEXF and CSV keep the merged node's aliases (every package's), joined with ``;``."""
+    import csv
+
+    import networkx as nx
+
+    from graphmodel.export import write_graph
+
+    # round1 (which outranks notes) merges a third spelling into ag-x; notes' decision merges ag-y
+    load_package(store, round1(tmp_path, decisions="fn-fulian,ag-x,same,LW,\n"), options=LoadOptions(priority=1))
+    load_package(store, notes(tmp_path, decisions=SAME))
+    [(node_id, info)] = actors(store).items()
+    assert node_id == "ag-x" and info["aliases"] == ["ag-y", "fn-fulian"]
+    graph = to_networkx(store)
+    write_graph(graph, tmp_path / "g.graphml", "graphml")
+    write_graph(graph, tmp_path / "g.gexf", "gexf")
+    write_graph(graph, tmp_path / "csv", "csv")
+    assert nx.read_graphml(tmp_path / "g.graphml").nodes["ag-x"]["aliases"] == "ag-y;fn-fulian"
+    assert nx.read_gexf(tmp_path / "g.gexf").nodes["ag-x"]["aliases"] == "ag-y;fn-fulian"
+    with (tmp_path / "csv" / "nodes.csv").open(encoding="utf-8") as f:
+        rows = {row["id"]: row for row in csv.DictReader(f)}
+    assert rows["ag-x"]["aliases"] == "ag-y;fn-fulian"
+    assert rows["ngo-n"]["aliases"] == ""
+    # each claim keeps the aliases its load gave (round1's from before notes' decision); the visible
+    # value is their union, not the best-ranked package's, and not a disagreement
+    claims, conflicts = store.run("MATCH (a:Agency {id: 'ag-x'}) RETURN a._claims, a._conflicts").rows[0]
+    given = {p: sorted(c["values"].get("aliases", [])) for p, c in json.loads(claims).items()}
+    assert given == {"round1": ["fn-fulian"], "notes": ["ag-y", "fn-fulian"]}
+    assert "aliases" not in (conflicts or [])
+    assert "name" in conflicts  # the names differ, and round1's wins (priority)

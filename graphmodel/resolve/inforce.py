@@ -73,7 +73,7 @@ def recorded(runner: Runner, schema: Schema) -> dict[str, Recorded]:
         name = str(row["id"])
         stored = {k: [str(v) for v in row[k]] for k in ("decisions", "rewrites") if row[k]}
         decisions = [decision_from_record(r, name) for r in stored.get("decisions", [])]
-        rewritten = dict(tuple(r.split("\t", 1)) for r in stored.get("rewrites", []))
+        rewritten = {old: new for old, _, new in (r.partition("\t") for r in stored.get("rewrites", []))}
         out[name] = Recorded(name, str(row["path"] or ""), decisions, rewritten, stored)
     return out
 
