@@ -319,7 +319,7 @@ class Affected:
         return (
             f"package {self.package!r} was loaded under other decisions ({self.reason}): reload it to apply the "
             f"decisions in force (graphmodel load {self.path or 'PATH'} --name {self.package}, "
-            "or load with --reload-affected)"
+            "or rerun this load with --reload-affected)"
         )
 
 
