@@ -47,7 +47,7 @@ def load_package(
     report = load(store, raw, schema=schema, options=options, progress=progress, dry_run=dry_run)
     if report.written:
         report.warnings.extend(_unjoined(store, report))
-    if report.written and report.affected and options is not None and options.reload_affected:
+    if report.affected and options is not None and options.reload_affected and not dry_run:
         _reload_affected(store, report, schema, options)
     return report
 

@@ -151,15 +151,18 @@ def test_a_decision_joining_two_loaded_nodes_names_the_packages_to_reload(store:
     assert all("reload" in w for w in report.warnings if "loaded under other decisions" in w)
     assert_two_actors(store)  # told, not done
     # --reload-affected: each affected package is reloaded from its recorded path, with the usual rules
+    again = load_package(store, decisions)  # nothing changed: not written, but it still says so
+    assert not again.written and sorted(again.affected) == ["notes", "round1"]
     report = load_package(store, decisions, options=LoadOptions(reload_affected=True))
-    assert not report.written  # the review package itself did not change, so nothing to reload
-    load_package(store, round1(tmp_path), options=LoadOptions(reload_affected=True))
+    assert not report.written  # the review package itself did not change; the affected ones are reloaded
+    assert [r.package for r in report.reloaded] == ["notes", "round1"]
+    assert report.affected == {} and not any("loaded under other decisions" in w for w in report.warnings)
     node_id = assert_one_actor(store)
-    assert node_id == "ag-y"  # round1 joined the node notes already held
-    # undoing in the decisions-only package: notes' rows were never rewritten, round1's were
+    assert node_id == "ag-x"  # notes, reloaded first, joined the node round1 held (another package's id stays)
+    # undoing in the decisions-only package: notes' rows were rewritten, round1's node gained an alias
     (decisions / "decisions.csv").write_text("id,same_as,decision\n", encoding="utf-8")  # every row removed
     undo = load_package(store, decisions, options=LoadOptions(reload_affected=True))
-    assert [r.package for r in undo.reloaded] == ["round1"]
+    assert [r.package for r in undo.reloaded] == ["notes", "round1"]
     assert undo.affected == {}
     assert_two_actors(store)
 

@@ -188,7 +188,11 @@ def load(
             raise plan.refusals[0]
         upgrade = _upgrade(state, schema)
         if plan.changes == 0 and not upgrade and not resolved.changed:
-            return LoadReport(raw.name, plan, written=False, timings=timings)
+            report = LoadReport(raw.name, plan, written=False, timings=timings)
+            if resolved.involved:  # nothing to write, but other packages may still not follow the decisions
+                report.affected = _affected(session, schema)
+                report.warnings.extend(a.warning for a in report.affected.values())
+            return report
         with gc_paused():
             todo = [
                 *removals(plan, schema),
@@ -323,7 +327,7 @@ class Affected:
         )
 
 
-def _affected(store: Store, schema: Schema) -> dict[str, Affected]:
+def _affected(store: Runner, schema: Schema) -> dict[str, Affected]:
     """Packages the decisions in force no longer match, by name."""
     from graphmodel.resolve.inforce import affected_packages, recorded
 
