@@ -14,9 +14,11 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from graphmodel.engine.load import LoadOptions, LoadReport, load
+from graphmodel.errors import InvalidPackage, LoadRefused
 from graphmodel.schema import Schema
 from graphmodel.stores.base import Store
 from graphmodel.tables import RawPackage
@@ -45,7 +47,31 @@ def load_package(
     report = load(store, raw, schema=schema, options=options, progress=progress, dry_run=dry_run)
     if report.written:
         report.warnings.extend(_unjoined(store, report))
+    if report.affected and options is not None and options.reload_affected and not dry_run:
+        _reload_affected(store, report, schema, options)
     return report
+
+
+def _reload_affected(store: Store, report: LoadReport, schema: Schema | None, options: LoadOptions) -> None:
+    """Reload, each with its own load and the usual rules, the packages the decisions in force no longer match.
+
+    Each reload reads the package from the path its last load recorded; its report goes to
+    ``report.reloaded`` and the warnings that named it are dropped once it follows the decisions.
+    """
+    again = replace(options, priority=None, reload_affected=False)
+    for affected in list(report.affected.values()):
+        if affected.package == report.package or not affected.path:
+            continue
+        try:
+            done = load(store, read_package(affected.path, name=affected.package), schema=schema, options=again)
+        except (InvalidPackage, LoadRefused) as exc:  # this load stands; the other package stays as it was
+            report.warnings.append(f"reloading package {affected.package!r} from {affected.path}: {exc}")
+            continue
+        report.reloaded.append(done)
+    final = report.reloaded[-1].affected if report.reloaded else report.affected
+    stale = {a.warning for a in report.affected.values()} - {a.warning for a in final.values()}
+    report.warnings = [w for w in report.warnings if w not in stale]
+    report.affected = dict(final)
 
 
 #: The load checks the chains of at most this many NGOs (one anchored query each); beyond, it says how to.

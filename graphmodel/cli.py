@@ -136,6 +136,13 @@ def load(
         int | None,
         typer.Option(help="Priority when packages disagree on a value (higher wins; default: as before, else 0)."),
     ] = None,
+    reload_affected: Annotated[
+        bool,
+        typer.Option(
+            "--reload-affected",
+            help="Then reload the packages whose statements no longer follow the decisions in force (docs/resolve.md).",
+        ),
+    ] = False,
     stage_rows: Annotated[
         int | None,
         typer.Option(
@@ -158,6 +165,7 @@ def load(
         priority=priority,
         diff=diff,
         pause=settings.pause,
+        reload_affected=reload_affected,
     )
     with _open(store) as db:
         try:

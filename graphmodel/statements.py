@@ -106,14 +106,18 @@ def drop_staged(schema: Schema) -> LiteralString:
     )
 
 
-def delete_ties(schema: Schema, rel: str, source: str) -> LiteralString:
-    """Delete ties only ``$package`` asserts, from ``$rows`` of ``{source, key}``."""
+def delete_ties(schema: Schema, rel: str) -> LiteralString:
+    """Delete ties only ``$package`` asserts, from ``$rows`` of ``{source, key}``.
+
+    The tie is found by its key alone: a key names one tie of a type (it is made from
+    the ends, and unique). The embedded FalkorDB answers a tie-key lookup anchored at
+    the source node (``(a {id: row.source})-[r {_key: row.key}]``) with no rows when the
+    source has several ties of the type, so the source is not matched.
+    """
     return (
-        "UNWIND $rows AS row MATCH (a:"
-        + _label(schema, source)
-        + " {id: row.source})-[r:"
+        "UNWIND $rows AS row MATCH ()-[r:"
         + _type(schema, rel)
-        + "]->() WHERE r._key = row.key AND r._package = $package DELETE r"
+        + " {_key: row.key}]->() WHERE r._package = $package DELETE r"
     )
 
 
@@ -247,6 +251,22 @@ def package_records(schema: Schema) -> LiteralString:
     return (
         "MATCH (p:" + _label(schema, "Package") + ") RETURN p.id AS id, p.seq AS seq, p.priority AS priority, "
         "p.loaded_at AS loaded_at, p.tables AS tables"
+    )
+
+
+def package_decisions(schema: Schema) -> LiteralString:
+    """Every package's resolution record: the decisions it holds and the ids its rows were rewritten from."""
+    return (
+        "MATCH (p:" + _label(schema, "Package") + ") RETURN p.id AS id, p.path AS path, "
+        "p.decisions AS decisions, p.rewrites AS rewrites"
+    )
+
+
+def node_asserters(schema: Schema, label: str) -> LiteralString:
+    """Which of ``$ids`` exist with this label, and every package asserting each (shared or alone)."""
+    return (
+        "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) "
+        "RETURN n.id AS id, n._package AS package, n._packages AS packages"
     )
 
 

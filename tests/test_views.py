@@ -801,3 +801,23 @@ def raw_data(page: str) -> dict[str, Any]:
     match = re.search(r'id="graph-data">(.*?)</script>', page, re.DOTALL)
     assert match
     return json.loads(match.group(1))  # type: ignore[no-any-return]
+
+
+def test_search_finds_a_node_by_any_alias_in_chromium(browser: Browser, tmp_path: Path) -> None:
+    """A node that resolution merged other ids into (its ``aliases``) is found by each of them."""
+    graph = nx.MultiDiGraph()
+    graph.add_node("ag-x", label="Agency", name="Lu County Women's Federation", aliases=["ag-y", "fn-fulian"])
+    graph.add_node("ag-edu", label="Agency", name="Lu County Education Bureau", name_zh="鹿县教育局")
+    graph.add_node("ngo-a", label="NGO", name="Green Hills")
+    graph.add_edge("ag-x", "ngo-a", type="SUPPORTS", round=1)
+    page = build_page(graph, title="aliases")
+    data = json.loads(re.search(r'id="graph-data">(.*?)</script>', page, re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert data["nodes"]["aliases"] == {"0": "ag-y\nfn-fulian"}  # only the nodes that have some
+    browser.open(write_page(page, tmp_path / "aliases.html"))
+    assert browser.js("return graphmodelView.search('ag-y')") == ["ag-x"]
+    assert browser.js("return document.getElementById('search-result').textContent").startswith("1 match")
+    assert browser.js("return graphmodelView.search('FN-FULIAN')") == ["ag-x"]  # case does not matter
+    assert browser.js("return graphmodelView.search('ag-')") == ["ag-x", "ag-edu"]  # ids and aliases alike
+    assert browser.js("return graphmodelView.search('鹿县教育')") == ["ag-edu"]
+    assert browser.js("return graphmodelView.search('ag-z')") == []
+    assert browser.console() == []

@@ -128,6 +128,9 @@ def _print_report(report: LoadReport, *, diff: bool = False) -> None:
             console.print(Text(f"  {line}"))
     for warning in report.warnings:
         console.print(Text(f"warning: {warning}"))
+    for again in report.reloaded:  # packages reloaded because the decisions in force changed (--reload-affected)
+        console.print(Text(f"reloaded package {again.package!r}: the decisions in force changed what it asserts"))
+        _print_report(again, diff=diff)
     if diff:
         for line in plan.diff():
             console.print(Text(line))

@@ -11,7 +11,9 @@ visible properties are resolved from the claims:
 - for each property, the value of the highest-ranked package that states it wins;
 - packages rank by explicit priority (higher first), then by the order of their
   latest load that wrote anything (most recent first), then by name;
-- properties on which claims disagree are listed in ``_conflicts``.
+- properties on which claims disagree are listed in ``_conflicts``;
+- a node's ``aliases`` (its other ids, see docs/resolve.md) are the union of every
+  claim's: each package names the ids its decisions merged, none of them wins over another.
 
 >>> a = Claim("round1", "ngos.csv", 2, {"id": "x", "name": "Old"}, "h1")
 >>> b = Claim("round2", "ngos.csv", 5, {"id": "x", "name": "New", "founded": 2004}, "h2")
@@ -46,6 +48,8 @@ __all__ = [
 SHARED = "*"
 #: Property prefixes that are never a package's value: the loader's bookkeeping, and metrics written back.
 NOT_CLAIMED = ("_", "metric_")
+#: List properties whose visible value is the union of the claims' (never a disagreement).
+UNION = ("aliases",)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ def conflicts(claims: Mapping[str, Claim]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     names = sorted({k for c in claims.values() for k in c.values})
     for name in names:
+        if name in UNION:
+            continue
         stated = {c.package: c.values[name] for c in claims.values() if name in c.values}
         if len({digest(v) for v in stated.values()}) > 1:
             out[name] = dict(sorted(stated.items()))
@@ -130,6 +136,10 @@ def entity_props(claims: Mapping[str, Claim], rank: Iterable[str], key: str | No
         props = {}
         for claim in reversed(ordered):  # the best-ranked package's values are written last and win
             props.update(claim.values)
+        for name in UNION:
+            union = sorted({str(v) for c in ordered for v in c.values.get(name) or []})
+            if union:
+                props[name] = union
         stored = {c.package: c.as_json() for c in sorted(ordered, key=lambda c: c.package)}
         text = json.dumps(stored, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         visible = {k: v for k, v in props.items() if not k.startswith("_")}

@@ -38,7 +38,7 @@ from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import LoadSession, Staging, Statement, Store
 from graphmodel.tables import RawPackage
 
-__all__ = ["STAGE_ROWS", "LoadOptions", "LoadReport", "Lookup", "load"]
+__all__ = ["STAGE_ROWS", "Affected", "LoadOptions", "LoadReport", "Lookup", "load"]
 
 #: Packages of at least this many rows (all tables) are staged where the store stages.
 STAGE_ROWS = 10_000
@@ -54,6 +54,9 @@ class LoadOptions:
     ``priority``: the package's priority when packages disagree (None: keep what it had, else 0).
     ``diff``: read old values so the report can list row-level changes.
     ``pause``: test hook, seconds to wait after each statement handed to the store.
+    ``reload_affected``: after the load, reload from their recorded paths the packages whose
+    statements no longer follow the decisions in force (done by :func:`graphmodel.api.load_package`,
+    which can read packages; the engine only names them in ``LoadReport.affected``).
     """
 
     stage_rows: int = STAGE_ROWS
@@ -61,6 +64,7 @@ class LoadOptions:
     priority: int | None = None
     diff: bool = False
     pause: float = 0.0
+    reload_affected: bool = False
 
 
 @dataclass
@@ -79,6 +83,10 @@ class LoadReport:
     #: planning, with writing ahead overlapped), ``finish`` (removals, dependents), ``write`` (the
     #: atomic part), ``commit`` (waiting for what was written ahead, then making it live).
     timings: dict[str, float] = field(default_factory=dict)
+    #: Packages whose statements no longer follow the decisions in force after this load.
+    affected: dict[str, Affected] = field(default_factory=dict)
+    #: The loads of affected packages that followed (``LoadOptions.reload_affected``).
+    reloaded: list[LoadReport] = field(default_factory=list)
 
 
 class Lookup:
@@ -170,7 +178,7 @@ def load(
             _check_format(state, store)
             planner = Planner(session, schema, state, priority=options.priority, diff=options.diff)
             lookup = Lookup(session, schema, empty=not state.packages)
-            raw = _resolve(raw, schema, lookup)
+            raw, resolved = _resolve(raw, schema, session, state)
             lap("state")
             records, deferred, live = _validate_and_write_ahead(raw, schema, planner, lookup, stream)
             lap("validate")
@@ -179,22 +187,30 @@ def load(
         if plan.refusals:
             raise plan.refusals[0]
         upgrade = _upgrade(state, schema)
-        if plan.changes == 0 and not upgrade:
-            return LoadReport(raw.name, plan, written=False, timings=timings)
+        if plan.changes == 0 and not upgrade and not resolved.changed:
+            report = LoadReport(raw.name, plan, written=False, timings=timings)
+            if resolved.involved:  # nothing to write, but other packages may still not follow the decisions
+                report.affected = _affected(session, schema)
+                report.warnings.extend(a.warning for a in report.affected.values())
+            return report
         with gc_paused():
             todo = [
                 *removals(plan, schema),
                 *switch_live(live, schema, raw.name),
                 *merges(deferred, schema),
                 *upgrade,
-                _package_record(raw, plan, planner, schema),
+                _package_record(raw, plan, planner, schema, resolved.record),
             ]
         stream.write(todo)
         lap("write")
         session.commit()
         lap("commit")
     staged_load = session.staging is Staging.LABEL
-    return LoadReport(raw.name, plan, written=True, staged=staged_load, upgraded=bool(upgrade), timings=timings)
+    report = LoadReport(raw.name, plan, written=True, staged=staged_load, upgraded=bool(upgrade), timings=timings)
+    if resolved.involved:
+        report.affected = _affected(store, schema)
+        report.warnings.extend(a.warning for a in report.affected.values())
+    return report
 
 
 def _planned_steps(
@@ -250,20 +266,74 @@ def _validate_and_write_ahead(
             deferred.extend(updated)
 
 
-def _resolve(raw: RawPackage, schema: Schema, lookup: Lookup) -> RawPackage:
-    """Apply the package's ``decisions`` table (same actor under several ids) before validation.
+def _resolve(raw: RawPackage, schema: Schema, runner: Runner, state: GraphState) -> tuple[RawPackage, Resolved]:
+    """Apply the decisions in force (every package's ``decisions``, this one's as it is now) before validation.
 
-    Ids the graph already holds stay canonical; problems in the decisions are reported with
-    validation's (see :mod:`graphmodel.resolve` and docs/resolve.md).
+    Ids another package holds stay canonical, so this package joins the nodes already
+    there; problems in its decisions are reported with validation's. Returns the package
+    rewritten and what its load record keeps (see :mod:`graphmodel.resolve.inforce` and
+    docs/resolve.md).
     """
-    table = raw.tables.get("decisions")
-    if table is None:
-        return raw
-    from graphmodel.resolve.aliases import resolve_package
+    from graphmodel.resolve.aliases import resolve
+    from graphmodel.resolve.decisions import DECISIONS
+    from graphmodel.resolve.inforce import asserters, load_record, recorded
 
-    ids = {row.values[c] for row in table.rows for c in ("id", "same_as") if row.values.get(c)}
-    resolved, _, problems = resolve_package(raw, schema, prefer=sorted(lookup(ids)))
-    return replace(resolved, problems=[*resolved.problems, *problems])
+    table = raw.tables.get(DECISIONS)
+    if table is None and not state.packages:
+        return raw, Resolved()  # a first load without decisions: nothing to resolve, nothing to read
+    records = recorded(runner, schema) if state.packages else {}
+    mine = records.pop(raw.name, None)
+    before = mine.stored if mine else {}
+    others = [d for r in records.values() for d in r.decisions]
+    if table is None and not others:
+        return raw, Resolved(before=before, involved=bool(before))
+    ids = {d.id for d in others} | {d.same_as for d in others}
+    ids |= {row.values[c] for row in (table.rows if table else []) for c in ("id", "same_as") if row.values.get(c)}
+    prefer = sorted(x for x, packages in asserters(runner, schema, ids).items() if packages - {raw.name})
+    result = resolve(raw, schema, others, prefer)
+    resolved = replace(result.raw, problems=[*result.raw.problems, *result.problems])
+    record = load_record(result.decisions, result.rewritten)
+    return resolved, Resolved(record, before, involved=True)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What resolution gives the load: the package's new load-record properties and the old ones."""
+
+    record: dict[str, list[str]] = field(default_factory=dict)
+    before: dict[str, list[str]] = field(default_factory=dict)
+    #: whether any decisions (this package's, now or before, or another's) are in play
+    involved: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.record != self.before
+
+
+@dataclass(frozen=True)
+class Affected:
+    """A package whose statements no longer follow the decisions in force, and why."""
+
+    package: str
+    path: str
+    reason: str
+
+    @property
+    def warning(self) -> str:
+        return (
+            f"package {self.package!r} was loaded under other decisions ({self.reason}): reload it to apply the "
+            f"decisions in force (graphmodel load {self.path or 'PATH'} --name {self.package}, "
+            "or rerun this load with --reload-affected)"
+        )
+
+
+def _affected(store: Runner, schema: Schema) -> dict[str, Affected]:
+    """Packages the decisions in force no longer match, by name."""
+    from graphmodel.resolve.inforce import affected_packages, recorded
+
+    why = affected_packages(store, schema)
+    paths = {name: r.path for name, r in recorded(store, schema).items()} if why else {}
+    return {name: Affected(name, paths.get(name, ""), reason) for name, reason in why.items()}
 
 
 def _table_rows(raw: RawPackage) -> dict[str, int]:
@@ -287,8 +357,11 @@ def _upgrade(state: GraphState, schema: Schema) -> list[Statement]:
     return [*out, Statement(cy.set_graph_format(schema), {"id": GRAPH_ID, "format": FORMAT}, 0)]
 
 
-def _package_record(raw: RawPackage, plan: LoadPlan, planner: Planner, schema: Schema) -> Statement:
+def _package_record(
+    raw: RawPackage, plan: LoadPlan, planner: Planner, schema: Schema, resolution: dict[str, list[str]]
+) -> Statement:
     props: dict[str, Any] = {
+        **resolution,
         "id": raw.name,
         "path": str(Path(raw.path).resolve()),
         "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -308,7 +381,7 @@ def _dry_run(store: Store, raw: RawPackage, schema: Schema, options: LoadOptions
         state = read_state(store, schema, raw.name)
         planner = Planner(store, schema, state, priority=options.priority, diff=options.diff)
         lookup = Lookup(store, schema, empty=not state.packages)
-        raw = _resolve(raw, schema, lookup)
+        raw, _ = _resolve(raw, schema, store, state)
         steps = _planned_steps(raw, schema, planner, lookup)
         while True:
             try:

@@ -9,6 +9,7 @@ The steps, each a small module:
 - :mod:`~graphmodel.resolve.review`: candidates written to CSV or XLSX for review;
 - :mod:`~graphmodel.resolve.decisions`: the reviewed ``decisions`` table, checked, as a mapping;
 - :mod:`~graphmodel.resolve.aliases`: the mapping applied to a package before it is validated;
+- :mod:`~graphmodel.resolve.inforce`: the decisions in force, every package's, read from the graph;
 - :mod:`~graphmodel.resolve.labelled`: a labelled set of name variants, precision and recall.
 
 See docs/resolve.md for a worked example.

@@ -5,8 +5,8 @@ ids, references such as ``interviews.organization`` and ``ties.on_behalf_of``, t
 sources and targets, evidence lists, and the codes table's ``interview``, ``code`` and
 ``ngo``). Rows of one node table that now share an id become one row: the row of the
 canonical id (else the first row) keeps its cells, and cells only the other rows fill
-are added. The node records every other id of itself that the package used in its
-``aliases`` cell (a string list), so queries find it by any of them.
+are added. The node records every other id of itself (every id the decisions merge
+into it) in its ``aliases`` cell (a string list), so queries find it by any of them.
 
 >>> from graphmodel.schema import load_schema
 >>> from graphmodel.tables import RawPackage, Row, Table
@@ -22,7 +22,7 @@ are added. The node records every other id of itself that the package used in it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from graphmodel.engine.validate import CODE_COLUMNS, CODES, TIES
 from graphmodel.errors import Problem
@@ -30,7 +30,17 @@ from graphmodel.resolve.decisions import DECISIONS, Decision, canonical_mapping,
 from graphmodel.schema import Schema
 from graphmodel.tables import RawPackage, Row, Table
 
-__all__ = ["ALIASES", "EVIDENCE", "apply_aliases", "reference_columns", "resolve_package", "split_decisions"]
+__all__ = [
+    "ALIASES",
+    "EVIDENCE",
+    "Resolution",
+    "apply_aliases",
+    "reference_columns",
+    "resolve",
+    "resolve_package",
+    "rewrite_ids",
+    "split_decisions",
+]
 
 #: The node property (and column) listing the other ids of a node.
 ALIASES = "aliases"
@@ -74,12 +84,18 @@ def _rewrite(value: str, is_list: bool, mapping: Mapping[str, str], seen: set[st
 def apply_aliases(raw: RawPackage, mapping: Mapping[str, str], schema: Schema) -> RawPackage:
     """A copy of ``raw`` with every node id rewritten through ``mapping`` (id -> canonical id).
 
-    A node's ``aliases`` gain every id the package used (as a node or a reference) that
-    maps to it. Tables the schema does not know are left as they are (validation reports
-    them). An empty mapping returns ``raw`` itself.
+    A node whose id is canonical gains in its ``aliases`` every id that maps to it (every
+    id the decisions in force merge into it, whether this package used it or not).
+    Tables the schema does not know are left as they are (validation reports them). An
+    empty mapping returns ``raw`` itself.
     """
+    return rewrite_ids(raw, mapping, schema)[0]
+
+
+def rewrite_ids(raw: RawPackage, mapping: Mapping[str, str], schema: Schema) -> tuple[RawPackage, set[str]]:
+    """:func:`apply_aliases`, and the ids of ``mapping`` the package used (which its rows were rewritten from)."""
     if not mapping:
-        return raw
+        return raw, set()
     columns = reference_columns(schema)
     node_tables = {label.table for label in schema.data_labels.values()}
     seen: set[str] = set()
@@ -97,8 +113,8 @@ def apply_aliases(raw: RawPackage, mapping: Mapping[str, str], schema: Schema) -
             rows.append((row, values))
         rewritten[name] = rows
     aliases: dict[str, set[str]] = {}
-    for old in seen:
-        aliases.setdefault(mapping[old], set()).add(old)
+    for old, new in mapping.items():
+        aliases.setdefault(new, set()).add(old)
     tables: dict[str, Table] = {}
     for name, table in raw.tables.items():
         if name not in rewritten:
@@ -107,7 +123,7 @@ def apply_aliases(raw: RawPackage, mapping: Mapping[str, str], schema: Schema) -
             tables[name] = _merge_nodes(table, rewritten[name], aliases)
         else:
             tables[name] = replace(table, rows=[Row(row.number, values) for row, values in rewritten[name]])
-    return replace(raw, tables=tables, problems=list(raw.problems))
+    return replace(raw, tables=tables, problems=list(raw.problems)), seen
 
 
 def _merge_nodes(table: Table, rows: list[tuple[Row, dict[str, str]]], aliases: dict[str, set[str]]) -> Table:
@@ -144,16 +160,44 @@ def split_decisions(raw: RawPackage) -> tuple[RawPackage, Table | None]:
     return replace(raw, tables={k: v for k, v in raw.tables.items() if k != DECISIONS}), table
 
 
+@dataclass
+class Resolution:
+    """What resolving a package for its load gives: the rewritten package and what to record."""
+
+    raw: RawPackage
+    #: every id the decisions in force merge, to its canonical id
+    mapping: dict[str, str]
+    #: what the package's load applied: ids it used that were rewritten, and ids merged into
+    #: a node it defines (its aliases), each to its canonical id
+    rewritten: dict[str, str]
+    #: the package's own decisions (reviewed rows)
+    decisions: list[Decision]
+    problems: list[Problem]
+
+
 def resolve_package(
     raw: RawPackage, schema: Schema, decisions: Iterable[Decision] = (), prefer: Iterable[str] = ()
 ) -> tuple[RawPackage, dict[str, str], list[Problem]]:
     """What the load calls before validation: read the package's decisions, map ids, apply aliases.
 
     ``decisions`` are those of other packages already loaded (they apply here too);
-    ``prefer`` are ids the store holds (they stay canonical). Returns the rewritten package
+    ``prefer`` are ids other packages hold (they stay canonical). Returns the rewritten package
     (without its ``decisions`` table), the mapping and the problems of the decisions
     (located at file:row:column; the load should refuse the package when there are any).
     """
+    result = resolve(raw, schema, decisions, prefer)
+    return result.raw, result.mapping, result.problems
+
+
+def resolve(
+    raw: RawPackage, schema: Schema, decisions: Iterable[Decision] = (), prefer: Iterable[str] = ()
+) -> Resolution:
+    """:func:`resolve_package` with what the load records: the package's own decisions and its rewritten ids.
+
+    Conflicts among other packages' ``decisions`` alone are theirs, not this package's
+    problems; a conflict this package's decisions make (with its own or with others') is.
+    """
+    others = list(decisions)
     raw, table = split_decisions(raw)
     own, problems = read_decisions(table) if table is not None else ([], [])
     labels = {
@@ -173,5 +217,12 @@ def resolve_package(
                     f"{d.id} (:{a}) and {d.same_as} (:{b}) have different labels: not one actor",
                 )
             )
-    mapping, conflicts = canonical_mapping([*decisions, *own], prefer)
-    return apply_aliases(raw, mapping, schema), mapping, problems + conflicts
+    prefer = list(prefer)
+    mapping, conflicts = canonical_mapping([*others, *own], prefer)
+    if others and conflicts:
+        theirs = {str(p) for p in canonical_mapping(others, prefer)[1]}
+        conflicts = [p for p in conflicts if str(p) not in theirs]
+    rewritten_raw, used = rewrite_ids(raw, mapping, schema)
+    # what the load applied: ids its rows were rewritten from, and ids merged into a node it defines (its aliases)
+    rewritten = {old: new for old, new in sorted(mapping.items()) if old in used or new in labels}
+    return Resolution(rewritten_raw, mapping, rewritten, own, problems + conflicts)

@@ -28,7 +28,18 @@ from dataclasses import dataclass
 from graphmodel.errors import Problem
 from graphmodel.tables import Table
 
-__all__ = ["COLUMNS", "DECISIONS", "REQUIRED", "VALUES", "Decision", "canonical_mapping", "read_decisions"]
+__all__ = [
+    "COLUMNS",
+    "DECISIONS",
+    "REQUIRED",
+    "VALUES",
+    "Decision",
+    "canonical_mapping",
+    "decision_from_record",
+    "decision_record",
+    "read_decisions",
+    "same_groups",
+]
 
 #: The table's name in a fieldwork package.
 DECISIONS = "decisions"
@@ -49,6 +60,22 @@ class Decision:
     note: str = ""
     file: str = ""
     row: int = 0
+
+
+def decision_record(d: Decision) -> str:
+    """A decision as its package's load record keeps it in the graph (one string, tab-separated).
+
+    >>> record = decision_record(Decision("fn-fulian", "ag-wf", "same", file="decisions.csv", row=2))
+    >>> decision_from_record(record, "notes")
+    Decision(id='fn-fulian', same_as='ag-wf', decision='same', reviewer='', note='', file='notes/decisions.csv', row=2)
+    """
+    return "\t".join([d.decision, d.id, d.same_as, d.file, str(d.row)])
+
+
+def decision_from_record(record: str, package: str) -> Decision:
+    """The decision a load record holds; its file is named with the package (``notes/decisions.csv``)."""
+    decision, id_, same_as, file, row = record.split("\t")
+    return Decision(id_, same_as, decision, file=f"{package}/{file}", row=int(row or 0))
 
 
 def read_decisions(table: Table) -> tuple[list[Decision], list[Problem]]:
@@ -129,6 +156,19 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def same_groups(decisions: Iterable[Decision]) -> dict[str, str]:
+    """Every id ``same`` decisions join, to one id of its group (the smallest).
+
+    >>> same_groups([Decision("b", "c", "same"), Decision("c", "d", "same"), Decision("x", "y", "different")])
+    {'b': 'b', 'c': 'b', 'd': 'b'}
+    """
+    groups = _UnionFind()
+    for d in decisions:
+        if d.decision == "same":
+            groups.union(d.id, d.same_as)
+    return {x: groups.find(x) for x in sorted(groups.parent)}
+
+
 def canonical_mapping(
     decisions: Iterable[Decision], prefer: Iterable[str] = ()
 ) -> tuple[dict[str, str], list[Problem]]:
@@ -164,7 +204,10 @@ def canonical_mapping(
     for d in decisions:
         joined = d.id in groups.parent and d.same_as in groups.parent and groups.find(d.id) == groups.find(d.same_as)
         if d.decision == "different" and joined:
-            chain = ", ".join(f"{a} = {b} (row {row})" for a, b, row in _path(edges, d.id, d.same_as))
+            chain = ", ".join(
+                f"{a} = {b} (row {x.row})" if x.file == d.file else f"{a} = {b} ({x.file} row {x.row})"
+                for a, b, x in _path(edges, d.id, d.same_as)
+            )
             problems.append(
                 Problem(
                     d.file, d.row, "decision",
@@ -174,8 +217,8 @@ def canonical_mapping(
     return dict(sorted(mapping.items())), problems
 
 
-def _path(edges: dict[str, list[tuple[str, Decision]]], start: str, goal: str) -> list[tuple[str, str, int]]:
-    """The shortest chain of same-decisions from ``start`` to ``goal``, as (from, to, row) steps."""
+def _path(edges: dict[str, list[tuple[str, Decision]]], start: str, goal: str) -> list[tuple[str, str, Decision]]:
+    """The shortest chain of same-decisions from ``start`` to ``goal``, as (from, to, decision) steps."""
     came: dict[str, tuple[str, Decision] | None] = {start: None}
     queue = deque([start])
     while queue:
@@ -190,6 +233,6 @@ def _path(edges: dict[str, list[tuple[str, Decision]]], start: str, goal: str) -
     node = goal
     while (step := came.get(node)) is not None:
         previous, d = step
-        steps.append((previous, node, d.row))
+        steps.append((previous, node, d))
         node = previous
     return steps[::-1]

@@ -174,7 +174,9 @@ def page_data(
     and tie's properties and interviews (numbers into one list of descriptions).
     Built in bulk, O(nodes + ties). Ties carry the first and last year the time slider
     shows them (``y0``, ``y1``, from :func:`.timeline.tie_years`); the rows "stated rows only"
-    hides (:func:`.graph.illustrative`) are listed in ``illus``; ``overview`` adds the groups.
+    hides (:func:`.graph.illustrative`) are listed in ``illus``; ``overview`` adds the groups. Nodes
+    with ``aliases`` (other ids merged into them) have them in ``aliases`` (by number), so
+    the search finds a node by any of its ids.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("n", label="NGO", name="Green")
@@ -239,6 +241,7 @@ def page_data(
             tie_illus.append(i)
         tie_info.append([_info(data), numbered.refs(evidence)])
     ids, names, groups, node_rounds, values, xs, ys, node_hl, node_info, illus = [], [], [], [], [], [], [], [], [], []
+    aliases: dict[int, str] = {}  # the search finds a node by its other ids too (docs/resolve.md)
     centre = None
     for i, (node, data) in enumerate(graph.nodes(data=True)):
         own_round = data.get("round")
@@ -246,6 +249,8 @@ def page_data(
             rounds[node].add(own_round)
         ids.append(str(node))
         names.append(node_name(graph, node))
+        if data.get("aliases"):
+            aliases[i] = "\n".join(str(a) for a in data["aliases"])
         groups.append(label_number.get(str(data.get("label")), -1))
         node_rounds.append(sorted(rounds[node]))
         if size_by:
@@ -270,6 +275,8 @@ def page_data(
         "centre": centre,
         "illus": illus,
     }
+    if aliases:
+        node_columns["aliases"] = aliases  # only the nodes that have some: {number: ids, one a line}
     if size_by:
         node_columns["values"] = values
     if positions:
@@ -481,7 +488,7 @@ def build_page(
         f"<title>{t}</title>\n<style>{a.vis_css}</style>\n<style>{a.view_css}</style>\n</head>\n<body>\n",
         f'<header><h1 id="heading">{t}</h1><p id="status"></p></header>\n<main>\n<aside id="panel">\n',
         '<section id="search-box"><h2>Search</h2><input id="search" type="search" '
-        'placeholder="name, 中文名 or id" autocomplete="off"><button id="search-go" type="button">Find</button>'
+        'placeholder="name, 中文名, id or alias" autocomplete="off"><button id="search-go" type="button">Find</button>'
         '<p id="search-result"></p></section>\n',
         (
             '<section id="overview-box"><h2>Overview</h2><p class="note">Groups of actors by province, county '

@@ -181,7 +181,9 @@
     if (!q) { draw.network.unselectAll(); return []; }
     var hits = [];
     for (var i = 0; i < nNodes; i++) {
-      if (visibleAt(i) && (N.ids[i] + "\n" + N.names[i]).toLowerCase().indexOf(q) >= 0) hits.push(i);
+      // a node is found by its id, its names, or any of its aliases (other ids merged into it)
+      var text = N.ids[i] + "\n" + N.names[i] + (N.aliases && N.aliases[i] ? "\n" + N.aliases[i] : "");
+      if (visibleAt(i) && text.toLowerCase().indexOf(q) >= 0) hits.push(i);
     }
     draw.show(hits);
     result.textContent = hits.length + (hits.length === 1 ? " match" : " matches") +
