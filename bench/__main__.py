@@ -17,7 +17,17 @@ from pathlib import Path
 
 from bench.common import RESULTS, log, write_result
 
-BENCHMARKS = ("loader", "queries", "metrics", "views", "national", "national_graph", "national_neo4j", "startup")
+BENCHMARKS = (
+    "loader",
+    "durability",
+    "queries",
+    "metrics",
+    "views",
+    "national",
+    "national_graph",
+    "national_neo4j",
+    "startup",
+)
 DEFAULT_RUNS = {"tiny": 1, "county": 3, "medium": 3, "national": 1}
 
 
@@ -49,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     written = []
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         package = Path(tmp) / f"synth-{args.size}"
-        needs_package = any(b in only for b in ("loader", "queries", "metrics", "startup"))
+        needs_package = any(b in only for b in ("loader", "durability", "queries", "metrics", "startup"))
         stats = None
         if needs_package:
             log(f"generating the {args.size} package (seed {args.seed})")
@@ -61,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
             result = loader.run(package, runs, neo4j=neo4j, import_dir=import_dir)
             written.append(write_result("loader", args.size, {**common, **result}, args.out))
+        if "durability" in only:
+            from bench import durability
+
+            result = durability.run(package, runs)
+            written.append(write_result("durability", args.size, {**common, **result}, args.out))
         if "queries" in only:
             from bench import queries
 

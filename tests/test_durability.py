@@ -9,6 +9,7 @@ fingerprint. A small filesystem that fills up and a read-only store folder need 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -213,3 +214,16 @@ def test_a_store_saved_without_the_append_only_file_keeps_its_graph_when_it_is_t
         os.kill(pid, signal.SIGKILL)
     with EmbeddedStore(store) as db:
         assert db.run("MATCH (v:Village) RETURN count(v)").rows == [(100,)]
+
+
+def test_the_durability_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
+    from bench import __main__ as bench_main
+
+    code = bench_main.main(
+        ["--size", "tiny", "--only", "durability", "--runs", "1", "--out", str(tmp_path), "--no-neo4j"]
+    )
+    assert code == 0
+    body = json.loads((tmp_path / "durability-tiny.json").read_text())
+    for mode in ("durable", "no_persistence"):
+        assert body[mode]["median"]["load_s"] > 0 and body[mode]["median"]["disk_bytes"] > 0
+    assert body["ratios"]["load_s_durable_vs_none"] > 0
