@@ -133,9 +133,8 @@ class EmbeddedStore(Store):
 
     def _error(self, exc: BaseException, doing: str = "") -> StoreError:
         """``exc`` as a :class:`StoreError`; if the server stopped (it could not write), with the reason."""
-        error = self._db.failure(exc)
-        if "server at" in str(error):  # stopped: the log's reason says more than the client's
-            return error
+        if not self._db.running():  # stopped: the log's reason says more than the client's error
+            return self._db.failure(exc)
         return StoreError(f"{self.description}: {doing}{exc}")
 
     def _run(

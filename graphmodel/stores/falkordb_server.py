@@ -253,6 +253,10 @@ class Server:
         except Exception as exc:
             raise self.failure(exc) from exc
 
+    def running(self) -> bool:
+        """Whether the server still runs (it stops when it cannot write its append-only file)."""
+        return _alive(self.pid)
+
     def failure(self, exc: BaseException) -> StoreError:
         """A :class:`StoreError` for ``exc``; when the server has stopped, with the reason from its log.
 
@@ -263,8 +267,8 @@ class Server:
             return exc if isinstance(exc, StoreError) else StoreError(f"embedded:{self.folder}: {exc}")
         reason = _stop_reason(self.folder)
         return StoreError(
-            f"the embedded store's server at {self.folder} stopped ({reason}); nothing it had not "
-            f"acknowledged was kept. Its log: {self.folder / LOG_FILE}"
+            f"the embedded store's server at {self.folder} stopped ({reason}); writes it had not "
+            f"confirmed on disk are not kept. Its log: {self.folder / LOG_FILE}"
         )
 
     def idle(self, timeout: float = 600.0) -> None:
@@ -440,6 +444,8 @@ def _start(folder: Path, config: Mapping[str, ConfigValue] | None, timeout: floa
     # Which file the server reads is set by ``appendonly``: the other could be older. Started
     # the way its files were written, it switches (writing the file the setting wants).
     wanted = {**DEFAULT_CONFIG, **(config or {})}.get("appendonly")
+    migrate: str | None
+    start_with: str | None
     if wanted == "yes" and (folder / DB_FILE).is_file() and not _has_aof(folder):
         migrate, start_with = "yes", "no"
     elif wanted == "no" and _has_aof(folder):
