@@ -155,3 +155,28 @@ def test_a_graph_the_server_cannot_read_is_a_clear_error_and_leaves_no_server(tm
         EmbeddedStore(tmp_path)
     assert "server.log" in str(info.value)
     assert not (tmp_path / STATE_FILE).exists()
+
+
+def test_a_server_that_accepts_but_never_answers_is_not_waited_for_forever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A starting server that hangs (FalkorDB 4.16 can deadlock after decoding a graph) is an error, not a hang."""
+    import socket
+    import threading
+
+    from graphmodel.stores import falkordb_server
+
+    path = tmp_path / "hung.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(listener.accept()[0]), daemon=True).start()
+    monkeypatch.setattr(falkordb_server, "ANSWER_TIMEOUT", 0.5)
+    try:
+        with pytest.raises(falkordb_server._Unresponsive, match="did not answer within"):
+            falkordb_server._connect(path, timeout=5)
+    finally:
+        for conn in held:
+            conn.close()
+        listener.close()

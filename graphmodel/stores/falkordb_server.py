@@ -208,7 +208,18 @@ class Server:
                     state = _start(folder, config, start_timeout)
                 try:
                     pid = int(state["pid"]) if started else None
-                    client, db = _connect(Path(state["socket"]), start_timeout, pid, folder / LOG_FILE)
+                    try:
+                        client, db = _connect(Path(state["socket"]), start_timeout, pid, folder / LOG_FILE)
+                    except _Unresponsive:
+                        if not started:
+                            raise
+                        # FalkorDB 4.16 can deadlock, rarely, right after decoding a graph at start-up
+                        # (every thread waiting on a lock): it has written nothing yet, so start it again
+                        _kill(folder, int(state["pid"]))
+                        state = _start(folder, config, start_timeout)
+                        client, db = _connect(
+                            Path(state["socket"]), start_timeout, int(state["pid"]), folder / LOG_FILE
+                        )
                     if started and state.get("migrate"):
                         _switch_files(folder, client, state.pop("migrate"))
                 except BaseException:
@@ -495,6 +506,14 @@ def _log_tail(log: Path, offset: int, lines: int = 20) -> str:
         return "(no log)"
 
 
+#: seconds a starting server may take to answer a PING (it answers at once, even while loading)
+ANSWER_TIMEOUT = 30.0
+
+
+class _Unresponsive(StoreError):
+    """A starting server accepted the connection but did not answer."""
+
+
 def _connect(socket: Path, timeout: float, pid: int | None = None, log: Path | None = None) -> tuple[Any, Any]:
     """A falkordb client on ``socket`` that never times out and never sends a command twice.
 
@@ -510,6 +529,18 @@ def _connect(socket: Path, timeout: float, pid: int | None = None, log: Path | N
     deadline = time.monotonic() + timeout
     while True:
         try:
+            # a probe with a timeout first: a healthy server answers at once, even while loading
+            probe = redis.Redis(
+                unix_socket_path=str(socket), socket_timeout=ANSWER_TIMEOUT, retry=Retry(NoBackoff(), 0)
+            )
+            try:
+                probe.ping()
+            except redis.TimeoutError as exc:
+                raise _Unresponsive(
+                    f"the FalkorDB server on {socket} did not answer within {ANSWER_TIMEOUT:.0f} s while starting"
+                ) from exc
+            finally:
+                probe.close()
             db = FalkorDB(unix_socket_path=str(socket), socket_timeout=None, retry=Retry(NoBackoff(), 0))
             db.connection.ping()
             return db.connection, db
