@@ -93,6 +93,39 @@ def go_live(schema: Schema, label: str) -> LiteralString:
     )
 
 
+def create_nodes(schema: Schema, label: str) -> LiteralString:
+    """Bulk first load: create nodes of one label from ``$rows`` of their properties (the store is empty)."""
+    return "UNWIND $rows AS props CREATE (n:" + _label(schema, label) + ") SET n = props"
+
+
+def create_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralString:
+    """Bulk first load: create ties from ``$rows`` of ``{source, target, props}`` (``_key`` in the props)."""
+    return (
+        "UNWIND $rows AS row MATCH (a:" + _label(schema, source) + " {id: row.source}) "
+        "MATCH (b:" + _label(schema, target) + " {id: row.target}) "
+        "CREATE (a)-[r:" + _type(schema, rel) + "]->(b) SET r = row.props"
+    )
+
+
+def any_data(schema: Schema) -> LiteralString:
+    """Whether the graph holds any node but the :Graph and :Package records (a bulk first load needs none)."""
+    return (
+        "MATCH (n) WHERE NOT (n:" + _label(schema, "Graph") + " OR n:" + _label(schema, "Package") + ") "
+        "RETURN n.id AS id LIMIT 1"
+    )
+
+
+def drop_package_nodes(schema: Schema, label: str) -> LiteralString:
+    """Remove up to ``$limit`` nodes of one label ``$package`` wrote, and their ties; returns how many.
+
+    Undoes a failed bulk first load (the store was empty, so everything it holds is the load's).
+    """
+    return (
+        "MATCH (n:" + _label(schema, label) + ") WHERE n._package = $package "
+        "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"
+    )
+
+
 def count_staged(schema: Schema) -> LiteralString:
     """Number of staged nodes (left by a killed or failed staged load when no load runs)."""
     return "MATCH (n:" + _label(schema, schema.staging_label) + ") RETURN count(n) AS n"

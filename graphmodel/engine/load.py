@@ -38,10 +38,12 @@ from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import LoadSession, Staging, Statement, Store
 from graphmodel.tables import RawPackage
 
-__all__ = ["STAGE_ROWS", "Affected", "LoadOptions", "LoadReport", "Lookup", "load"]
+__all__ = ["BULK_ROWS", "STAGE_ROWS", "Affected", "LoadOptions", "LoadReport", "Lookup", "load"]
 
 #: Packages of at least this many rows (all tables) are staged where the store stages.
 STAGE_ROWS = 10_000
+#: Packages of at least this many rows go the bulk path when the store is empty (see graphmodel.engine.bulk).
+BULK_ROWS = 100_000
 #: Ids looked up per query during validation.
 LOOKUP_BATCH = 10_000
 
@@ -57,6 +59,9 @@ class LoadOptions:
     ``reload_affected``: after the load, reload from their recorded paths the packages whose
     statements no longer follow the decisions in force (done by :func:`graphmodel.api.load_package`,
     which can read packages; the engine only names them in ``LoadReport.affected``).
+    ``bulk``: a first load into an empty store by the store's bulk path (:mod:`graphmodel.engine.bulk`):
+    ``None`` when the package has at least ``bulk_rows`` rows, ``True`` always (refused unless the
+    store is empty), ``False`` never.
     """
 
     stage_rows: int = STAGE_ROWS
@@ -65,6 +70,8 @@ class LoadOptions:
     diff: bool = False
     pause: float = 0.0
     reload_affected: bool = False
+    bulk: bool | None = None
+    bulk_rows: int = BULK_ROWS
 
 
 @dataclass
@@ -78,6 +85,8 @@ class LoadReport:
     staged: bool = False
     #: Whether this load upgraded a store written by graphmodel 0.1.
     upgraded: bool = False
+    #: Whether this was a first load into an empty store by the store's bulk path.
+    bulk: bool = False
     warnings: list[str] = field(default_factory=list)
     #: Seconds per phase: ``state`` (reading what the graph holds), ``validate`` (validating and
     #: planning, with writing ahead overlapped), ``finish`` (removals, dependents), ``write`` (the
@@ -160,6 +169,12 @@ def load(
     rows = sum(len(table.rows) for table in raw.tables.values())
     if dry_run:
         return _dry_run(store, raw, schema, options)
+    if options.bulk is not False:
+        from graphmodel.engine.bulk import bulk_load  # it builds on this module
+
+        report = bulk_load(store, raw, schema=schema, options=options, progress=progress)
+        if report is not None:
+            return report
     store.ensure_constraints(schema)
     staged = 0 < options.stage_rows <= rows
     timings: dict[str, float] = {}

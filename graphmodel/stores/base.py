@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
+from graphmodel.records import NodeRecord, TieRecord
 from graphmodel.schema import Schema
 
 Progress = Callable[[int], None]
@@ -111,6 +112,62 @@ class LoadSession(ABC):
             self.rollback()
 
 
+class BulkSession(ABC):
+    """A first load into an empty store, written the fastest way the store knows.
+
+    Opening it takes the store's load lock, like a :class:`LoadSession`. The engine asks
+    :meth:`empty` first and uses the session only if the store holds nothing; it then hands
+    on every node record (:meth:`nodes`, once) and the tie records in steps (:meth:`ties`)
+    as they are validated, and :meth:`commit` runs the closing statements (the package's
+    record, the graph's format) and makes everything live and durable. Leaving the ``with``
+    block without :meth:`commit` removes everything written.
+    """
+
+    @abstractmethod
+    def empty(self) -> bool:
+        """Whether the store holds no node but its :Graph node."""
+
+    @abstractmethod
+    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        """Run a read against the live graph."""
+
+    def begin(self, package: str, provisional: Statement) -> None:
+        """Called before any record: ``provisional`` records the package as being loaded.
+
+        A store whose bulk writes are visible before the commit writes it durably first, so
+        that a load killed midway leaves a package the next load reconciles; others ignore it.
+        """
+        return None
+
+    @abstractmethod
+    def nodes(self, records: Sequence[NodeRecord]) -> None:
+        """Write every node of the load (called once, before any tie)."""
+
+    @abstractmethod
+    def ties(self, records: Sequence[TieRecord]) -> None:
+        """Write ties between nodes already handed to :meth:`nodes`."""
+
+    @abstractmethod
+    def commit(self, statements: Sequence[Statement]) -> None:
+        """Run ``statements`` after the records, then make the load live and durable, or raise (nothing kept)."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Discard everything written and release the lock."""
+
+    @property
+    @abstractmethod
+    def committed(self) -> bool:
+        """Whether :meth:`commit` succeeded."""
+
+    def __enter__(self) -> BulkSession:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if not self.committed:
+            self.rollback()
+
+
 class Store(ABC):
     """A graph database graphmodel can load into and query."""
 
@@ -124,6 +181,10 @@ class Store(ABC):
     @abstractmethod
     def load_session(self, *, staged: bool = False) -> LoadSession:
         """Open a load session; ``staged``: the load is large, stage it if the store stages loads."""
+
+    def bulk_session(self, schema: Schema) -> BulkSession | None:
+        """A session for a first load into an empty store (see :class:`BulkSession`); None: no bulk path."""
+        return None
 
     def apply(self, statements: Sequence[Statement], progress: Progress | None = None) -> None:
         """Apply write statements in order, all or nothing (through a load session)."""

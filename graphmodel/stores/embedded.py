@@ -37,7 +37,7 @@ from typing import Any, LiteralString, TypeVar
 
 from graphmodel.errors import StoreError
 from graphmodel.schema import Schema
-from graphmodel.stores.base import LoadSession, Result, Staging, Statement, Store
+from graphmodel.stores.base import BulkSession, LoadSession, Result, Staging, Statement, Store
 from graphmodel.stores.ddl import schema_indexes
 from graphmodel.stores.values import plain
 
@@ -159,6 +159,20 @@ class EmbeddedStore(Store):
     def load_session(self, *, staged: bool = False) -> LoadSession:
         """A load session writing to a copy of the graph (see :class:`EmbeddedSession`); ``staged`` changes nothing."""
         return EmbeddedSession(self)
+
+    def bulk_session(self, schema: Schema) -> BulkSession:
+        """A first load into an empty store by ``GRAPH.BULK`` (see :mod:`graphmodel.stores.falkordb_bulk`)."""
+        from graphmodel.stores.falkordb_bulk import EmbeddedBulkSession
+
+        return EmbeddedBulkSession(self, schema, EmbeddedSession(self), STAGING_NAME)
+
+    def _ensure_constraints_on(self, graph: Any, schema: Schema) -> list[str]:
+        """The schema's indexes and constraints on ``graph`` (a bulk load's staging copy), under the load lock."""
+        live, self._graph = self._graph, graph
+        try:
+            return self._ensure_constraints(schema)
+        finally:
+            self._graph = live
 
     def _stage(self, timeout: float = 60.0) -> Any:
         """Copy the live graph to the staging key; retried while redis cannot fork.
@@ -343,6 +357,12 @@ class EmbeddedSession(LoadSession):
                 self._copy = None
         finally:
             self._release()
+
+    def use_copy(self, copy: Any) -> None:
+        """Commit ``copy`` (a graph under the staging key, built by a bulk load) instead of a copy of the live graph."""
+        if self._writer is not None:
+            raise StoreError(f"{self._store.description}: the load already writes to a copy of the graph")
+        self._copy = copy
 
     def _release(self) -> None:
         if self._open:

@@ -22,7 +22,7 @@ from graphmodel import statements as cy
 from graphmodel.errors import GraphmodelError, StoreError
 from graphmodel.schema import Schema
 from graphmodel.settings import Neo4jSettings
-from graphmodel.stores.base import LoadSession, Result, Staging, Statement, Store
+from graphmodel.stores.base import BulkSession, LoadSession, Result, Staging, Statement, Store
 from graphmodel.stores.ddl import schema_indexes
 from graphmodel.stores.values import plain
 
@@ -100,6 +100,12 @@ class Neo4jStore(Store):
     def load_session(self, *, staged: bool = False) -> LoadSession:
         """A load session in one write transaction; ``staged``: write new nodes ahead (see :class:`Neo4jSession`)."""
         return Neo4jSession(self, staged=staged)
+
+    def bulk_session(self, schema: Schema) -> BulkSession:
+        """A first load into an empty database (see :mod:`graphmodel.stores.neo4j_bulk`)."""
+        from graphmodel.stores.neo4j_bulk import Neo4jBulkSession
+
+        return Neo4jBulkSession(self, schema)
 
     def drop_staged(self) -> int:
         """Remove what staged loads wrote ahead and never switched live, in small transactions.
