@@ -149,6 +149,14 @@ def load(
             help="Stage packages of at least this many rows (0: never; default $GRAPHMODEL_STAGE_ROWS or 10000)."
         ),
     ] = None,
+    bulk: Annotated[
+        bool | None,
+        typer.Option(
+            "--bulk/--no-bulk",
+            help="First load into an empty store by the store's bulk path (refused if the store holds data); "
+            "default: bulk for an empty store and a package of 100,000 rows or more.",
+        ),
+    ] = None,
 ) -> None:
     """Validate a fieldwork package and bring what the graph holds of it in line with it."""
     from graphmodel.engine.load import LoadOptions
@@ -166,6 +174,7 @@ def load(
         diff=diff,
         pause=settings.pause,
         reload_affected=reload_affected,
+        bulk=bulk,
     )
     with _open(store) as db:
         try:

@@ -127,20 +127,46 @@ def to_networkx(
     _check_names(schema, labels, types)
     graph = nx.MultiDiGraph()
     for label in labels if labels is not None else schema.data_labels:
-        for node_id, props in store.run(cy.export_nodes(schema, label)).rows:
-            graph.add_node(node_id, label=label, **{k: v for k, v in props.items() if k != "label"})
+        rows = store.run(cy.export_nodes(schema, label)).rows
+        rows.sort(key=_first)
+        graph.add_nodes_from((node_id, _attrs("label", label, props)) for node_id, props in rows)
+        del rows
+    succ = graph._succ  # networkx's adjacency: source -> target -> key -> attributes
     for rel in types if types is not None else schema.relationships:
-        for source, target, props in store.run(cy.export_ties(schema, rel)).rows:
-            if source not in graph or target not in graph:
+        rows = store.run(cy.export_ties(schema, rel)).rows
+        rows.sort(key=_tie_order)
+        for source, target, props in rows:
+            if source not in succ or target not in succ:
                 continue
             key = props.get("_key") or f"{source}|{rel}|{target}"
-            while graph.has_edge(source, target, key):  # the same _key from two packages
+            keys = succ[source].get(target)
+            while keys is not None and key in keys:  # the same _key from two packages
                 key += "'"
-            graph.add_edge(source, target, key=key, type=rel, **{k: v for k, v in props.items() if k != "type"})
+            graph.add_edge(source, target, key=key, **_attrs("type", rel, props))
+        del rows
     graph.graph.update(
         {"labels": labels, "types": types, "round": fieldwork_round, "as_of": as_of, "store": store.description}
     )
+    if fieldwork_round is None and as_of is None:
+        return graph  # nothing to filter: no copy (at the national size a copy doubles the time and memory)
     return filter_graph(graph, fieldwork_round=fieldwork_round, as_of=as_of)
+
+
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
+
+
+def _tie_order(row: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    """Ties in a fixed order: by source, target and key (so two stores with the same content give equal graphs)."""
+    return row[0], row[1], row[2].get("_key") or ""
+
+
+def _attrs(name: str, value: str, props: dict[str, Any]) -> dict[str, Any]:
+    """``props`` with ``name`` first, set to ``value`` (a stored property of that name is shadowed)."""
+    out = {name: value}
+    out.update(props)
+    out[name] = value
+    return out
 
 
 def _flat(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -92,6 +92,8 @@ def _print_report(report: LoadReport, *, diff: bool = False) -> None:
     plan = report.plan
     if report.upgraded:
         console.print(Text("upgraded the store from graphmodel 0.1's format (packages numbered by load time)"))
+    if report.bulk:
+        console.print(Text("first load into an empty store: written by the store's bulk path"))
     if plan.changes == 0:
         console.print(
             Text(f"package {report.package!r}: no change ({plan.unchanged} nodes and ties already up to date)")
