@@ -63,6 +63,8 @@ def _file_lock(path: Path) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+#: How long a bulk load waits for the unique constraints built over everything it wrote.
+BULK_CONSTRAINT_SECONDS = 900.0
 #: Statements a load may hand on ahead of the thread writing them to the staging copy.
 STAGE_QUEUE = 64
 
@@ -170,7 +172,7 @@ class EmbeddedStore(Store):
         """The schema's indexes and constraints on ``graph`` (a bulk load's staging copy), under the load lock."""
         live, self._graph = self._graph, graph
         try:
-            return self._ensure_constraints(schema)
+            return self._ensure_constraints(schema, timeout=BULK_CONSTRAINT_SECONDS)
         finally:
             self._graph = live
 
@@ -198,7 +200,7 @@ class EmbeddedStore(Store):
             self._db.confirm_on_disk()
             return names
 
-    def _ensure_constraints(self, schema: Schema) -> list[str]:
+    def _ensure_constraints(self, schema: Schema, timeout: float = 30.0) -> list[str]:
         names = []
         existing = {(c.get("label"), tuple(c.get("properties", ()))) for c in self._constraints()}
         for spec in schema_indexes(schema):
@@ -208,7 +210,7 @@ class EmbeddedStore(Store):
                 if (spec.label, (spec.prop,)) not in existing:
                     self._graph.create_node_unique_constraint(spec.label, spec.prop)
                 names.append(spec.name)
-        self._wait_for_constraints()
+        self._wait_for_constraints(timeout)
         return names
 
     def _index(self, label: str, prop: str, *, tie: bool = False) -> None:
