@@ -164,7 +164,6 @@ def counts(store: Any) -> dict[str, int]:
 
 
 def run_embedded(package: Path, tmp: Path, *, export: bool, anchor: bool) -> dict[str, Any]:
-    from graphmodel.schema import load_schema
     from graphmodel.stores.embedded import EmbeddedStore
 
     stages = Stages()
@@ -180,30 +179,41 @@ def run_embedded(package: Path, tmp: Path, *, export: bool, anchor: bool) -> dic
         store.close()
     shutil.rmtree(tmp / "gm", ignore_errors=True)
     if anchor:
-        files = package.parent / f"{package.name}-anchor" / "falkordb"
-        store = EmbeddedStore(tmp / "anchor")
-        stages.server_pid = store.server_pid()
         try:
-            store._db.client.delete("graphmodel")  # the bulk loader needs a new key
-            sock = store._db.client.connection_pool.connection_kwargs["path"]
-            cmd = [str(Path(sys.executable).parent / "falkordb-bulk-insert"), "graphmodel", "--server-url",
-                   f"unix://{sock}", "--enforce-schema"]  # fmt: skip
-            labels = json.loads((files.parent / "anchor.json").read_text())["labels"]
-            for f in sorted(files.iterdir()):
-                cmd += ["-n" if f.stem in labels else "-r", str(f)]
-            with stages.stage("anchor_falkordb_bulk_insert"):
-                proc = subprocess.run(cmd, capture_output=True, text=True)
-                if proc.returncode:
-                    raise RuntimeError(proc.stderr[-2000:] + proc.stdout[-2000:])
-            store._graph = store._db.select_graph("graphmodel")
-            with stages.stage("anchor_indexes"):
-                store.ensure_constraints(load_schema())
-            out["anchor_counts"] = counts(store)
-        finally:
-            store.close()
-        shutil.rmtree(tmp / "anchor", ignore_errors=True)
-        out["anchor_s"] = round(sum(s["seconds"] for s in stages.stages if s["stage"].startswith("anchor_")), 2)
+            anchor_falkordb(package, tmp, stages, out)
+        except Exception as exc:  # keep graphmodel's figures
+            out["anchor_error"] = f"{type(exc).__name__}: {exc}"[-3000:]
     return out
+
+
+def anchor_falkordb(package: Path, tmp: Path, stages: Stages, out: dict[str, Any]) -> None:
+    """falkordb-bulk-loader on the prepared files, into a fresh store, then graphmodel's indexes."""
+    from graphmodel.schema import load_schema
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    files = package.parent / f"{package.name}-anchor" / "falkordb"
+    store = EmbeddedStore(tmp / "anchor")
+    stages.server_pid = store.server_pid()
+    try:
+        store._db.client.delete("graphmodel")  # the bulk loader needs a new key
+        sock = store._db.client.connection_pool.connection_kwargs["path"]
+        cmd = [str(Path(sys.executable).parent / "falkordb-bulk-insert"), "graphmodel", "--server-url",
+               f"unix://{sock}?socket_timeout=3600", "--enforce-schema"]  # fmt: skip
+        labels = json.loads((files.parent / "anchor.json").read_text())["labels"]
+        for f in sorted(files.iterdir()):
+            cmd += ["-n" if f.stem in labels else "-r", str(f)]
+        with stages.stage("anchor_falkordb_bulk_insert"):
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode:
+                raise RuntimeError(proc.stderr[-2000:] + proc.stdout[-2000:])
+        store._graph = store._db.select_graph("graphmodel")
+        with stages.stage("anchor_indexes"):
+            store.ensure_constraints(load_schema())
+        out["anchor_counts"] = counts(store)
+    finally:
+        store.close()
+    shutil.rmtree(tmp / "anchor", ignore_errors=True)
+    out["anchor_s"] = round(sum(s["seconds"] for s in stages.stages if s["stage"].startswith("anchor_")), 2)
 
 
 def run_export(store: Any, stages: Stages, tmp: Path) -> dict[str, Any]:
