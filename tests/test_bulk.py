@@ -120,3 +120,29 @@ def test_a_problem_found_after_bulk_writing_began_leaves_the_store_as_it_was(
         assert not store.pending_load()  # type: ignore[attr-defined]
     else:  # Neo4j's bulk writes are live as they go: the nodes were there, and were removed
         assert written[0] > 0
+
+
+def test_an_embedded_bulk_load_is_on_disk_when_it_reports_success(tmp_path: Path) -> None:
+    """The server killed right after the load: the restarted one holds the same graph (GRAPH.BULK is logged)."""
+    import os
+    import signal
+
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "graph")
+    try:
+        assert load_package(store, sample_path(), name="pkg", options=BULK).bulk
+        expected = fingerprint(store)
+        pid = store.server_pid()
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+    finally:
+        store.close()
+    with EmbeddedStore(tmp_path / "graph") as again:
+        assert fingerprint(again) == expected

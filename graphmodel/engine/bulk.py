@@ -37,6 +37,7 @@ from graphmodel.engine.load import (
     LoadOptions,
     LoadReport,
     Lookup,
+    _affected,
     _package_record,
     _planned_steps,
     _resolve,
@@ -88,10 +89,11 @@ def bulk_load(
                     "data: load without --bulk (the ordinary load adds to or updates what is there)"
                 )
             return None
-        return _write(session, raw, schema, options, progress, rows)
+        return _write(store, session, raw, schema, options, progress, rows)
 
 
 def _write(
+    store: Store,
     session: BulkSession,
     raw: RawPackage,
     schema: Schema,
@@ -122,8 +124,8 @@ def _write(
         state = read_state(session, schema, raw.name)  # package records (for ranking) and format; no data
         planner = Planner(_NoData(), schema, state, priority=options.priority)
         lookup = Lookup(session, schema, empty=True)
-        raw = _resolve(raw, schema, lookup)
-        session.begin(raw.name, _provisional_record(raw, planner, schema))
+        raw, resolved = _resolve(raw, schema, session, state)
+        session.begin(raw.name, _provisional_record(raw, planner, schema, resolved.record))
         lap("state")
         steps = _planned_steps(raw, schema, planner, lookup)
         while True:
@@ -145,12 +147,16 @@ def _write(
     if plan.refusals:  # none can arise in an empty store; kept so the rule is never skipped silently
         raise plan.refusals[0]
     upgrade = _upgrade(state, schema)
-    closing = [*upgrade, _package_record(raw, plan, planner, schema)]
+    closing = [*upgrade, _package_record(raw, plan, planner, schema, resolved.record)]
     # The post-write step every load runs after its claims are written (e.g. derived ties) goes here,
     # once, as statements run before the commit: closing.extend(<post-write statements>).
     session.commit(closing)
     lap("commit")
-    return LoadReport(raw.name, plan, written=True, upgraded=bool(upgrade), bulk=True, timings=timings)
+    report = LoadReport(raw.name, plan, written=True, upgraded=bool(upgrade), bulk=True, timings=timings)
+    if resolved.involved:  # as the ordinary path: which packages no longer follow the decisions in force
+        report.affected = _affected(store, schema)
+        report.warnings.extend(a.warning for a in report.affected.values())
+    return report
 
 
 class _NoData:
@@ -164,8 +170,10 @@ class _NoData:
         return Result([], [])
 
 
-def _provisional_record(raw: RawPackage, planner: Planner, schema: Schema) -> Statement:
+def _provisional_record(
+    raw: RawPackage, planner: Planner, schema: Schema, resolution: dict[str, list[str]]
+) -> Statement:
     """The package's record before anything is written: no nodes or ties yet, marked ``incomplete``."""
-    record = _package_record(raw, LoadPlan(Records(raw.name)), planner, schema)
+    record = _package_record(raw, LoadPlan(Records(raw.name)), planner, schema, resolution)
     props = {**record.params["props"], "incomplete": True}
     return Statement(record.cypher, {**record.params, "props": props}, 0)
