@@ -14,12 +14,13 @@ MATCH (a)-[served:MOBILIZES]->(b)
 WHERE ($ngo IS NULL OR served.on_behalf_of = $ngo) AND NOT a:Staged AND NOT b:Staged
 WITH DISTINCT served.on_behalf_of AS ngo
 MATCH (n:NGO {id: ngo})
-OPTIONAL MATCH {{chain_path}}
-WHERE {{state_chain}}
-UNWIND CASE WHEN p IS NULL THEN [null] ELSE relationships(p) END AS r
-WITH n, collect(DISTINCT id(r)) AS used
+// the ties its chains through the state use, from the derived ties loads keep (graphmodel/engine/derived.py)
+OPTIONAL MATCH {{reaches}}
+WHERE c.route = 'state'
+UNWIND CASE WHEN c IS NULL THEN [null] ELSE c.ties END AS used_key
+WITH n, collect(DISTINCT used_key) AS used
 MATCH (x)-[m:MOBILIZES]->(y)
-WHERE m.on_behalf_of = n.id AND NOT id(m) IN used AND NOT x:Staged AND NOT y:Staged
+WHERE m.on_behalf_of = n.id AND NOT m._key IN used AND NOT x:Staged AND NOT y:Staged
 OPTIONAL MATCH up = (n)-[h:COOPERATES_WITH]->(:Agency)-[:MOBILIZES|SUPERVISES*0..5]->(x)
 WHERE h.round = m.round
   AND ALL(r IN tail(relationships(up)) WHERE type(r) = 'SUPERVISES' OR (r.on_behalf_of = n.id AND r.round = m.round))
