@@ -46,6 +46,15 @@ def _asserted_by(var: LiteralString, *, shared_only: bool = False) -> LiteralStr
     return shared if shared_only else "(" + var + "._package = $package OR " + shared + ")"
 
 
+def cypher_fragments() -> dict[str, str]:
+    """Fragments for the query library: ``asserted_by(x)``, true when ``$package`` asserts ``x``.
+
+    >>> cypher_fragments()["asserted_by"]
+    '($1._package = $package OR $package IN $1._packages)'
+    """
+    return {"asserted_by": _asserted_by(cast(LiteralString, "$1"))}
+
+
 def _live(schema: Schema, var: LiteralString) -> LiteralString:
     """A condition true when node ``var`` is live, not left by a staged load (ties staged join staged nodes)."""
     return "NOT " + var + ":" + _label(schema, schema.staging_label)
