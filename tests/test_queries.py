@@ -128,7 +128,7 @@ def unknown_names(cypher: str, schema: Schema) -> list[str]:
     types -= {DERIVED}  # the derived ties loads keep (graphmodel.engine.derived)
     known_props = set(schema.node_properties) | set(schema.tie_properties) | set(schema.provenance)
     known_props |= set(DERIVED_PROPERTIES)
-    known_props |= set(_MAP_KEY.findall(_STRING.sub("''", cypher)))
+    known_props |= set(_MAP_KEY.findall(_STRING.sub("''", re.sub(r"//[^\n]*", "", cypher))))
     known_props |= {key for _, provide in CONTEXT.values() for row in provide() for key in row}
     for label in schema.labels.values():
         known_props |= set(label.properties)
