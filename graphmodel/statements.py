@@ -148,24 +148,28 @@ def drop_staged(schema: Schema) -> LiteralString:
     )
 
 
-def delete_ties(schema: Schema, rel: str) -> LiteralString:
-    """Delete ties only ``$package`` asserts, from ``$rows`` of ``{source, key}``.
+def delete_ties(schema: Schema, rel: str, source: str) -> LiteralString:
+    """Delete ties only ``$package`` asserts, from ``$rows`` of ``{source, key}`` (sources of one label).
 
-    The tie is found by its key alone: a key names one tie of a type (it is made from
-    the ends, and unique). The embedded FalkorDB answers a tie-key lookup anchored at
-    the source node (``(a {id: row.source})-[r {_key: row.key}]``) with no rows when the
-    source has several ties of the type, so the source is not matched.
+    The tie is reached from its source node's ``id`` index, then told apart by its key
+    among that node's ties of the type: ties have no key index on the embedded store
+    (rebuilding one costs seconds at every cold start), so a key-only lookup would scan.
     """
     return (
-        "UNWIND $rows AS row MATCH ()-[r:"
+        "UNWIND $rows AS row MATCH (a:"
+        + _label(schema, source)
+        + " {id: row.source})-[r:"
         + _type(schema, rel)
-        + " {_key: row.key}]->() WHERE r._package = $package DELETE r"
+        + "]->() WHERE r._key = row.key AND r._package = $package DELETE r"
     )
 
 
 def delete_ties_by_key(schema: Schema, rel: str) -> LiteralString:
-    """Delete the ties of ``$keys``, whoever asserts them (dependent ties the user chose to remove)."""
-    return "UNWIND $keys AS k MATCH ()-[r:" + _type(schema, rel) + " {_key: k}]->() DELETE r"
+    """Delete the ties of ``$keys``, whoever asserts them (dependent ties the user chose to remove).
+
+    One pass over the type's ties (this runs only when a user removes dependent ties).
+    """
+    return "MATCH ()-[r:" + _type(schema, rel) + "]->() WHERE r._key IN $keys DELETE r"
 
 
 def delete_nodes(schema: Schema, label: str) -> LiteralString:
@@ -213,10 +217,17 @@ def shared_ties(schema: Schema, rel: str) -> LiteralString:
     )
 
 
-def find_ties(schema: Schema, rel: str) -> LiteralString:
-    """Endpoints and properties of the ties of one type whose keys are in ``$keys``."""
+def find_ties(schema: Schema, rel: str, source: str) -> LiteralString:
+    """Endpoints and properties of the ties of one type in ``$rows`` of ``{source, key}`` (sources of one label).
+
+    Reached from the source's ``id`` index, as :func:`delete_ties` does.
+    """
     return (
-        "UNWIND $keys AS k MATCH (a)-[r:" + _type(schema, rel) + " {_key: k}]->(b) "
+        "UNWIND $rows AS row MATCH (a:"
+        + _label(schema, source)
+        + " {id: row.source})-[r:"
+        + _type(schema, rel)
+        + "]->(b) WHERE r._key = row.key "
         "RETURN labels(a)[0] AS source_label, a.id AS source, labels(b)[0] AS target_label, b.id AS target, "
         "r._key AS key, properties(r) AS props"
     )

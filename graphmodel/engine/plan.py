@@ -256,7 +256,7 @@ class Planner:
             else:
                 created.append(tie)
         for rel, group in unknown.items():
-            stored = self._tie_props(rel, [t.key for t in group])
+            stored = self._tie_props(rel, group)
             for tie in group:
                 found = stored.get(tie.key)
                 if found is None:
@@ -366,13 +366,19 @@ class Planner:
                 out[node_id] = props
         return out
 
-    def _tie_props(self, rel: str, keys: list[str]) -> dict[str, tuple[TieEnds, dict[str, Any]]]:
+    def _tie_props(self, rel: str, ties: list[TieRecord]) -> dict[str, tuple[TieEnds, dict[str, Any]]]:
+        """The stored ties of one type that these records name (by key), reached from their sources."""
+        by_source: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for tie in ties:
+            by_source[tie.source_label].append({"source": tie.source, "key": tie.key})
         out: dict[str, tuple[TieEnds, dict[str, Any]]] = {}
-        for start in range(0, len(keys), LOOKUP_BATCH):
-            for sl, s, tl, t, key, props in self.runner.run(
-                cy.find_ties(self.schema, rel), {"keys": keys[start : start + LOOKUP_BATCH]}
-            ).rows:
-                out[key] = (TieEnds(sl, s, tl, t), props)
+        for source_label, rows in sorted(by_source.items()):
+            statement = cy.find_ties(self.schema, rel, source_label)
+            for start in range(0, len(rows), LOOKUP_BATCH):
+                for sl, s, tl, t, key, props in self.runner.run(
+                    statement, {"rows": rows[start : start + LOOKUP_BATCH]}
+                ).rows:
+                    out[key] = (TieEnds(sl, s, tl, t), props)
         return out
 
     def _dependents(self, removed: dict[str, list[str]]) -> list[Dependent]:
@@ -402,17 +408,17 @@ class Planner:
 
     def _old_values(self, plan: LoadPlan) -> None:
         nodes: dict[str, list[str]] = defaultdict(list)
-        ties: dict[str, list[str]] = defaultdict(list)
+        ties: dict[str, list[TieRecord]] = defaultdict(list)
         for item in plan.update:
             if isinstance(item, NodeRecord):
                 nodes[item.label].append(item.id)
             else:
-                ties[item.type].append(item.key)
+                ties[item.type].append(item)
         for label, ids in nodes.items():
             for node_id, props in self._node_props(label, ids).items():
                 plan.old[(label, node_id)] = props
-        for rel, keys in ties.items():
-            for _, (ends, props) in self._tie_props(rel, keys).items():
+        for rel, records in ties.items():
+            for _, (ends, props) in self._tie_props(rel, records).items():
                 plan.old[(rel, f"{ends.source} -> {ends.target}")] = props
 
 

@@ -65,9 +65,12 @@ def removals(plan: LoadPlan, schema: Schema) -> list[Statement]:
     if counts:
         rows = [{"id": package, "ties": n} for package, n in sorted(counts.items())]
         out.append(Statement(cy.add_package_counts(schema), {"rows": rows}, 0))
-    for (rel, _), pairs in sorted(plan.remove_ties_by_source.items()):
+    for (rel, source_label), pairs in sorted(plan.remove_ties_by_source.items()):
         rows = [{"source": s, "key": k} for s, k in pairs]
-        out.extend(Statement(cy.delete_ties(schema, rel), {"rows": b, "package": name}, len(b)) for b in _batches(rows))
+        out.extend(
+            Statement(cy.delete_ties(schema, rel, source_label), {"rows": b, "package": name}, len(b))
+            for b in _batches(rows)
+        )
     for label, ids in sorted(plan.remove_nodes.items()):
         for start in range(0, len(ids), BATCH_ROWS):
             batch = ids[start : start + BATCH_ROWS]

@@ -204,7 +204,11 @@ class EmbeddedStore(Store):
         names = []
         existing = {(c.get("label"), tuple(c.get("properties", ()))) for c in self._constraints()}
         for spec in schema_indexes(schema):
-            # FalkorDB needs an index under a unique constraint; ties' keys are kept unique by the load lock
+            if spec.kind == "unique" and spec.entity == "tie":
+                # ties' keys are kept unique by the load lock, and found from their source node: an
+                # index on them would be rebuilt at every cold start (3-4 s at the medium size)
+                continue
+            # FalkorDB needs an index under a unique constraint
             self._index(spec.label, spec.prop, tie=spec.entity == "tie")
             if spec.kind == "unique" and spec.entity == "node":
                 if (spec.label, (spec.prop,)) not in existing:
