@@ -4,7 +4,7 @@
 //   (or pinyin) and Chinese, place, an agency's system and level, a funder's kind, the
 //   package that loaded it and the aliases it already has. `graphmodel resolve` reads it.
 // params:
-//   labels: {type: string_list, default: [NGO, Agency, Village, School, Funder, Company], description: "Labels to read, e.g. Agency;Village (default: every actor label)."}
+//   labels: {type: string_list, default: [NGO, Agency, Village, School, Funder, Company, Public], description: "Labels to read, e.g. Agency;Village (default: every actor label)."}
 MATCH (n)
 WHERE any(l IN labels(n) WHERE l IN $labels) AND NOT n:Staged
 RETURN n.id AS id, [l IN labels(n) WHERE l IN $labels][0] AS label, n.name AS name, n.name_zh AS name_zh,

@@ -63,7 +63,7 @@ def actor_labels(schema: Schema) -> list[str]:
 
     >>> from graphmodel.schema import load_schema
     >>> actor_labels(load_schema())
-    ['NGO', 'Agency', 'Village', 'School', 'Funder', 'Company']
+    ['NGO', 'Agency', 'Village', 'School', 'Funder', 'Company', 'Public']
     """
     return [name for name, label in schema.data_labels.items() if label.sector not in NOT_ACTORS]
 
