@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from graphmodel.commands.common import StoreOption, _fail, _open, console
+from graphmodel.commands.base import StoreOption, _fail, _open, console
 from graphmodel.errors import GraphmodelError
 
 
