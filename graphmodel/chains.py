@@ -21,6 +21,7 @@ The queries use the fragments of :data:`CYPHER_FRAGMENTS` (``{{chain_path}}`` an
 metrics and :func:`chain_paths` read the constants below. Tests check that
 :func:`chain_paths` and the query ``access_paths`` list the same chains on both stores.
 
+>>> import networkx as nx
 >>> g = nx.MultiDiGraph()
 >>> g.add_node("ngo", label="NGO"); g.add_node("v", label="Village")
 >>> g.add_nodes_from(["county", "twp"], label="Agency")
@@ -37,12 +38,13 @@ from collections import defaultdict, deque
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from graphmodel.errors import InvalidSchema
 from graphmodel.schema import Schema, load_schema
+
+if TYPE_CHECKING:  # annotations only: the query library reads the fragments without NetworkX
+    import networkx as nx
 
 __all__ = [
     "CHAIN_TYPES",
@@ -280,6 +282,7 @@ def unjoined_mobilisations(graph: nx.MultiDiGraph) -> list[UnjoinedMobilisation]
     The integrator's load summary calls this to warn; the query ``unjoined_mobilisations``
     lists the same ties.
 
+    >>> import networkx as nx
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ngo", label="NGO"); g.add_node("v", label="Village")
     >>> g.add_nodes_from(["county", "twp", "other"], label="Agency")
@@ -337,6 +340,7 @@ def state_opened(graph: nx.MultiDiGraph, ngo: Hashable) -> set[Hashable]:
 
     ``state_dependence`` counts these as reached through the state.
 
+    >>> import networkx as nx
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("ngo", label="NGO"); g.add_nodes_from(["v", "w"], label="Village")
     >>> g.add_node("twp", label="Agency", system="Township Government")

@@ -405,4 +405,6 @@ def parse_schema(data: dict[str, Any]) -> Schema:
 def load_schema() -> Schema:
     """The schema shipped with graphmodel, parsed and checked once per process."""
     text = resources.files("graphmodel").joinpath("schema.yaml").read_text(encoding="utf-8")
-    return parse_schema(yaml.safe_load(text))
+    from graphmodel.headers import SAFE_LOADER
+
+    return parse_schema(yaml.load(text, Loader=SAFE_LOADER))  # safe; libyaml's when present

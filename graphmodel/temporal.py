@@ -36,13 +36,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.errors import GraphmodelError
 from graphmodel.schema import Schema, load_schema
+
+if TYPE_CHECKING:  # annotations only: the query library reads the fragments without NetworkX
+    import networkx as nx
 
 __all__ = [
     "NOT_OBSERVED",
@@ -62,6 +62,8 @@ IDENTITY = ("on_behalf_of", "kind", "place")
 
 @lru_cache(maxsize=4096)
 def _bounds(value: str, what: str) -> tuple[dt.date, dt.date]:
+    from graphmodel.engine.validate import partial_date_bounds  # pydantic: only when dates are compared
+
     try:
         return partial_date_bounds(str(value))
     except ValueError as exc:
@@ -157,6 +159,7 @@ def _rounds_touching(graph: nx.Graph) -> dict[Hashable, set[int]]:
 def in_force(graph: nx.MultiDiGraph, as_of: str, *, schema: Schema | None = None) -> set[Any]:
     """Keys ``(u, v, key)`` of the ties of ``graph`` in force on ``as_of`` under rules 1-4.
 
+    >>> import networkx as nx
     >>> g = nx.MultiDiGraph()
     >>> _ = g.add_edge("n", "a", key="k1", type="COOPERATES_WITH", start="2008", round=1)
     >>> _ = g.add_edge("n", "b", key="k2", type="COOPERATES_WITH", start="2008", round=1)
@@ -181,6 +184,7 @@ def effective_ends(graph: nx.MultiDiGraph, *, schema: Schema | None = None) -> d
     The observations of one tie share the latest end (none if any has none); a tie without
     one that a later round missed (an end revisited in it) ends with its last round.
 
+    >>> import networkx as nx
     >>> g = nx.MultiDiGraph()
     >>> _ = g.add_edge("n", "a", key="k1", type="COOPERATES_WITH", start="2008", round=1)
     >>> _ = g.add_edge("n", "b", key="k2", type="COOPERATES_WITH", start="2008", round=2)
@@ -206,6 +210,8 @@ def effective_ends(graph: nx.MultiDiGraph, *, schema: Schema | None = None) -> d
 
 def keep_in_force(graph: nx.MultiDiGraph, edges: Iterable[tuple[Hashable, Hashable, Any]]) -> nx.MultiDiGraph:
     """A copy of ``graph`` with only ``edges`` (all nodes kept)."""
+    import networkx as nx
+
     wanted = set(edges)
     out = nx.MultiDiGraph()
     out.graph.update(graph.graph)

@@ -32,12 +32,13 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from graphmodel.chains import chain_paths
 from graphmodel.schema import Schema, load_schema
+
+if TYPE_CHECKING:  # annotations only: the query library reads the fragments without NetworkX
+    import networkx as nx
 
 __all__ = [
     "ACCEPTANCE",
