@@ -5,14 +5,21 @@
   fresh process (goal: 1 s at the medium size): ``cold``, the process starts the store's
   server, which reads the graph from disk, and stops it (``GRAPHMODEL_LINGER=0``); ``warm``,
   the server a previous command left running (the CLI's default, ``GRAPHMODEL_LINGER``) answers;
-- the same query in an open store, as the shell and notebooks run it (goal: milliseconds).
+- the same query in an open store, as the shell and notebooks run it (goal: milliseconds);
+- where a cold point query's time goes (``point_query_cold_parts``): the same steps as the
+  command, timed one by one in a fresh process (:func:`parts`): the interpreter starting,
+  the imports and the query library, spawning the server, the server reading the graph
+  from disk (until it answers; its own log's figure beside it), the query, the output and
+  stopping the server.
 
 Every figure is the median wall time of ``runs`` fresh processes, with the load average.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -98,4 +105,88 @@ def run(package: Path, tmp: Path, runs: int) -> dict[str, Any]:
             "load_average": loads[name],
         }
     out["point_query_open_store"] = {"median_ms": round(median(in_shell) * 1000, 2), "runs": len(in_shell)}
+    log("startup: point_query_cold_parts")
+    load = load_average()
+    split = [_parts_in_fresh_process(store_path, ngo) for _ in range(runs)]
+    out["point_query_cold_parts"] = {
+        **{name: round(median([s[name] for s in split]), 3) for name in split[0]},
+        "runs": len(split),
+        "load_average": load,
+    }
     return out
+
+
+def _parts_in_fresh_process(store: Path, ngo: str) -> dict[str, float]:
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.startup", "parts", str(store), ngo, repr(started)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode:
+        raise RuntimeError(f"startup parts failed: {done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.splitlines()[-1]))
+
+
+def parts(store: Path, ngo: str, spawned_at: float) -> dict[str, float]:
+    """A cold point query's steps, timed in this (fresh) process; the store's server must not be running.
+
+    The steps are those of ``graphmodel query access_paths -p ngo=NGO --format csv`` with
+    ``GRAPHMODEL_LINGER=0``, in the command's order, but each run to its end before the next.
+    """
+    first = time.time()
+    clock = time.perf_counter()
+    times: dict[str, float] = {"interpreter_s": first - spawned_at}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        times[name] = now - clock
+        clock = now
+
+    import graphmodel.cli  # noqa: F401 - what the command line imports first
+    from graphmodel.output import to_csv
+    from graphmodel.queries import find_query, run_query
+    from graphmodel.stores.embedded import EmbeddedStore
+    from graphmodel.stores.falkordb_server import LOG_FILE, STATE_FILE, _connect, _start, server_state
+
+    query = find_query("access_paths")
+    params = query.bind({"ngo": ngo})
+    lap("imports_and_library_s")
+    if server_state(store) is not None:
+        raise RuntimeError(f"the server of {store} is running: a cold start needs it stopped")
+    log_file = store / LOG_FILE
+    offset = log_file.stat().st_size if log_file.exists() else 0
+    state = _start(store, None, 60.0)  # the server process, until its socket exists
+    lap("server_spawn_s")
+    client, _ = _connect(Path(state["socket"]), 60.0, int(state["pid"]), log_file)
+    client.close()  # the server has read the graph from disk: it answers
+    lap("server_load_s")
+    db = EmbeddedStore(store)  # attaches to it, as the command's own connection
+    lap("connect_s")
+    result = run_query(db, query, params)
+    lap("query_s")
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        sink.write(to_csv(result))
+    lap("output_s")
+    db.close()  # the last user: stops the server
+    lap("stop_s")
+    times["total_s"] = time.time() - spawned_at
+    logged = re.findall(r"DB loaded from [^:]*: ([\d.]+) seconds", _tail(log_file, offset))
+    times["server_log_load_s"] = float(logged[0]) if logged else float("nan")
+    if (store / STATE_FILE).exists():
+        raise RuntimeError("the server was not stopped")
+    return times
+
+
+def _tail(path: Path, offset: int) -> str:
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        return fh.read().decode("utf-8", "replace")
+
+
+if __name__ == "__main__":  # python -m bench.startup parts STORE NGO SPAWNED_AT (see _parts_in_fresh_process)
+    if len(sys.argv) == 5 and sys.argv[1] == "parts":
+        print(json.dumps(parts(Path(sys.argv[2]), sys.argv[3], float(sys.argv[4]))))

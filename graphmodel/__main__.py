@@ -1,6 +1,6 @@
 """``python -m graphmodel``: the command line (same as the ``graphmodel`` script)."""
 
-from graphmodel.cli import main
+from graphmodel.launch import main
 
 if __name__ == "__main__":
     main()

@@ -8,6 +8,7 @@ pandas, NetworkX or pydantic (each 0.1-0.2 s of every start).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,115 @@ def test_the_check_sees_a_heavy_import(tmp_path: Path) -> None:
         ["query", "access_paths", "-p", "ngo=x", "--store", f"embedded:{tmp_path}/no"], tmp_path, code=1
     )
     assert "graphmodel.stores" in heavy(modules)
+
+
+# The query and cypher commands start an embedded store's server before their imports
+# (graphmodel.launch); the command then connects to it, or, failing first, stops it.
+
+
+def _saved_store(path: Path) -> Path:
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    with EmbeddedStore(path) as store:
+        store.run("CREATE (:NGO {id: 'ngo-1', name: '绿色家园'})", write=True)
+    return path
+
+
+def _server_pid(path: Path) -> int | None:
+    from graphmodel.stores.falkordb_server import server_state
+
+    state = server_state(path)
+    return None if state is None else int(state["pid"])
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+def test_a_prestarted_server_is_the_one_the_store_opens_and_stops(tmp_path: Path) -> None:
+    from graphmodel.stores import falkordb_server
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    store_path = _saved_store(tmp_path / "g")
+    assert _server_pid(store_path) is None
+    assert falkordb_server.prestart(store_path)
+    pid = _server_pid(store_path)
+    assert pid is not None
+    assert not falkordb_server.prestart(store_path)  # once is enough
+    with EmbeddedStore(store_path) as store:
+        assert store.server_pid() == pid  # connected to it, not a second server
+        assert store.run("MATCH (n:NGO) RETURN n.name").rows == [("绿色家园",)]
+        assert not falkordb_server._PRESTARTED
+    assert _server_pid(store_path) is None  # the process that started it, last to close, stopped it
+
+
+def test_nothing_is_prestarted_without_a_graph_or_when_a_server_runs(tmp_path: Path) -> None:
+    from graphmodel.stores import falkordb_server
+    from graphmodel.stores.embedded import EmbeddedStore
+
+    assert not falkordb_server.prestart(tmp_path / "missing")
+    assert not (tmp_path / "missing").exists()  # not created
+    store_path = _saved_store(tmp_path / "g")
+    with EmbeddedStore(store_path) as store:
+        assert not falkordb_server.prestart(store_path)
+        assert store.run("MATCH (n) RETURN count(n)").rows == [(1,)]
+
+
+def test_a_prestarted_server_nobody_opens_is_stopped_when_the_process_exits(tmp_path: Path) -> None:
+    store_path = _saved_store(tmp_path / "g")
+    script = (
+        "import sys\n"
+        "from graphmodel.stores.falkordb_server import prestart, server_state\n"
+        "assert prestart(sys.argv[1])\n"
+        "print(server_state(sys.argv[1])['pid'], flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(store_path)], capture_output=True, text=True, check=True)
+    pid = int(done.stdout.strip())
+    assert _server_pid(store_path) is None
+    assert not _alive(pid)
+
+
+def test_a_query_command_reads_a_cold_store_and_leaves_no_server(tmp_path: Path) -> None:
+    store_path = _saved_store(tmp_path / "g")
+    env = {**os.environ, "GRAPHMODEL_LINGER": "0"}
+    command = [sys.executable, "-m", "graphmodel", "cypher", "--store", f"embedded:{store_path}", "--format", "csv"]
+    done = subprocess.run(
+        [*command, "MATCH (n:NGO {id: $id}) RETURN n.name AS name", "-p", "id=ngo-1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["name", "绿色家园"]
+    assert _server_pid(store_path) is None
+    # a command that fails before it opens the store stops the server it started
+    failed = subprocess.run(
+        [sys.executable, "-m", "graphmodel", "query", "no_such_query", "--store", f"embedded:{store_path}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert failed.returncode == 1 and "no_such_query" in failed.stderr
+    assert _server_pid(store_path) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["query", "q", "--store", "embedded:/g"], "embedded:/g"),
+        (["query", "q", "-s", "embedded:/g"], "embedded:/g"),
+        (["query", "q", "-sembedded:/g"], "embedded:/g"),
+        (["cypher", "--store=embedded:/g", "RETURN 1"], "embedded:/g"),
+        (["query", "q", "-p", "x=1"], None),
+    ],
+)
+def test_the_launcher_reads_the_store_option_as_click_does(args: list[str], expected: str | None) -> None:
+    from graphmodel.launch import store_option
+
+    assert store_option(args[1:]) == expected

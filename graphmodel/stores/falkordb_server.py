@@ -30,6 +30,7 @@ the next one to close stops it.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
@@ -164,6 +165,85 @@ def _alive(pid: int, program: str = "redis-server") -> bool:
         return True  # no /proc (macOS): trust kill(0)
 
 
+class _Opening:
+    """The first half of :meth:`Server.open`: ``server.lock`` taken, the server attached or spawned.
+
+    The process holds ``server.lock`` (no other can start, attach to or stop the server)
+    and a shared lock on ``server.users`` until :meth:`Server.open` connects, or
+    :meth:`abandon` lets go (stopping a server it started, which nobody has used).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        config: Mapping[str, ConfigValue] | None,
+        fds: tuple[int, int],
+        state: dict[str, Any],
+        started: bool,
+    ) -> None:
+        self.folder, self.config, self.state, self.started = folder, config, state, started
+        self.users_fd, self.lock_fd = fds
+
+    @classmethod
+    def begin(cls, folder: Path, config: Mapping[str, ConfigValue] | None, timeout: float) -> _Opening:
+        folder.mkdir(parents=True, exist_ok=True)
+        users_fd = os.open(folder / USERS_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        lock_fd: int | None = None
+        try:
+            lock_fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            fcntl.flock(users_fd, fcntl.LOCK_SH)
+            state = _running(folder)
+            started = state is None
+            if state is None:
+                state = _start(folder, config, timeout)
+            return cls(folder, config, (users_fd, lock_fd), state, started)
+        except BaseException:
+            if lock_fd is not None:
+                os.close(lock_fd)
+            os.close(users_fd)
+            raise
+
+    def abandon(self) -> None:
+        """Let go without connecting: a server this process started (and nobody used) is stopped."""
+        try:
+            if self.started:
+                _kill(self.folder, int(self.state["pid"]))
+        finally:
+            os.close(self.lock_fd)
+            os.close(self.users_fd)
+
+
+#: Servers :func:`prestart` started (or found starting), by folder, for this process's next :meth:`Server.open`.
+_PRESTARTED: dict[Path, _Opening] = {}
+
+
+def prestart(folder: str | Path) -> bool:
+    """Start the server of a store folder that holds a graph, without waiting for it to read the graph.
+
+    The command line calls this before its own imports, so that the server reads the graph
+    from disk while Python starts; :meth:`Server.open` in this process then connects to it
+    (and is the process that started it, with all that implies). A server already running
+    needs nothing; an empty or missing folder is not created. If the process never opens the
+    store (the command failed first), the server is stopped when the process exits.
+
+    >>> prestart(tempfile.mkdtemp())  # nothing saved there: nothing to start
+    False
+    """
+    folder = Path(folder).absolute()
+    if folder in _PRESTARTED or _running(folder) is not None or not has_data(folder):
+        return False
+    if not _PRESTARTED:
+        atexit.register(_abandon_prestarted)
+    _PRESTARTED[folder] = _Opening.begin(folder, None, 60.0)
+    return True
+
+
+def _abandon_prestarted() -> None:
+    while _PRESTARTED:
+        _PRESTARTED.popitem()[1].abandon()
+
+
 class Server:
     """A connection to the FalkorDB server of one store folder (started if none runs).
 
@@ -197,40 +277,38 @@ class Server:
         after another then finds the graph loaded instead of reading it from disk again.
         """
         folder = Path(folder).absolute()
-        folder.mkdir(parents=True, exist_ok=True)
-        users_fd = os.open(folder / USERS_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        pending = _PRESTARTED.pop(folder, None)
+        if pending is not None and pending.config != config:
+            pending.abandon()
+            pending = None
+        pending = pending or _Opening.begin(folder, config, start_timeout)
+        started, state = pending.started, pending.state
         try:
-            with file_lock(folder / LOCK_FILE):
-                fcntl.flock(users_fd, fcntl.LOCK_SH)
-                state = _running(folder)
-                started = state is None
-                if state is None:
-                    state = _start(folder, config, start_timeout)
+            try:
+                pid = int(state["pid"]) if started else None
                 try:
-                    pid = int(state["pid"]) if started else None
-                    try:
-                        client, db = _connect(Path(state["socket"]), start_timeout, pid, folder / LOG_FILE)
-                    except _Unresponsive:
-                        if not started:
-                            raise
-                        # FalkorDB 4.16 can deadlock, rarely, right after decoding a graph at start-up
-                        # (every thread waiting on a lock): it has written nothing yet, so start it again
-                        _kill(folder, int(state["pid"]))
-                        state = _start(folder, config, start_timeout)
-                        client, db = _connect(
-                            Path(state["socket"]), start_timeout, int(state["pid"]), folder / LOG_FILE
-                        )
-                    if started and state.get("migrate"):
-                        _switch_files(folder, client, state.pop("migrate"))
-                except BaseException:
-                    if started:  # never leave a server behind that nobody can reach
-                        _kill(folder, int(state["pid"]))
-                    raise
-                if not started and config:
-                    _reconfigure(client, config)
-            return cls(folder, client, db, int(state["pid"]), users_fd, linger)
+                    client, db = _connect(Path(state["socket"]), start_timeout, pid, folder / LOG_FILE)
+                except _Unresponsive:
+                    if not started:
+                        raise
+                    # FalkorDB 4.16 can deadlock, rarely, right after decoding a graph at start-up
+                    # (every thread waiting on a lock): it has written nothing yet, so start it again
+                    _kill(folder, int(state["pid"]))
+                    state = _start(folder, config, start_timeout)
+                    client, db = _connect(Path(state["socket"]), start_timeout, int(state["pid"]), folder / LOG_FILE)
+                if started and state.get("migrate"):
+                    _switch_files(folder, client, state.pop("migrate"))
+            except BaseException:
+                if started:  # never leave a server behind that nobody can reach
+                    _kill(folder, int(state["pid"]))
+                raise
+            finally:
+                os.close(pending.lock_fd)  # releases server.lock
+            if not started and config:
+                _reconfigure(client, config)
+            return cls(folder, client, db, int(state["pid"]), pending.users_fd, linger)
         except BaseException:
-            os.close(users_fd)
+            os.close(pending.users_fd)
             raise
 
     def select_graph(self, name: str) -> Any:
