@@ -637,11 +637,11 @@ def _connect(socket: Path, timeout: float, pid: int | None = None, log: Path | N
             if isinstance(exc, redis.ConnectionError):  # refused: the socket exists, nobody listens yet
                 if time.monotonic() > deadline:
                     raise StoreError(f"cannot connect to the FalkorDB server on {socket}: {exc}") from exc
-                time.sleep(0.005)
+                time.sleep(0.002)
                 continue
             if time.monotonic() > deadline:  # the server is still reading its snapshot
                 raise StoreError(f"the FalkorDB server on {socket} was still loading after {timeout:.0f} s") from None
-            time.sleep(0.01)
+            time.sleep(0.002)  # the answer comes as soon as the graph is read: ask again soon
         except redis.RedisError as exc:
             raise StoreError(f"cannot connect to the FalkorDB server on {socket}: {exc}") from exc
 
