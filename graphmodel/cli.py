@@ -7,12 +7,12 @@ needs (pandas, NetworkX, the loader, a store) in its body.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer._coercion import RuntimeParam, build_runtime_param, resolve_type_descriptor
 from typer.core import TyperGroup
 
 from graphmodel import __version__
@@ -59,31 +59,45 @@ class Commands(TyperGroup):
         return option
 
 
-class _PlainText(RuntimeParam):
+@functools.cache
+def _plain_text_conversion() -> type | None:
     """typer's conversion of an option, skipping pydantic for what needs none: text stays text.
 
-    typer (0.2x) converts every option's value through a pydantic ``TypeAdapter``, even a
+    typer 0.29 converts every option's value through a pydantic ``TypeAdapter``, even a
     string given as ``str``; building the first one imports pydantic (0.1 s of every start).
-    A ``str`` is returned as it is and ``list[str]`` as a list, as the adapter would;
-    anything else goes to typer's own conversion.
+    This conversion returns a ``str`` as it is and ``list[str]`` as a list, as the adapter
+    would, and hands anything else to typer's own. None with a typer that has no such
+    layer (older ones convert without pydantic).
     """
+    try:
+        from typer._coercion import RuntimeParam, build_runtime_param, resolve_type_descriptor
+    except ImportError:
+        return None
 
-    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-        if self.annotation is str and isinstance(value, str):
-            return value
-        if self.annotation == list[str] and isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-            return list(value)
-        descriptor = resolve_type_descriptor(self.annotation, self.parameter_info)
-        return build_runtime_param(descriptor)._coerce_value(value, param=param, ctx=ctx)
+    class PlainText(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if self.annotation is str and isinstance(value, str):
+                return value
+            if (
+                self.annotation == list[str]
+                and isinstance(value, list | tuple)
+                and all(isinstance(v, str) for v in value)
+            ):
+                return list(value)
+            descriptor = resolve_type_descriptor(self.annotation, self.parameter_info)
+            return build_runtime_param(descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+    return PlainText
 
 
 def _plain_text_params(command: Any) -> None:
-    """Give a command's options :class:`_PlainText` conversion (those typer has not converted yet)."""
-    for param in getattr(command, "params", ()):
+    """Give a command's options the conversion of :func:`_plain_text_conversion` (if typer has not converted yet)."""
+    conversion = _plain_text_conversion()
+    for param in getattr(command, "params", ()) if conversion else ():
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is None or getattr(param, "_runtime_param", False) is not None:
             continue  # not a typer option, or typer changed: leave it to typer
-        param._runtime_param = _PlainText(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
+        param._runtime_param = conversion(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
 
 
 def _plain_help_flag(command: Any, ctx: Any) -> None:

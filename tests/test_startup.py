@@ -195,3 +195,12 @@ def test_the_launcher_reads_the_store_option_as_click_does(args: list[str], expe
     from graphmodel.launch import store_option
 
     assert store_option(args[1:]) == expected
+
+
+def test_a_point_query_imports_no_pydantic_networkx_or_pandas(tmp_path: Path) -> None:
+    store_path = _saved_store(tmp_path / "g")
+    args = ["cypher", "MATCH (n:NGO {id: $id}) RETURN n.name AS name", "-p", "id=ngo-1", "--format", "csv"]
+    stdout, modules = imported_by([*args, "--store", f"embedded:{store_path}"], tmp_path)
+    assert stdout.splitlines() == ["name", "绿色家园"]  # the options (text, repeated -p) arrived as given
+    assert "graphmodel.stores.embedded" in modules
+    assert not {"pydantic", "networkx", "pandas", "numpy"} & modules
