@@ -233,9 +233,13 @@ def prestart(folder: str | Path) -> bool:
     folder = Path(folder).absolute()
     if folder in _PRESTARTED or _running(folder) is not None or not has_data(folder):
         return False
+    opening = _Opening.begin(folder, None, 60.0)
+    if not opening.started:  # another process started it meanwhile: attach later, holding no lock
+        opening.abandon()
+        return False
     if not _PRESTARTED:
         atexit.register(_abandon_prestarted)
-    _PRESTARTED[folder] = _Opening.begin(folder, None, 60.0)
+    _PRESTARTED[folder] = opening
     return True
 
 
