@@ -21,6 +21,10 @@ starts a small watcher process that stops it then if nobody uses it. The OS drop
 locks of a process that dies, so a crashed user never keeps the server alive for ever:
 the next one to close stops it.
 
+A command that will read a store can start its server early (:func:`prestart`, before
+the command's own imports), so the server reads the graph from disk meanwhile; the
+command's :meth:`Server.open` then finishes the start as if it had begun it.
+
 >>> import tempfile
 >>> server = Server.open(tempfile.mkdtemp())
 >>> server.select_graph("g").query("RETURN 1 + $x", {"x": 1}).result_set
