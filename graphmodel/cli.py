@@ -93,7 +93,9 @@ def _plain_text_conversion() -> type | None:
 def _plain_text_params(command: Any) -> None:
     """Give a command's options the conversion of :func:`_plain_text_conversion` (if typer has not converted yet)."""
     conversion = _plain_text_conversion()
-    for param in getattr(command, "params", ()) if conversion else ():
+    if conversion is None:
+        return
+    for param in getattr(command, "params", ()):
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is None or getattr(param, "_runtime_param", False) is not None:
             continue  # not a typer option, or typer changed: leave it to typer
