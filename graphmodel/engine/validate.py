@@ -396,12 +396,43 @@ def _provenance(ctx: _Context, table: Table, row: Row) -> dict[str, Any]:
     return {"_package": ctx.package.name, "_file": table.source, "_row": row.number}
 
 
-@dataclass(slots=True)
+#: Property-name tuples shared by validated rows with the same filled-in properties.
+_PROP_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shape(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared tuple equal to ``names`` (at most 4,096 are remembered: a hostile table may have many)."""
+    if len(_PROP_SHAPES) >= 4096:
+        _PROP_SHAPES.clear()
+    return _PROP_SHAPES.setdefault(names, names)
+
+
 class _Node:
-    label: str
-    table: Table
-    row: Row
-    props: dict[str, Any]
+    """A validated node row: its label, where it is, and its values, kept compactly.
+
+    The property names are a tuple shared by the nodes of the same shape, the values a
+    tuple (a third of a dict's memory); ``props`` builds the dict when asked.
+
+    >>> node = _Node("NGO", Table("ngos", "ngos.csv", []), Row(2, {}), {"id": "ngo-1", "name": "甲"})
+    >>> node.props, node.id
+    ({'id': 'ngo-1', 'name': '甲'}, 'ngo-1')
+    """
+
+    __slots__ = ("_names", "_values", "label", "row", "table")
+
+    def __init__(self, label: str, table: Table, row: Row, props: dict[str, Any]) -> None:
+        self.label, self.table, self.row = label, table, row
+        self._names = _shape(tuple(props))
+        self._values = tuple(props.values())
+
+    @property
+    def props(self) -> dict[str, Any]:
+        """The node's validated values by property name (a new dict on every call)."""
+        return dict(zip(self._names, self._values, strict=True))
+
+    @property
+    def id(self) -> str:
+        return str(self._values[self._names.index("id")])
 
 
 @dataclass(slots=True)
@@ -415,10 +446,6 @@ class _Tie:
     columns: tuple[str, str] = ("source", "target")
 
 
-#: Property-name tuples shared by pending ties with the same filled-in properties.
-_PROP_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-
 #: A checked tie waiting for the package to be known valid, as one flat tuple (about a third
 #: of the memory of a dict and an object): its property names (shared by the ties of the same
 #: shape), type, source, target, table, row and key, then its property values.
@@ -426,10 +453,7 @@ _Pending = tuple[Any, ...]
 
 
 def _pending(tie: _Tie, key: str) -> _Pending:
-    names = tuple(tie.props)
-    if len(_PROP_SHAPES) >= 4096:  # a hostile table may have many shapes
-        _PROP_SHAPES.clear()
-    names = _PROP_SHAPES.setdefault(names, names)
+    names = _shape(tuple(tie.props))
     return (names, tie.type, tie.source, tie.target, tie.table, tie.row, key, *tie.props.values())
 
 
@@ -450,9 +474,12 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
         props = ctx.schema.node_table_properties(label.name)
         missing = _check_columns(ctx, table, [p.name for p in props.values() if p.required])
         model = _model(ctx.schema, label.name, props)
-        parsed = _parse_all((_body(row.values) for row in table.rows), model, ctx.texts)
-        for index, row in enumerate(table.rows):
-            values = parsed[index]
+        rows = table.rows
+        for index, row in enumerate(rows):
+            if index % PARSE_CHUNK == 0:  # validated a chunk at a time: one chunk's values held
+                chunk = rows[index : index + PARSE_CHUNK]
+                parsed = _parse_all([_body(r.values) for r in chunk], model, ctx.texts)
+            values = parsed[index % PARSE_CHUNK]
             if values is None:
                 values = _parse(ctx, table, row.number, _body(row.values), model, missing)
             if values is None:
@@ -536,14 +563,17 @@ def _tie_rows(ctx: _Context) -> Iterator[_Tie]:
 def _derived_ties(ctx: _Context, nodes: dict[str, _Node]) -> Iterator[_Tie]:
     """WITH ties from interviews.organization and MENTIONS ties from the codes table, in row order."""
     for node in nodes.values():
-        if node.label == "Interview" and "organization" in node.props:
-            props = {"evidence": [node.props["id"]]}
-            props.update({k: node.props[k] for k in ("round",) if k in node.props})
-            props["start"] = node.props["date"]
+        if node.label != "Interview":
+            continue
+        values = node.props
+        if "organization" in values:
+            props = {"evidence": [values["id"]]}
+            props.update({k: values[k] for k in ("round",) if k in values})
+            props["start"] = values["date"]
             yield _Tie(
                 "WITH",
-                node.props["id"],
-                node.props["organization"],
+                values["id"],
+                values["organization"],
                 node.table,
                 node.row,
                 props,
@@ -574,8 +604,9 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node]) -> Iterator[_Tie]:
             interview, code, ngo = ends
             values.update(ngo=ngo, evidence=[interview])
             interview_node = nodes.get(interview)
-            if interview_node is not None and "round" in interview_node.props:
-                values.setdefault("round", interview_node.props["round"])
+            interview_props = interview_node.props if interview_node is not None else {}
+            if "round" in interview_props:
+                values.setdefault("round", interview_props["round"])
             yield _Tie("MENTIONS", interview, code, table, row, values, ("interview", "code"))
 
 
@@ -603,7 +634,7 @@ def _referenced(ctx: _Context, nodes: dict[str, _Node]) -> set[str]:
             out.update(cells[c] for c in columns if c in cells)
             if "evidence" in cells:
                 out.update(_string_list(cells["evidence"]))
-    out.update(str(n.props["organization"]) for n in nodes.values() if "organization" in n.props)
+    out.update(str(n.props["organization"]) for n in nodes.values() if "organization" in n._names)
     out.difference_update(nodes.keys())
     return out
 
@@ -796,12 +827,13 @@ def validate_in_steps(
 
     records = Records(package.name)
     for node in nodes.values():
-        props = node.props  # completed in place: one dict per node, not two
+        props = node.props
+        node._values = ()  # the record holds them from here on
         props.update(_provenance(ctx, node.table, node.row))
         props["_hash"] = digest(props)
         records.nodes.append(NodeRecord(node.label, props["id"], props))
-    yield records.nodes
     nodes.clear()
+    yield records.nodes
     for first in range(0, len(pending), STEP_TIES):
         step = []
         for index in range(first, min(first + STEP_TIES, len(pending))):
