@@ -5,6 +5,10 @@
 fresh subprocess, twice: as written (valid) and with one bad cell on the last row of
 ``ties.csv`` (refused at the end, as a user's package would be). Each subprocess
 reports its peak resident memory (``ru_maxrss``) above what it held after its imports.
+What is measured is ``read_package`` then ``validate_package`` and nothing else: no
+resolution, planning (claims, plan) or store. For a valid package the peak includes the
+package as read (which the load keeps) and every record validation returns (which the
+load plans and writes); a refused package builds no records.
 With ``--tracemalloc`` each variant is run once more under :mod:`tracemalloc`, whose peak
 counts Python's own allocations only (slower; the resident figure of that run is not used).
 Results go to ``bench/results/memory-<sizes>mb.json`` with the machine's load average.

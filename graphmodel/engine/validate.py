@@ -392,8 +392,9 @@ def _parse_all(
     return out
 
 
-def _provenance(ctx: _Context, table: Table, row: Row) -> dict[str, Any]:
-    return {"_package": ctx.package.name, "_file": table.source, "_row": row.number}
+def _provenance(ctx: _Context, source: str, row: Row) -> dict[str, Any]:
+    """Where a record comes from: its package, file (or sheet) and row."""
+    return {"_package": ctx.package.name, "_file": source, "_row": row.number}
 
 
 #: Property-name tuples shared by validated rows with the same filled-in properties.
@@ -447,23 +448,32 @@ class _Tie:
 
 
 #: A checked tie waiting for the package to be known valid, as one flat tuple (about a third
-#: of the memory of a dict and an object): its property names (shared by the ties of the same
-#: shape), type, source, target, table, row and key, then its property values.
+#: of the memory of a dict and an object): a shared tuple of its file, type and property
+#: names, then its source, target, row and key (10 bytes), then its property values.
 _Pending = tuple[Any, ...]
 
 
-def _pending(tie: _Tie, key: str) -> _Pending:
-    names = _shape(tuple(tie.props))
-    return (names, tie.type, tie.source, tie.target, tie.table, tie.row, key, *tie.props.values())
+def _pending(tie: _Tie, key: bytes) -> _Pending:
+    shape = _shape((tie.table.source, tie.type, *tie.props))
+    return (shape, tie.source, tie.target, tie.row, key, *tie.props.values())
+
+
+def _tie_key(identity: list[Any]) -> bytes:
+    """A tie's key (the :func:`~graphmodel.records.digest` of its identity) as its 10 bytes, not 20 characters.
+
+    >>> _tie_key(["a", "FUNDS", "b"]).hex() == digest(["a", "FUNDS", "b"])
+    True
+    """
+    return bytes.fromhex(digest(identity))
 
 
 def _tie_record(pending: _Pending, ctx: _Context, labels: dict[str, str]) -> TieRecord:
     """The record of a pending tie: its properties with provenance, key and hash."""
-    names, rel, source, target, table, row, key = pending[:7]
-    props = dict(zip(names, pending[7:], strict=True))
-    props.update(_provenance(ctx, table, row), _key=key)
+    shape, source, target, row, key = pending[:5]
+    props = dict(zip(shape[2:], pending[5:], strict=True))
+    props.update(_provenance(ctx, shape[0], row), _key=key.hex())
     props["_hash"] = digest(props)
-    return TieRecord(rel, labels[source], source, labels[target], target, props)
+    return TieRecord(shape[1], labels[source], source, labels[target], target, props)
 
 
 def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
@@ -779,7 +789,7 @@ def validate_in_steps(
     # once a problem is found. Duplicates are found per table (a tie type has one table):
     # key -> the row number of its first row.
     pending: list[_Pending | None] = []
-    seen_keys: dict[str, dict[str, int]] = {}
+    seen_keys: dict[str, dict[bytes, int]] = {}
     for tie in chain(_tie_rows(ctx), _derived_ties(ctx, nodes)):
         rel = schema.relationships[tie.type]
         ok = check_ref(tie, tie.columns[0], tie.source, rel.sources, "source")
@@ -805,7 +815,7 @@ def validate_in_steps(
             ctx.report(tie.table, tie.row.number, column, reason)
             ok = False
         identity = [tie.source, tie.type, tie.target] + [tie.props.get(k) for k in rel.key_properties]
-        key = digest(identity)
+        key = _tie_key(identity)
         seen = seen_keys.setdefault(tie.table.source, {})
         if key in seen:
             named = ", ".join(("source", "type", "target", *rel.key_properties))
@@ -829,7 +839,7 @@ def validate_in_steps(
     for node in nodes.values():
         props = node.props
         node._values = ()  # the record holds them from here on
-        props.update(_provenance(ctx, node.table, node.row))
+        props.update(_provenance(ctx, node.table.source, node.row))
         props["_hash"] = digest(props)
         records.nodes.append(NodeRecord(node.label, props["id"], props))
     nodes.clear()
