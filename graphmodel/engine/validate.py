@@ -575,15 +575,15 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node]) -> Iterator[_Tie]:
     for node in nodes.values():
         if node.label != "Interview":
             continue
-        values = node.props
-        if "organization" in values:
-            props = {"evidence": [values["id"]]}
-            props.update({k: values[k] for k in ("round",) if k in values})
-            props["start"] = values["date"]
+        own = node.props
+        if "organization" in own:
+            props = {"evidence": [own["id"]]}
+            props.update({k: own[k] for k in ("round",) if k in own})
+            props["start"] = own["date"]
             yield _Tie(
                 "WITH",
-                values["id"],
-                values["organization"],
+                own["id"],
+                own["organization"],
                 node.table,
                 node.row,
                 props,
