@@ -4,7 +4,12 @@
 (the ``medium`` preset with more provinces), then reads and validates each one in a
 fresh subprocess, twice: as written (valid) and with one bad cell on the last row of
 ``ties.csv`` (refused at the end, as a user's package would be). Each subprocess
-reports its peak resident memory (``ru_maxrss``) above what it held after its imports.
+reports its peak resident memory (its own high-water mark, ``VmHWM``; not ``ru_maxrss``,
+which on Linux starts from the parent's peak) above what it held after its imports.
+What is measured is ``read_package`` then ``validate_package`` and nothing else: no
+resolution, planning (claims, plan) or store. For a valid package the peak includes the
+package as read (which the load keeps) and every record validation returns (which the
+load plans and writes); a refused package builds no records.
 With ``--tracemalloc`` each variant is run once more under :mod:`tracemalloc`, whose peak
 counts Python's own allocations only (slower; the resident figure of that run is not used).
 Results go to ``bench/results/memory-<sizes>mb.json`` with the machine's load average.
@@ -33,19 +38,33 @@ from graphmodel.errors import InvalidPackage
 from graphmodel.schema import load_schema
 from graphmodel.engine.validate import validate_package
 from loaders.fieldwork import read_package
+
+def peak_kib():
+    # The process's own high-water mark. Not ru_maxrss: Linux carries the parent's peak into a
+    # child across fork/vfork and exec, so a child started by a parent that once held more
+    # (this harness, after writing a package) would report the parent's peak as its own.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 schema = load_schema()
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = peak_kib()
 if sys.argv[2:] == ["trace"]:
     tracemalloc.start()
 started = time.perf_counter()
 package = read_package(sys.argv[1])
-read_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+read_peak = peak_kib()
 try:
     validate_package(package, schema)
     outcome = "valid"
 except InvalidPackage as exc:
     outcome = f"refused ({len(exc.problems)} problem)"
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_kib()
 traced = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else 0
 print(base, read_peak, peak, traced, time.perf_counter() - started, outcome)
 """

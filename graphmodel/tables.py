@@ -14,43 +14,58 @@ _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
 _MAX_SHAPES = 4096
 
 
-class Row:
+class Row(tuple):  # type: ignore[type-arg]
     """One data row: its number as a spreadsheet shows it (header = 1) and its cells.
 
     Empty cells are left out of ``values``; every value is a stripped string. A large
-    package has a million rows, so a row keeps its cells as a tuple beside a column-name
-    tuple shared with the rows of the same shape (about a third of a dict's memory);
-    ``values`` builds the dict when asked: read it once per row where speed matters.
+    package has a million rows, so a row is one tuple: its number, a column-name tuple
+    shared with the rows of the same shape, then its cells (about a third of a dict's
+    memory, and half of an object holding a tuple); ``values`` builds the dict when asked:
+    read it once per row where speed matters.
 
     >>> row = Row(2, {"id": "ngo-1", "name": "云南妇联"})
-    >>> row.values["name"], row
-    ('云南妇联', Row(number=2, values={'id': 'ngo-1', 'name': '云南妇联'}))
+    >>> row.number, row.values["name"], row
+    (2, '云南妇联', Row(number=2, values={'id': 'ngo-1', 'name': '云南妇联'}))
     """
 
-    __slots__ = ("_cells", "_columns", "number")
+    __slots__ = ()
 
-    def __init__(self, number: int, values: dict[str, str]) -> None:
+    def __new__(cls, number: int, values: dict[str, str]) -> Row:
         columns = tuple(values)
         shared = _SHAPES.get(columns)
         if shared is None:
             if len(_SHAPES) >= _MAX_SHAPES:
                 _SHAPES.clear()
             shared = _SHAPES[columns] = columns
-        self.number = number
-        self._columns = shared
-        self._cells = tuple(values.values())
+        return super().__new__(cls, (number, shared, *values.values()))
+
+    @property
+    def number(self) -> int:
+        """The row's number as a spreadsheet shows it (the header is row 1)."""
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def _columns(self) -> tuple[str, ...]:
+        return self[1]  # type: ignore[no-any-return]
 
     @property
     def values(self) -> dict[str, str]:
         """The row's filled-in cells by column name (a new dict on every call)."""
-        return dict(zip(self._columns, self._cells, strict=True))
+        return dict(zip(self[1], self[2:], strict=True))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Row):
             return NotImplemented
         return self.number == other.number and self.values == other.values
 
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     __hash__ = None  # type: ignore[assignment]  # like the dict it holds
+
+    def __getnewargs__(self) -> tuple[int, dict[str, str]]:  # type: ignore[override]  # for pickle and copy
+        return self.number, self.values
 
     def __repr__(self) -> str:
         return f"Row(number={self.number!r}, values={self.values!r})"

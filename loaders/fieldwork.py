@@ -13,6 +13,7 @@ and rows keep the number a spreadsheet shows (header = row 1).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -21,14 +22,14 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from graphmodel.errors import GraphmodelError, Problem
 from graphmodel.gcpause import gc_paused
 from graphmodel.tables import RawPackage, Row, Table
-from loaders.encoding import UndecodableText, decode
+from loaders.encoding import _BOMS, _UTF32_BOMS, UndecodableText, _wide_unicode, decode
 
 __all__ = ["cell_text", "read_package"]
 
@@ -141,7 +142,71 @@ def _lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
+#: Bytes read and decoded at a time from a CSV file.
+BLOCK = 1 << 20
+
+
+class _NotStreamable(Exception):
+    """The file is not plain UTF-8 or UTF-16 with a byte-order mark: it is read whole (see :func:`_read_csv`)."""
+
+
+def _streamed_lines(fh: BinaryIO) -> Iterator[str]:
+    """The lines of a UTF-8 (with or without a byte-order mark) or UTF-16 (with one) file, with
+    their line ends, decoded :data:`BLOCK` bytes at a time; the byte-order mark is dropped.
+
+    Raises :class:`_NotStreamable` for any other encoding (the whole-file path names it).
+
+    >>> import io
+    >>> list(_streamed_lines(io.BytesIO("\\ufeffid,名\\r\\nx,云".encode("utf-8"))))
+    ['id,名\\r\\n', 'x,云']
+    >>> list(_streamed_lines(io.BytesIO("id\\n甲\\n".encode("utf-16"))))
+    ['id\\n', '甲\\n']
+    """
+    head = fh.read(4096)
+    if any(head.startswith(bom) for bom in _UTF32_BOMS):  # before UTF-16's: FF FE starts both
+        raise _NotStreamable
+    encoding = next((e for bom, e in _BOMS.items() if head.startswith(bom)), None)
+    if encoding is None:
+        if _wide_unicode(head):
+            raise _NotStreamable
+        encoding = "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    rest = ""
+    block = head
+    first = True
+    while True:
+        final = not block
+        try:
+            text = rest + decoder.decode(block, final=final)
+        except UnicodeDecodeError:
+            raise _NotStreamable from None
+        if first and text:
+            text, first = text.removeprefix("\ufeff"), False
+        start = 0
+        while (end := text.find("\n", start)) >= 0:
+            yield text[start : end + 1]
+            start = end + 1
+        rest = text[start:]
+        if final:
+            if rest:
+                yield rest
+            return
+        block = fh.read(BLOCK)
+
+
 def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
+    """A CSV file's table, read and decoded a block at a time when it is UTF-8 or UTF-16 with a
+    byte-order mark; a file in another encoding is read whole (see :mod:`loaders.encoding`)."""
+    mark = len(problems)
+    try:
+        with path.open("rb") as fh:
+            return _csv_table(path, _streamed_lines(fh), problems)
+    except OSError as exc:
+        del problems[mark:]
+        problems.append(Problem(path.name, 1, "-", f"cannot read the table: {exc.strerror or exc}"))
+        return None
+    except _NotStreamable:
+        del problems[mark:]  # what the partial read found is found again, or the encoding is refused
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -153,9 +218,12 @@ def _read_csv(path: Path, problems: list[Problem]) -> Table | None:
     except UndecodableText as exc:
         problems.append(Problem(path.name, exc.line, "-", f"cannot read the file: {exc}"))
         return None
+    return _csv_table(path, _lines(text.removeprefix("\ufeff")), problems)
+
+
+def _csv_table(path: Path, lines: Iterator[str], problems: list[Problem]) -> Table | None:
     # A quoted cell may span lines yet is one spreadsheet row: rows are counted as records.
-    reader = csv.reader(_lines(text.removeprefix("\ufeff")))
-    del text
+    reader = csv.reader(lines)
     try:
         header = next(reader, None)
         if header is None:
@@ -291,7 +359,9 @@ def _fingerprint(paths: list[Path]) -> str:
     digest = hashlib.sha256()
     for p in sorted(paths):
         digest.update(p.name.encode())
-        digest.update(p.read_bytes())
+        with p.open("rb") as fh:  # a block at a time: never a whole file in memory
+            while block := fh.read(BLOCK):
+                digest.update(block)
     return digest.hexdigest()[:16]
 
 

@@ -167,3 +167,26 @@ def test_utf16_with_a_bom_and_gbk_read_like_utf8(tmp_path: Path) -> None:
         package = read_package(folder)
         assert package.problems == [], encoding
         assert [r.values["name_zh"] for r in package.tables["villages"].rows] == ["上村", "下村"], encoding
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "gb18030"])
+def test_block_sizes_do_not_change_what_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str) -> None:
+    """CSV files are decoded a block at a time: blocks of 5 bytes split characters, lines and quoted
+    cells, and give the same rows and problems as blocks of 1 MiB (GB18030 is read whole either way)."""
+    import loaders.fieldwork as fieldwork
+
+    lines = ["id,name,name_zh,province", 'ngo-1,"Green\nRiver",青山环保协会,云南', "", "ngo-2,Hope,希望,宁夏,extra"]
+    lines += [f"ngo-{n},NGO {n},乡村小学{n},河北" for n in range(3, 40)]
+    (tmp_path / "ngos.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+
+    def read() -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+        package = read_package(tmp_path)
+        return [(r.number, r.values) for r in package.tables["ngos"].rows], [str(p) for p in package.problems]
+
+    whole = read()
+    monkeypatch.setattr(fieldwork, "BLOCK", 5)
+    assert read() == whole
+    rows, problems = whole
+    assert rows[0] == (2, {"id": "ngo-1", "name": "Green\nRiver", "name_zh": "青山环保协会", "province": "云南"})
+    assert rows[1][0] == 4 and len(rows) == 39  # rows are records: the quoted line break is in row 2
+    assert problems == ["ngos.csv:4:column 5: more cells than headers"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,24 @@ def test_a_late_problem_leaves_the_graph_and_no_staging_copy(
     with pytest.raises(InvalidPackage) as invalid:
         load_package(embedded, bad, name="paper", progress=lambda done, total: written.append(done))
     assert "vil-nowhere" in str(invalid.value.problems)
-    assert written == [2], "the two renamed villages are written to the copy before the ties are checked"
+    assert written == [], "validation checks every row before it hands on a record: nothing is written"
+    assert fingerprint(embedded) == before
+    assert not embedded.pending_load()
+
+    # a failure once the copy is written to (raised here after the nodes are handed on)
+    import graphmodel.engine.load
+    from graphmodel.errors import Problem
+
+    real = graphmodel.engine.load.validate_in_steps
+
+    def fails_after_the_nodes(*args: Any, **kwargs: Any) -> Any:
+        steps = real(*args, **kwargs)
+        yield next(steps)
+        raise InvalidPackage([Problem("ties.csv", 99, "target", "target 'vil-nowhere' does not exist")])
+
+    monkeypatch.setattr(graphmodel.engine.load, "validate_in_steps", fails_after_the_nodes)
+    with pytest.raises(InvalidPackage):
+        load_package(embedded, sample_path(), name="paper", progress=lambda done, total: written.append(done))
+    assert written == [2], "the two renamed villages are written to the copy before the failure"
     assert fingerprint(embedded) == before
     assert not embedded.pending_load()

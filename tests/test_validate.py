@@ -130,3 +130,63 @@ def test_rows_of_one_shape_share_their_column_names() -> None:
     assert second.values == {"id": "b", "name": "乙"}
     second.values["name"] = "changed"  # values is a new dict: the row is unchanged
     assert second.values["name"] == "乙" and second != Row(3, {"id": "b", "name": "changed"})
+
+
+def _validated(folder: Path) -> tuple[list[tuple[object, ...]], list[tuple[str, int, str, str]]]:
+    """Every record (label or type, ends, properties) and every problem of ``folder``."""
+    try:
+        records = validate_package(read_package(folder), load_schema())
+    except InvalidPackage as exc:
+        return [], [(p.file, p.row, p.column, p.reason) for p in exc.problems]
+    nodes = [(n.label, n.id, n.props) for n in records.nodes]
+    ties = [(t.type, t.source_label, t.source, t.target_label, t.target, t.props) for t in records.ties]
+    return nodes + ties, []
+
+
+def test_chunk_sizes_change_neither_records_nor_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows are parsed and checked in chunks and records handed on in steps: chunks of 3 rows and
+    steps of 7 ties give the same records, and the same problems at the same rows, as the defaults."""
+    import graphmodel.engine.validate as validate
+    from graphmodel.synth import SIZES, write_package
+
+    valid, broken = tmp_path / "valid", tmp_path / "broken"
+    write_package(valid, SIZES["tiny"], seed=1)
+    write_package(broken, SIZES["tiny"], seed=1)
+    ties = (broken / "ties.csv").read_text(encoding="utf-8").splitlines()
+    header = ties[0].split(",")
+    row = ties[5].split(",")
+    row[header.index("round")] = "first"  # row 6: not a number
+    ties[5] = ",".join(row)
+    ties.append(ties[2])  # the same tie as row 3, in a later chunk
+    row = ties[9].split(",")
+    row[header.index("target")] = "nobody"  # row 10: no such node
+    ties[9] = ",".join(row)
+    (broken / "ties.csv").write_text("\n".join(ties) + "\n", encoding="utf-8")
+
+    default = {folder: _validated(folder) for folder in (valid, broken, FIXTURES / "broken")}
+    monkeypatch.setattr(validate, "PARSE_CHUNK", 3)
+    monkeypatch.setattr(validate, "STEP_TIES", 7)
+    for folder, (records, problems) in default.items():
+        assert _validated(folder) == (records, problems), folder.name
+    assert len(default[valid][0]) > 7 * 3 and not default[valid][1]
+    located = {(p[0], p[1], p[2]) for p in default[broken][1]}
+    assert {("ties.csv", 6, "round"), ("ties.csv", 10, "target"), ("ties.csv", len(ties), "-")} <= located
+    assert any("the same tie as ties.csv row 3" in p[3] for p in default[broken][1])
+
+
+def test_a_refused_package_hands_on_no_record(tmp_path: Path) -> None:
+    """A bad tie at the end of the ties: validation raises before it yields the nodes, so a load
+    writes nothing ahead for a package that is refused."""
+    import shutil
+
+    from graphmodel.engine.validate import validate_in_steps
+    from graphmodel.sample import sample_path
+
+    bad = tmp_path / "bad"
+    shutil.copytree(sample_path(), bad)
+    with (bad / "ties.csv").open("a", encoding="utf-8") as fh:
+        fh.write("ngo-y01,WORKS_IN,vil-nowhere,2008,,1,Y134,,,,,,,\n")
+    steps = validate_in_steps(read_package(bad), load_schema())
+    with pytest.raises(InvalidPackage) as invalid:
+        next(steps)
+    assert "vil-nowhere" in invalid.value.report()

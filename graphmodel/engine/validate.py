@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, islice
@@ -251,12 +251,33 @@ def _model(schema: Schema, name: str, props: dict[str, Property]) -> _RowModel:
     )
 
 
-def _clean(validated: tuple[dict[str, Any], dict[str, Any] | None, set[str]]) -> dict[str, Any]:
-    """A row's values as ``model_dump`` gives them, without the empty ones."""
+def _clean(
+    validated: tuple[dict[str, Any], dict[str, Any] | None, set[str]], body: dict[str, str], texts: dict[str, str]
+) -> dict[str, Any]:
+    """A row's values as ``model_dump`` gives them, without the empty ones.
+
+    pydantic returns a new string for every text value: a value equal to its cell is the
+    cell's own string (already shared by the reader), and other texts (items of a list)
+    one string per distinct text from ``texts``, so a million records do not hold a
+    million copies of the same dates, names and ids.
+
+    >>> cell = "".join(["Y", "1"])
+    >>> values = _clean(({"id": "Y1", "evidence": ["Y2"], "note": None}, None, set()), {"id": cell}, {})
+    >>> values, values["id"] is cell
+    ({'id': 'Y1', 'evidence': ['Y2']}, True)
+    """
     fields, extra, _ = validated
-    out = {k: v for k, v in fields.items() if v is not None and v != []}
-    if extra:
-        out.update((k, v) for k, v in extra.items() if v is not None and v != [])
+    out: dict[str, Any] = {}
+    for values in (fields, extra) if extra else (fields,):
+        for k, v in values.items():
+            if v is None or v == []:
+                continue
+            if type(v) is str:
+                cell = body.get(k)
+                v = cell if cell == v else texts.setdefault(v, v)
+            elif type(v) is list:
+                v = [texts.setdefault(x, x) if type(x) is str else x for x in v]
+            out[k] = v
     return out
 
 
@@ -281,6 +302,8 @@ class _Context:
     problems: list[Problem]
     #: Ids on rows that failed validation: references to them are not reported again.
     invalid: set[str] = field(default_factory=set)
+    #: One string per distinct text that is not a cell's own (see :func:`_clean`).
+    texts: dict[str, str] = field(default_factory=dict)
 
     def report(self, table: Table, row: int, column: str, reason: str) -> None:
         self.problems.append(Problem(table.source, row, column, reason))
@@ -339,7 +362,7 @@ def _parse(
                 continue  # reported once, on the header
             ctx.report(table, number, column, _reason(error))
         return None
-    return _clean(validated)
+    return _clean(validated, values, ctx.texts)
 
 
 #: Rows validated in one call by :func:`_parse_all`: large enough to be fast, small enough
@@ -347,7 +370,9 @@ def _parse(
 PARSE_CHUNK = 2_000
 
 
-def _parse_all(bodies: Iterable[dict[str, str]], model: _RowModel) -> list[dict[str, Any] | None]:
+def _parse_all(
+    bodies: Iterable[dict[str, str]], model: _RowModel, texts: dict[str, str]
+) -> list[dict[str, Any] | None]:
     """Every row's clean values, validated :data:`PARSE_CHUNK` rows per call; None for each row
     of a chunk that has a problem.
 
@@ -361,22 +386,54 @@ def _parse_all(bodies: Iterable[dict[str, str]], model: _RowModel) -> list[dict[
         try:
             if max(map(len, chain.from_iterable(b.values() for b in chunk)), default=0) > MAX_CELL_CHARS:
                 raise ValueError("a cell is too long")  # reported by _parse
-            out.extend(_clean(v) for v in model.rows.validate_python(chunk))
+            out.extend(_clean(v, b, texts) for v, b in zip(model.rows.validate_python(chunk), chunk, strict=True))
         except (ValidationError, ValueError):
             out.extend([None] * len(chunk))
     return out
 
 
-def _provenance(ctx: _Context, table: Table, row: Row) -> dict[str, Any]:
-    return {"_package": ctx.package.name, "_file": table.source, "_row": row.number}
+def _provenance(ctx: _Context, source: str, row: Row) -> dict[str, Any]:
+    """Where a record comes from: its package, file (or sheet) and row."""
+    return {"_package": ctx.package.name, "_file": source, "_row": row.number}
 
 
-@dataclass(slots=True)
+#: Property-name tuples shared by validated rows with the same filled-in properties.
+_PROP_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shape(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared tuple equal to ``names`` (at most 4,096 are remembered: a hostile table may have many)."""
+    if len(_PROP_SHAPES) >= 4096:
+        _PROP_SHAPES.clear()
+    return _PROP_SHAPES.setdefault(names, names)
+
+
 class _Node:
-    label: str
-    table: Table
-    row: Row
-    props: dict[str, Any]
+    """A validated node row: its label, where it is, and its values, kept compactly.
+
+    The property names are a tuple shared by the nodes of the same shape, the values a
+    tuple (a third of a dict's memory); ``props`` builds the dict when asked.
+
+    >>> node = _Node("NGO", Table("ngos", "ngos.csv", []), Row(2, {}), {"id": "ngo-1", "name": "甲"})
+    >>> node.props, node.id
+    ({'id': 'ngo-1', 'name': '甲'}, 'ngo-1')
+    """
+
+    __slots__ = ("_names", "_values", "label", "row", "table")
+
+    def __init__(self, label: str, table: Table, row: Row, props: dict[str, Any]) -> None:
+        self.label, self.table, self.row = label, table, row
+        self._names = _shape(tuple(props))
+        self._values = tuple(props.values())
+
+    @property
+    def props(self) -> dict[str, Any]:
+        """The node's validated values by property name (a new dict on every call)."""
+        return dict(zip(self._names, self._values, strict=True))
+
+    @property
+    def id(self) -> str:
+        return str(self._values[self._names.index("id")])
 
 
 @dataclass(slots=True)
@@ -390,6 +447,35 @@ class _Tie:
     columns: tuple[str, str] = ("source", "target")
 
 
+#: A checked tie waiting for the package to be known valid, as one flat tuple (about a third
+#: of the memory of a dict and an object): a shared tuple of its file, type and property
+#: names, then its source, target, row and key (10 bytes), then its property values.
+_Pending = tuple[Any, ...]
+
+
+def _pending(tie: _Tie, key: bytes) -> _Pending:
+    shape = _shape((tie.table.source, tie.type, *tie.props))
+    return (shape, tie.source, tie.target, tie.row, key, *tie.props.values())
+
+
+def _tie_key(identity: list[Any]) -> bytes:
+    """A tie's key (the :func:`~graphmodel.records.digest` of its identity) as its 10 bytes, not 20 characters.
+
+    >>> _tie_key(["a", "FUNDS", "b"]).hex() == digest(["a", "FUNDS", "b"])
+    True
+    """
+    return bytes.fromhex(digest(identity))
+
+
+def _tie_record(pending: _Pending, ctx: _Context, labels: dict[str, str]) -> TieRecord:
+    """The record of a pending tie: its properties with provenance, key and hash."""
+    shape, source, target, row, key = pending[:5]
+    props = dict(zip(shape[2:], pending[5:], strict=True))
+    props.update(_provenance(ctx, shape[0], row), _key=key.hex())
+    props["_hash"] = digest(props)
+    return TieRecord(shape[1], labels[source], source, labels[target], target, props)
+
+
 def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
     for label in ctx.schema.data_labels.values():
         table = ctx.package.tables.get(label.table or "")
@@ -398,9 +484,12 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
         props = ctx.schema.node_table_properties(label.name)
         missing = _check_columns(ctx, table, [p.name for p in props.values() if p.required])
         model = _model(ctx.schema, label.name, props)
-        parsed = _parse_all((_body(row.values) for row in table.rows), model)
-        for index, row in enumerate(table.rows):
-            values = parsed[index]
+        rows = table.rows
+        for index, row in enumerate(rows):
+            if index % PARSE_CHUNK == 0:  # validated a chunk at a time: one chunk's values held
+                chunk = rows[index : index + PARSE_CHUNK]
+                parsed = _parse_all([_body(r.values) for r in chunk], model, ctx.texts)
+            values = parsed[index % PARSE_CHUNK]
             if values is None:
                 values = _parse(ctx, table, row.number, _body(row.values), model, missing)
             if values is None:
@@ -421,78 +510,84 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
             nodes[node_id] = _Node(label.name, table, row, values)
 
 
-def _read_ties(ctx: _Context, ties: list[_Tie]) -> None:
+def _tie_rows(ctx: _Context) -> Iterator[_Tie]:
+    """The ties table's rows that pass their own checks, in row order; problems are reported.
+
+    Rows are validated :data:`PARSE_CHUNK` at a time (one call per tie type in a chunk), so
+    only one chunk's cells and values are held beside the rows themselves.
+    """
     table = ctx.package.tables.get(TIES)
     if table is None:
         return
     schema = ctx.schema
-    missing = _check_columns(ctx, table, TIE_COLUMNS)
-    if missing:
+    if _check_columns(ctx, table, TIE_COLUMNS):
         return
     models = {name: _model(schema, name, schema.tie_table_properties(name)) for name in schema.relationships}
     own_columns = {c for r in schema.relationships.values() for c in r.properties}
     #: per tie type, the property columns of other tie types (reported when filled in)
     others = {name: own_columns - set(r.properties) for name, r in schema.relationships.items()}
-    # One validation call per tie type; a type with any problem is parsed row by row below.
-    # The cells to validate are taken from each row when needed, never all held at once.
-    by_type: dict[str, list[int]] = {}
     rows = table.rows
-    for index, row in enumerate(rows):
-        by_type.setdefault(row.values.get("type", ""), []).append(index)
-    parsed: list[dict[str, Any] | None] = [None] * len(rows)
-    for rel, indexes in by_type.items():
-        if rel in models and rel not in DERIVED:
-            clean = _parse_all((_body(rows[i].values, TIE_COLUMNS) for i in indexes), models[rel])
-            for i, values in zip(indexes, clean, strict=True):
-                parsed[i] = values
-    del by_type
-    for index, row in enumerate(table.rows):
-        cells = row.values  # built once per row (see Row.values)
-        rel = cells.get("type", "")
-        if rel in DERIVED:
-            ctx.report(table, row.number, "type", f"{rel} ties are derived from {DERIVED[rel]}, not written in ties")
-            continue
-        if rel not in schema.relationships:
-            known = ", ".join(n for n in schema.relationships if n not in DERIVED)
-            ctx.report(
-                table,
-                row.number,
-                "type",
-                f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required",
-            )
-            continue
-        foreign = [] if others[rel].isdisjoint(cells) else sorted(c for c in others[rel] if c in cells)
-        for column in foreign:
-            ctx.report(table, row.number, column, f"does not apply to {rel} ties")
-        values, parsed[index] = parsed[index], None
-        if values is None:
-            values = _parse(ctx, table, row.number, _body(cells, TIE_COLUMNS), models[rel], set())
-        ends = [cells.get(c, "") for c in ("source", "target")]
-        for column, value in zip(("source", "target"), ends, strict=True):
-            if not value:
-                ctx.report(table, row.number, column, "a value is required")
-        if values is None or foreign or not all(ends):
-            continue
-        ties.append(_Tie(rel, ends[0], ends[1], table, row, values))
-
-
-def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> None:
-    """WITH ties from interviews.organization and MENTIONS ties from the codes table."""
-    for node in nodes.values():
-        if node.label == "Interview" and "organization" in node.props:
-            props = {"evidence": [node.props["id"]]}
-            props.update({k: node.props[k] for k in ("round",) if k in node.props})
-            props["start"] = node.props["date"]
-            ties.append(
-                _Tie(
-                    "WITH",
-                    node.props["id"],
-                    node.props["organization"],
-                    node.table,
-                    node.row,
-                    props,
-                    ("id", "organization"),
+    for first in range(0, len(rows), PARSE_CHUNK):
+        chunk = [row.values for row in rows[first : first + PARSE_CHUNK]]  # built once per row
+        by_type: dict[str, list[int]] = {}
+        for index, cells in enumerate(chunk):
+            by_type.setdefault(cells.get("type", ""), []).append(index)
+        parsed: list[dict[str, Any] | None] = [None] * len(chunk)
+        for rel, indexes in by_type.items():
+            if rel in models and rel not in DERIVED:
+                clean = _parse_all([_body(chunk[i], TIE_COLUMNS) for i in indexes], models[rel], ctx.texts)
+                for i, values in zip(indexes, clean, strict=True):
+                    parsed[i] = values
+        for index, cells in enumerate(chunk):
+            row = rows[first + index]
+            rel = cells.get("type", "")
+            if rel in DERIVED:
+                ctx.report(
+                    table, row.number, "type", f"{rel} ties are derived from {DERIVED[rel]}, not written in ties"
                 )
+                continue
+            if rel not in schema.relationships:
+                known = ", ".join(n for n in schema.relationships if n not in DERIVED)
+                ctx.report(
+                    table,
+                    row.number,
+                    "type",
+                    f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required",
+                )
+                continue
+            foreign = [] if others[rel].isdisjoint(cells) else sorted(c for c in others[rel] if c in cells)
+            for column in foreign:
+                ctx.report(table, row.number, column, f"does not apply to {rel} ties")
+            values = parsed[index]
+            if values is None:
+                values = _parse(ctx, table, row.number, _body(cells, TIE_COLUMNS), models[rel], set())
+            ends = [cells.get(c, "") for c in ("source", "target")]
+            for column, value in zip(("source", "target"), ends, strict=True):
+                if not value:
+                    ctx.report(table, row.number, column, "a value is required")
+            if values is None or foreign or not all(ends):
+                continue
+            yield _Tie(rel, ends[0], ends[1], table, row, values)
+
+
+def _derived_ties(ctx: _Context, nodes: dict[str, _Node]) -> Iterator[_Tie]:
+    """WITH ties from interviews.organization and MENTIONS ties from the codes table, in row order."""
+    for node in nodes.values():
+        if node.label != "Interview":
+            continue
+        own = node.props
+        if "organization" in own:
+            props = {"evidence": [own["id"]]}
+            props.update({k: own[k] for k in ("round",) if k in own})
+            props["start"] = own["date"]
+            yield _Tie(
+                "WITH",
+                own["id"],
+                own["organization"],
+                node.table,
+                node.row,
+                props,
+                ("id", "organization"),
             )
     table = ctx.package.tables.get(CODES)
     if table is None:
@@ -501,24 +596,57 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node], ties: list[_Tie]) -> N
         return
     mention_props = ctx.schema.tie_table_properties("MENTIONS")
     model = _model(ctx.schema, "Code", {k: v for k, v in mention_props.items() if k not in ("evidence", "ngo")})
-    parsed = _parse_all((_body(row.values, CODE_COLUMNS) for row in table.rows), model)
-    for index, row in enumerate(table.rows):
-        cells = row.values
-        values = parsed[index]
-        if values is None:
-            values = _parse(ctx, table, row.number, _body(cells, CODE_COLUMNS), model, set())
-        ends = [cells.get(c, "") for c in CODE_COLUMNS]
-        for column, value in zip(CODE_COLUMNS, ends, strict=True):
-            if not value:
-                ctx.report(table, row.number, column, "a value is required")
-        if values is None or not all(ends):
-            continue
-        interview, code, ngo = ends
-        values.update(ngo=ngo, evidence=[interview])
-        interview_node = nodes.get(interview)
-        if interview_node is not None and "round" in interview_node.props:
-            values.setdefault("round", interview_node.props["round"])
-        ties.append(_Tie("MENTIONS", interview, code, table, row, values, ("interview", "code")))
+    rows = table.rows
+    for first in range(0, len(rows), PARSE_CHUNK):
+        chunk = [row.values for row in rows[first : first + PARSE_CHUNK]]
+        parsed = _parse_all([_body(cells, CODE_COLUMNS) for cells in chunk], model, ctx.texts)
+        for index, cells in enumerate(chunk):
+            row = rows[first + index]
+            values = parsed[index]
+            if values is None:
+                values = _parse(ctx, table, row.number, _body(cells, CODE_COLUMNS), model, set())
+            ends = [cells.get(c, "") for c in CODE_COLUMNS]
+            for column, value in zip(CODE_COLUMNS, ends, strict=True):
+                if not value:
+                    ctx.report(table, row.number, column, "a value is required")
+            if values is None or not all(ends):
+                continue
+            interview, code, ngo = ends
+            values.update(ngo=ngo, evidence=[interview])
+            interview_node = nodes.get(interview)
+            interview_props = interview_node.props if interview_node is not None else {}
+            if "round" in interview_props:
+                values.setdefault("round", interview_props["round"])
+            yield _Tie("MENTIONS", interview, code, table, row, values, ("interview", "code"))
+
+
+def _referenced(ctx: _Context, nodes: dict[str, _Node]) -> set[str]:
+    """Ids the package's ties may name that it does not define, read from the cells (no validation).
+
+    A superset of what the checks look up: every source, target, evidence interview and
+    reference column of the ties and codes tables, and the organisations of interviews.
+
+    >>> from graphmodel.schema import load_schema
+    >>> from graphmodel.tables import RawPackage, Row, Table
+    >>> ties = Table("ties", "ties.csv", ["source", "type", "target", "evidence"])
+    >>> ties.rows.append(Row(2, {"source": "a", "type": "FUNDS", "target": "b", "evidence": "Y1; Y2"}))
+    >>> ctx = _Context(load_schema(), RawPackage("p", "p", {"ties": ties}), [])
+    >>> sorted(_referenced(ctx, {}))
+    ['Y1', 'Y2', 'a', 'b']
+    """
+    references = {n for r in ctx.schema.relationships.values() for n, p in r.properties.items() if p.reference}
+    single = {TIES: ("source", "target", *sorted(references)), CODES: CODE_COLUMNS}
+    out: set[str] = set()
+    for name, columns in single.items():
+        table = ctx.package.tables.get(name)
+        for row in table.rows if table is not None else ():
+            cells = row.values
+            out.update(cells[c] for c in columns if c in cells)
+            if "evidence" in cells:
+                out.update(_string_list(cells["evidence"]))
+    out.update(str(n.props["organization"]) for n in nodes.values() if "organization" in n._names)
+    out.difference_update(nodes.keys())
+    return out
 
 
 def row_rule_problems(rules: Iterable[Property], values: dict[str, Any]) -> list[tuple[str, str]]:
@@ -595,11 +723,12 @@ def validate_in_steps(
 ) -> Generator[list[NodeRecord] | list[TieRecord], None, Records]:
     """Validate ``package`` as :func:`validate_package` does, handing on records while it goes.
 
-    Yields every node record (once) and then tie records in lists of ``STEP_TIES``, each
-    as soon as it is final, so that a caller can start writing them; the generator's
-    return value is the whole :class:`Records`. Nothing is yielded after the first
-    problem is found, and :class:`InvalidPackage` is raised at the end as usual, so a
-    caller that wrote yielded records must undo that when it is raised.
+    Every row is checked first, table by table and :data:`PARSE_CHUNK` rows at a time,
+    keeping of each tie only what its record needs (see ``_pending``): a refused package
+    raises :class:`InvalidPackage` without building any record. A valid one then yields
+    every node record (once) and tie records in lists of ``STEP_TIES``, so that a caller
+    can write them while the rest are built; the generator's return value is the whole
+    :class:`Records`.
     """
     ctx = _Context(schema, package, list(package.problems))
     known_tables = {lb.table for lb in schema.data_labels.values()} | {TIES, CODES}
@@ -612,7 +741,6 @@ def validate_in_steps(
                 f"unknown table {table.name!r}; expected one of {', '.join(sorted(t for t in known_tables if t))}",
             )
     nodes: dict[str, _Node] = {}
-    ties: list[_Tie] = []
     _read_nodes(ctx, nodes)
     stored = lookup(set(nodes)) if lookup else {}
     node_rules = {n: _rules(schema.node_table_properties(n)) for n in schema.data_labels}
@@ -629,28 +757,13 @@ def validate_in_steps(
             )
         for column, reason in row_rule_problems(node_rules[node.label], node.props):
             ctx.report(node.table, node.row.number, column, reason)
-    records = Records(package.name)
-    for node in nodes.values():
-        props = node.props  # completed in place: one dict per node, not two
-        props.update(_provenance(ctx, node.table, node.row))
-        props["_hash"] = digest(props)
-        records.nodes.append(NodeRecord(node.label, props["id"], props))
-    if not ctx.problems:
-        yield records.nodes  # before the ties are read: the caller can write the nodes meanwhile
-
-    _read_ties(ctx, ties)
-    _derived_ties(ctx, nodes, ties)
-    if lookup:  # ids the ties name that the package does not define, looked up in the store
-        referenced: set[str] = set()
-        for t in ties:
-            referenced.update((t.source, t.target), t.props.get("evidence", ()))
-            referenced.update(str(t.props[p]) for p in ("on_behalf_of", "ngo") if p in t.props)
-        referenced.difference_update(nodes.keys())
-        if referenced:
-            stored |= lookup(referenced)
-        del referenced
+    referenced = _referenced(ctx, nodes) if lookup else set()
+    if lookup and referenced:  # ids the ties name that the package does not define, looked up at once
+        stored |= lookup(referenced)
+    del referenced
     # This package's stored nodes that it no longer defines are removed by the load: not valid targets.
     labels = {i: v[0] for i, v in stored.items() if v[1] != package.name}
+    del stored
     labels.update((i, n.label) for i, n in nodes.items())
 
     def check_ref(tie: _Tie, column: str, value: str, allowed: Iterable[str], what: str) -> bool:
@@ -671,10 +784,13 @@ def validate_in_steps(
             return True
         return False
 
-    handed_on = 0
-
-    seen_keys: dict[str, _Tie] = {}
-    for tie in ties:
+    # Every tie is checked as soon as its chunk is parsed; what the records need is kept in
+    # compact form (see _pending) until the whole package is known to be valid, and nothing
+    # once a problem is found. Duplicates are found per table (a tie type has one table):
+    # key -> the row number of its first row.
+    pending: list[_Pending | None] = []
+    seen_keys: dict[str, dict[bytes, int]] = {}
+    for tie in chain(_tie_rows(ctx), _derived_ties(ctx, nodes)):
         rel = schema.relationships[tie.type]
         ok = check_ref(tie, tie.columns[0], tie.source, rel.sources, "source")
         ok &= check_ref(tie, tie.columns[1], tie.target, rel.targets, "target")
@@ -699,30 +815,41 @@ def validate_in_steps(
             ctx.report(tie.table, tie.row.number, column, reason)
             ok = False
         identity = [tie.source, tie.type, tie.target] + [tie.props.get(k) for k in rel.key_properties]
-        key = digest(identity)
-        if key in seen_keys:
-            first = seen_keys[key]
+        key = _tie_key(identity)
+        seen = seen_keys.setdefault(tie.table.source, {})
+        if key in seen:
             named = ", ".join(("source", "type", "target", *rel.key_properties))
             ctx.report(
                 tie.table,
                 tie.row.number,
                 "-",
-                f"the same tie as {first.table.source} row {first.row.number} (same {named})",
+                f"the same tie as {tie.table.source} row {seen[key]} (same {named})",
             )
             continue
-        seen_keys[key] = tie
-        if not ok or ctx.problems:
-            continue  # a refused package's records are never used: only its problems are kept
-        props = tie.props  # completed in place: one dict per tie, not two
-        props.update(_provenance(ctx, tie.table, tie.row), _key=key)
-        props["_hash"] = digest(props)
-        records.ties.append(TieRecord(tie.type, labels[tie.source], tie.source, labels[tie.target], tie.target, props))
-        if len(records.ties) - handed_on >= STEP_TIES and not ctx.problems:
-            yield records.ties[handed_on:]
-            handed_on = len(records.ties)
-
+        seen[key] = tie.row.number
+        if ok and not ctx.problems:
+            pending.append(_pending(tie, key))
+        elif pending:
+            pending.clear()  # a refused package's records are never used: only its problems are kept
+    del seen_keys
     if ctx.problems:
         raise InvalidPackage(ctx.problems)
-    if records.ties[handed_on:]:
-        yield records.ties[handed_on:]
+
+    records = Records(package.name)
+    for node in nodes.values():
+        props = node.props
+        node._values = ()  # the record holds them from here on
+        props.update(_provenance(ctx, node.table.source, node.row))
+        props["_hash"] = digest(props)
+        records.nodes.append(NodeRecord(node.label, props["id"], props))
+    nodes.clear()
+    yield records.nodes
+    for first in range(0, len(pending), STEP_TIES):
+        step = []
+        for index in range(first, min(first + STEP_TIES, len(pending))):
+            item, pending[index] = pending[index], None  # released as it goes
+            if item is not None:
+                step.append(_tie_record(item, ctx, labels))
+        records.ties.extend(step)
+        yield step
     return records
