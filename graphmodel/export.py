@@ -29,8 +29,9 @@ saw it), else it still exists.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import networkx as nx
 
@@ -137,10 +138,16 @@ def read_store(
     types = list(types) if types is not None else None
     _check_names(schema, labels, types)
     seen: set[str] = set()
+    node_labels = labels if labels is not None else list(schema.data_labels)
+    tie_types = types if types is not None else list(schema.relationships)
+    reads = [cy.export_nodes(schema, label) for label in node_labels] + [
+        cy.export_ties(schema, rel) for rel in tie_types
+    ]
+    pages = _read_ahead(store, reads)
 
     def nodes() -> Iterator[Node]:
-        for label in labels if labels is not None else schema.data_labels:
-            rows = store.run(cy.export_nodes(schema, label)).rows
+        for label in node_labels:
+            rows = next(pages)
             rows.sort(key=_first)
             for node_id, props in rows:
                 seen.add(node_id)
@@ -148,8 +155,8 @@ def read_store(
             del rows
 
     def ties() -> Iterator[Tie]:
-        for rel in types if types is not None else schema.relationships:
-            rows = store.run(cy.export_ties(schema, rel)).rows
+        for rel in tie_types:
+            rows = next(pages)
             rows.sort(key=_tie_order)
             ends: tuple[str, str] | None = None
             keys: set[str] = set()  # the keys of this pair of ends (rows are sorted by ends)
@@ -168,6 +175,18 @@ def read_store(
             del rows
 
     return nodes(), ties()
+
+
+def _read_ahead(store: Store, reads: list[LiteralString]) -> Iterator[list[tuple[Any, ...]]]:
+    """Each read's rows, in order; the next read runs (in the server, and in a thread here) while these are used."""
+    with ThreadPoolExecutor(1, thread_name_prefix="graphmodel-export") as pool:
+        pending = pool.submit(store.run, reads[0]) if reads else None
+        for following in [*reads[1:], None]:
+            assert pending is not None
+            rows = pending.result().rows
+            pending = pool.submit(store.run, following) if following is not None else None
+            yield rows
+            del rows
 
 
 def to_networkx(
@@ -261,12 +280,12 @@ def export_store(
     """
     if fmt not in EXPORT_FORMATS:
         raise GraphmodelError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    filters = {"labels": labels, "types": types, "fieldwork_round": fieldwork_round, "schema": schema}
     if as_of is not None:
-        graph = to_networkx(store, as_of=as_of, **filters)  # type: ignore[arg-type]
-        files = write_graph(graph, path, fmt)
-        return files, graph.number_of_nodes(), graph.number_of_edges()
-    nodes, ties = read_store(store, **filters)  # type: ignore[arg-type]
+        graph = to_networkx(
+            store, labels=labels, types=types, fieldwork_round=fieldwork_round, as_of=as_of, schema=schema
+        )
+        return write_graph(graph, path, fmt), graph.number_of_nodes(), graph.number_of_edges()
+    nodes, ties = read_store(store, labels=labels, types=types, fieldwork_round=fieldwork_round, schema=schema)
     return _write(nodes, ties, Path(path), fmt)
 
 

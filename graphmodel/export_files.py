@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable
@@ -82,7 +83,7 @@ def node_for_files(node: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """A node's attributes as Gephi and yEd read them: ``label`` is its name (its schema label in ``node_label``).
 
     >>> node_for_files("n1", {"label": "NGO", "name": "Green", "aliases": ["G", "绿"]})
-    {'aliases': 'G;绿', 'node_label': 'NGO', 'label': 'Green'}
+    {'name': 'Green', 'aliases': 'G;绿', 'node_label': 'NGO', 'label': 'Green'}
     """
     out = flat(attrs)
     out["node_label"] = out.pop("label", "")
@@ -141,6 +142,51 @@ class _Declared:
         return new
 
 
+_SEP = "\x00"  # never in XML text: joins an element's values so they are escaped in one pass
+_TEXT_NEEDS = re.compile("[&<>\x00]")
+_ATTR_NEEDS = re.compile('[&<>"\n\r\t\x00]')
+_ATTR_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}
+
+
+def _attr(text: str) -> str:
+    """``text`` as a quoted XML attribute value."""
+    return f'"{text}"' if not _ATTR_NEEDS.search(text) else f'"{escape(text, _ATTR_ENTITIES)}"'
+
+
+class _Templates:
+    """One element's attribute values in one string: a ``%``-template per (names, value types), made once.
+
+    ``line`` formats one value's line with ``%s`` for the value and the declared id
+    given by ``{id}``; ``in_attribute`` says whether values go in an XML attribute (GEXF) or
+    in text (GraphML), which decides the escaping.
+    """
+
+    def __init__(self, declared: _Declared, scope: str, line: str, *, in_attribute: bool) -> None:
+        self.declared, self.scope, self.line = declared, scope, line
+        self.needs = _ATTR_NEEDS if in_attribute else _TEXT_NEEDS
+        self.entities = _ATTR_ENTITIES if in_attribute else {}
+        self.made: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, bool]] = {}
+
+    def __call__(self, data: dict[str, Any]) -> str:
+        values = tuple(data.values())
+        kinds = tuple(map(type, values))
+        shape = (tuple(data), kinds)
+        made = self.made.get(shape)
+        if made is None:
+            ids = (self.declared.id(self.scope, name, value) for name, value in zip(shape[0], values, strict=True))
+            made = "".join(self.line.replace("{id}", i) for i in ids), all(k is str for k in kinds)
+            self.made[shape] = made
+        template, all_text = made
+        texts = values if all_text else tuple(map(_text, values))
+        joined = _SEP.join(texts)
+        if self.needs.search(joined):
+            if _SEP in "".join(texts):  # a value holds the separator: escape one by one
+                return template % tuple(escape(t, self.entities) for t in texts)
+            joined = escape(joined, self.entities)
+            return template % tuple(joined.split(_SEP))
+        return template % texts
+
+
 def _text(value: Any) -> str:
     """A value as XML text: booleans as ``true``/``false``, infinities and NaN as GEXF spells them."""
     if value is True or value is False:
@@ -180,19 +226,15 @@ def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) 
     try:
         with fh:
             write = fh.write
+            line = '      <data key="{id}">%s</data>\n'
+            node_data = _Templates(keys, "node", line, in_attribute=False)
             for node, attrs in nodes:
-                parts = [f"    <node id={quoteattr(str(node))}>\n"]
-                for name, value in node_for_files(node, attrs).items():
-                    parts.append(f'      <data key="{keys.id("node", name, value)}">{escape(_text(value))}</data>\n')
-                parts.append("    </node>\n")
-                write("".join(parts))
+                write(f"    <node id={_attr(str(node))}>\n{node_data(node_for_files(node, attrs))}    </node>\n")
                 n_nodes += 1
+            tie_data = _Templates(keys, "edge", line, in_attribute=False)
             for source, target, key, attrs in ties:
-                parts = [f"    <edge source={quoteattr(str(source))} target={quoteattr(str(target))} id={quoteattr(str(key))}>\n"]  # fmt: skip
-                for name, value in tie_for_files(attrs, gexf=False).items():
-                    parts.append(f'      <data key="{keys.id("edge", name, value)}">{escape(_text(value))}</data>\n')
-                parts.append("    </edge>\n")
-                write("".join(parts))
+                ends = f"source={_attr(str(source))} target={_attr(str(target))} id={_attr(str(key))}"
+                write(f"    <edge {ends}>\n{tie_data(tie_for_files(attrs, gexf=False))}    </edge>\n")
                 n_ties += 1
         declared = "".join(
             f'  <key id="{kid}" for="{scope}" attr.name={quoteattr(name)} attr.type="{kind}" />\n'
@@ -231,35 +273,37 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
     try:
         with fh:
             write = fh.write
+            line = '          <attvalue for="{id}" value="%s" />\n'
+            node_values = _Templates(attrs_of, "node", line, in_attribute=True)
             write("    <nodes>\n")
             for node, attrs in nodes:
                 data = node_for_files(node, attrs)
                 node_id = str(data.pop("id", node))
-                label = str(data.pop("label", node))
-                head = [f"      <node id={quoteattr(node_id)} label={quoteattr(label)}"]
+                head = f"      <node id={_attr(node_id)} label={_attr(str(data.pop('label', node)))}"
                 for own in _GEXF_NODE_OWN:
                     if own in data:
                         value = data.pop(own)
-                        head.append(f" {own}={quoteattr(str(value))}")
+                        head += f" {own}={_attr(str(value))}"
                         if own != "pid":
                             dated.add(_timeformat(value))
-                write("".join(head) + _attvalues(attrs_of, "node", data, "      "))
+                write(_element(head, "node", node_values, data))
                 n_nodes += 1
             write("    </nodes>\n    <edges>\n")
+            tie_values = _Templates(attrs_of, "edge", line, in_attribute=True)
             for source, target, key, attrs in ties:
                 data = tie_for_files(attrs, gexf=True)
-                data["key"] = key
-                edge_id = quoteattr(str(data.pop("id", n_ties)))
-                head = [f"      <edge source={quoteattr(str(source))} target={quoteattr(str(target))} id={edge_id}"]
+                data["networkx_key"] = key
+                edge_id = str(data.pop("id", n_ties))
+                head = f"      <edge source={_attr(str(source))} target={_attr(str(target))} id={_attr(edge_id)}"
                 if "label" in data:
-                    head.append(f" label={quoteattr(str(data.pop('label')))}")
+                    head += f" label={_attr(str(data.pop('label')))}"
                 for own in _GEXF_TIE_OWN:
                     if own in data:
                         value = data.pop(own)
-                        head.append(f" {own}={quoteattr(str(value))}")
+                        head += f" {own}={_attr(str(value))}"
                         if own != "weight":
                             dated.add(_timeformat(value))
-                write("".join(head) + _attvalues(attrs_of, "edge", data, "      "))
+                write(_element(head, "edge", tie_values, data))
                 n_ties += 1
             write("    </edges>\n")
         if len(dated) > 1:
@@ -295,19 +339,11 @@ def _timeformat(value: Any) -> str:
     return "double" if isinstance(value, float) else "long"
 
 
-def _attvalues(declared: _Declared, scope: str, data: dict[str, Any], indent: str) -> str:
-    """The rest of an element opened by the caller: its ``<attvalues>`` (the key as ``networkx_key``) and end tag."""
-    tag = "node" if scope == "node" else "edge"
+def _element(head: str, tag: str, values: _Templates, data: dict[str, Any]) -> str:
+    """A GEXF node or edge: ``head`` (the open tag's start), its ``<attvalues>`` and its end."""
     if not data:
-        return " />\n"
-    parts = [f">\n{indent}  <attvalues>\n"]
-    for name, value in data.items():
-        if name == "key":
-            name = "networkx_key"
-        aid = declared.id(scope, name, value)
-        parts.append(f'{indent}    <attvalue for="{aid}" value={quoteattr(_text(value))} />\n')
-    parts.append(f"{indent}  </attvalues>\n{indent}</{tag}>\n")
-    return "".join(parts)
+        return head + " />\n"
+    return f"{head}>\n        <attvalues>\n{values(data)}        </attvalues>\n      </{tag}>\n"
 
 
 def write_csv(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) -> list[Path]:

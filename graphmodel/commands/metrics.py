@@ -127,13 +127,15 @@ def register(app: typer.Typer) -> None:
         if fmt not in EXPORT_FORMATS:
             _fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}")
         key = _redaction_key(redact, redact_key)
-        filters = {"labels": label, "types": rel, "fieldwork_round": fieldwork_round, "as_of": as_of}
         with _open(store, read=True) as db:
             try:
                 if key is None:  # straight from the store to the file
-                    files, nodes, ties = export_store(db, output, fmt, **filters)
+                    files, nodes, ties = export_store(
+                        db, output, fmt, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of
+                    )
                 else:
-                    graph = redact_graph(to_networkx(db, **filters), key=key, keep_places=keep_places)
+                    graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
+                    graph = redact_graph(graph, key=key, keep_places=keep_places)
                     files = write_graph(graph, output, fmt)
                     nodes, ties = graph.number_of_nodes(), graph.number_of_edges()
             except GraphmodelError as exc:
