@@ -28,17 +28,20 @@ the header followed by the body (a copy at disk speed).
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import re
 import shutil
 import time
 from collections.abc import Iterable
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.errors import GraphmodelError
+from graphmodel.output import FORMULA_STARTS, spreadsheet_safe
 
 __all__ = [
     "ROUND_SPANS",
@@ -82,10 +85,12 @@ def flat(attrs: dict[str, Any]) -> dict[str, Any]:
 def node_for_files(node: str, attrs: dict[str, Any]) -> dict[str, Any]:
     """A node's attributes as Gephi and yEd read them: ``label`` is its name (its schema label in ``node_label``).
 
+    Values are left as they are (the writers drop None and join lists, as :func:`flat` does).
+
     >>> node_for_files("n1", {"label": "NGO", "name": "Green", "aliases": ["G", "绿"]})
-    {'name': 'Green', 'aliases': 'G;绿', 'node_label': 'NGO', 'label': 'Green'}
+    {'name': 'Green', 'aliases': ['G', '绿'], 'node_label': 'NGO', 'label': 'Green'}
     """
-    out = flat(attrs)
+    out = dict(attrs)
     out["node_label"] = out.pop("label", "")
     out["label"] = str(attrs.get("name") or node)
     return out
@@ -104,20 +109,30 @@ def tie_for_files(attrs: dict[str, Any], *, gexf: bool) -> dict[str, Any]:
     >>> tie_for_files({"type": "SPONSORS", "round": 2}, gexf=True)["start"]
     '2018-01-01'
     """
-    out = flat(attrs)
+    out = dict(attrs)
     out["tie_type"] = out.pop("type", "")
     if gexf:
         out["label"] = out["tie_type"]
         start, end = out.pop("start", None), out.pop("end", None)
         if start is not None:
-            out["start"] = partial_date_bounds(str(start))[0].isoformat()
+            out["start"] = _first_day(str(start))
             out["tie_start"] = str(start)
         if end is not None:
-            out["end"] = partial_date_bounds(str(end))[1].isoformat()
+            out["end"] = _last_day(str(end))
             out["tie_end"] = str(end)
         if start is None and end is None and attrs.get("round") in ROUND_SPANS:
             out["start"], out["end"] = ROUND_SPANS[attrs["round"]]
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_day(date: str) -> str:
+    return partial_date_bounds(date)[0].isoformat()
+
+
+@functools.lru_cache(maxsize=4096)
+def _last_day(date: str) -> str:
+    return partial_date_bounds(date)[1].isoformat()
 
 
 class _Declared:
@@ -142,10 +157,12 @@ class _Declared:
         return new
 
 
-_SEP = "\x00"  # never in XML text: joins an element's values so they are escaped in one pass
-_TEXT_NEEDS = re.compile("[&<>\x00]")
-_ATTR_NEEDS = re.compile('[&<>"\n\r\t\x00]')
+_SEP = "\x00"  # not allowed in XML: joins an element's values so they are escaped in one pass
+_TEXT_NEEDS = re.compile("[&<>]")
+_ATTR_NEEDS = re.compile('[&<>"\n\r\t]')
 _ATTR_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}
+_AS_STR = frozenset((str, int))
+_FORMULA_CELL = re.compile(_SEP + "(?:" + "|".join(re.escape(start) for start in FORMULA_STARTS) + ")")
 
 
 def _attr(text: str) -> str:
@@ -154,37 +171,47 @@ def _attr(text: str) -> str:
 
 
 class _Templates:
-    """One element's attribute values in one string: a ``%``-template per (names, value types), made once.
+    """An element's attribute values in one string, by a ``%``-template made once per shape.
 
-    ``line`` formats one value's line with ``%s`` for the value and the declared id
-    given by ``{id}``; ``in_attribute`` says whether values go in an XML attribute (GEXF) or
-    in text (GraphML), which decides the escaping.
+    A shape is the attribute names and the types of their values; for each, the template
+    (one ``line`` per value, ``{id}`` replaced by the declared id), which values to keep
+    (None is dropped) and how to turn them into text (lists joined with ``;``, as :func:`flat`).
+    ``in_attribute`` says whether values go in an XML attribute (GEXF) or in text (GraphML),
+    which decides the escaping.
     """
 
     def __init__(self, declared: _Declared, scope: str, line: str, *, in_attribute: bool) -> None:
         self.declared, self.scope, self.line = declared, scope, line
         self.needs = _ATTR_NEEDS if in_attribute else _TEXT_NEEDS
         self.entities = _ATTR_ENTITIES if in_attribute else {}
-        self.made: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, bool]] = {}
+        self.made: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, Any, bool]] = {}
+
+    def _make(self, names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[str, Any, bool]:
+        keep = [i for i, v in enumerate(values) if v is not None]
+        ids = (self.declared.id(self.scope, names[i], _flat_value(values[i])) for i in keep)
+        template = "".join(self.line.replace("{id}", i) for i in ids)
+        pick = itemgetter(*keep) if len(keep) > 1 else (lambda v: (v[keep[0]],)) if keep else (lambda v: ())
+        return template, pick, all(type(values[i]) in _AS_STR for i in keep)
 
     def __call__(self, data: dict[str, Any]) -> str:
         values = tuple(data.values())
-        kinds = tuple(map(type, values))
-        shape = (tuple(data), kinds)
+        shape = (tuple(data), tuple(map(type, values)))
         made = self.made.get(shape)
         if made is None:
-            ids = (self.declared.id(self.scope, name, value) for name, value in zip(shape[0], values, strict=True))
-            made = "".join(self.line.replace("{id}", i) for i in ids), all(k is str for k in kinds)
-            self.made[shape] = made
-        template, all_text = made
-        texts = values if all_text else tuple(map(_text, values))
+            made = self.made[shape] = self._make(shape[0], values)
+        template, pick, plain = made
+        texts = tuple(map(str, pick(values))) if plain else tuple(_text(_flat_value(v)) for v in pick(values))
         joined = _SEP.join(texts)
-        if self.needs.search(joined):
-            if _SEP in "".join(texts):  # a value holds the separator: escape one by one
-                return template % tuple(escape(t, self.entities) for t in texts)
-            joined = escape(joined, self.entities)
-            return template % tuple(joined.split(_SEP))
-        return template % texts
+        if not self.needs.search(joined):
+            return template % texts
+        if joined.count(_SEP) != len(texts) - 1:  # a value holds the separator: escape one by one
+            return template % tuple(escape(t, self.entities) for t in texts)
+        return template % tuple(escape(joined, self.entities).split(_SEP))
+
+
+def _flat_value(value: Any) -> Any:
+    """A list or tuple joined with ``;`` (as :func:`flat` does); anything else as it is."""
+    return ";".join(map(str, value)) if isinstance(value, list | tuple) else value
 
 
 def _text(value: Any) -> str:
@@ -281,9 +308,9 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
                 node_id = str(data.pop("id", node))
                 head = f"      <node id={_attr(node_id)} label={_attr(str(data.pop('label', node)))}"
                 for own in _GEXF_NODE_OWN:
-                    if own in data:
-                        value = data.pop(own)
-                        head += f" {own}={_attr(str(value))}"
+                    value = data.pop(own, None)
+                    if value is not None:
+                        head += f" {own}={_attr(str(_flat_value(value)))}"
                         if own != "pid":
                             dated.add(_timeformat(value))
                 write(_element(head, "node", node_values, data))
@@ -298,9 +325,9 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
                 if "label" in data:
                     head += f" label={_attr(str(data.pop('label')))}"
                 for own in _GEXF_TIE_OWN:
-                    if own in data:
-                        value = data.pop(own)
-                        head += f" {own}={_attr(str(value))}"
+                    value = data.pop(own, None)
+                    if value is not None:
+                        head += f" {own}={_attr(str(_flat_value(value)))}"
                         if own != "weight":
                             dated.add(_timeformat(value))
                 write(_element(head, "edge", tie_values, data))
@@ -383,7 +410,10 @@ def _three(row: tuple[Any, ...]) -> tuple[Any, Any, Any]:
 
 
 def _safe_row(values: list[Any]) -> list[Any]:
-    """Text cells a spreadsheet would run as formulas, escaped (see :func:`graphmodel.output.spreadsheet_safe`)."""
-    from graphmodel.output import spreadsheet_safe
+    """Text cells a spreadsheet would run as formulas, escaped (see :func:`graphmodel.output.spreadsheet_safe`).
 
+    A row with no cell starting like a formula (nearly all) is returned as it is after one search.
+    """
+    if not _FORMULA_CELL.search(_SEP + _SEP.join(map(str, values))):
+        return values
     return [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]

@@ -11,7 +11,7 @@ import xmlschema
 
 from graphmodel.api import load_package
 from graphmodel.export import export_store, to_networkx, write_graph
-from graphmodel.export_files import node_for_files, tie_for_files
+from graphmodel.export_files import flat, node_for_files, tie_for_files
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store
 
@@ -32,9 +32,9 @@ def loaded(store: Store) -> Store:
 def _networkx_file(graph: nx.MultiDiGraph, path: Path, fmt: str) -> Path:
     """The file NetworkX's own writer makes of the graph the export shows (the path before streaming)."""
     shown = nx.MultiDiGraph()
-    shown.add_nodes_from((n, node_for_files(n, d)) for n, d in graph.nodes(data=True))
+    shown.add_nodes_from((n, flat(node_for_files(n, d))) for n, d in graph.nodes(data=True))
     for u, v, k, d in graph.edges(keys=True, data=True):
-        shown.add_edge(u, v, key=k, **tie_for_files(d, gexf=fmt == "gexf"))
+        shown.add_edge(u, v, key=k, **flat(tie_for_files(d, gexf=fmt == "gexf")))
     if fmt == "graphml":
         nx.write_graphml(shown, path)
     else:
@@ -68,7 +68,7 @@ def test_streamed_xml_equals_networkx_writers(loaded: Store, tmp_path: Path, fmt
 
 def test_streamed_csv_equals_graph_path(loaded: Store, tmp_path: Path) -> None:
     for filters in FILTERS:
-        streamed, n_nodes, n_ties = export_store(loaded, tmp_path / "s", "csv", **filters)
+        streamed, _, n_ties = export_store(loaded, tmp_path / "s", "csv", **filters)
         via_graph = write_graph(to_networkx(loaded, **filters), tmp_path / "g", "csv")
         assert [f.read_bytes() for f in streamed] == [f.read_bytes() for f in via_graph]
         assert len(streamed[1].read_text(encoding="utf-8").splitlines()) == n_ties + 1 > 1
@@ -83,7 +83,7 @@ def test_as_of_goes_through_the_graph(loaded: Store, tmp_path: Path) -> None:
 
 def test_escaping_and_odd_values_survive(tmp_path: Path) -> None:
     nodes = [
-        ("a&1", {"label": "Agency", "name": 'County "WF" <县妇联>', "weight": 1.5, "open": True}),
+        ("a&1", {"label": "Agency", "name": 'County "WF" <县妇联>', "weight": 1.5, "open": True, "gone": None}),
         ("n'2", {"label": "NGO", "name": "line\nbreak\tand tab", "size": float("nan"), "aliases": ["x", "绿"]}),
     ]
     ties = [("a&1", "n'2", "k<1>", {"type": "SUPPORTS", "start": "2010", "evidence": ["Y1", "Y2"], "ok": False})]
