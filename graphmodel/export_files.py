@@ -282,7 +282,7 @@ def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) 
 
 #: Node and tie attributes GEXF puts on the element itself, not among the attribute values.
 _GEXF_NODE_OWN = ("pid", "start", "end")
-_GEXF_TIE_OWN = ("weight", "start", "end")
+_GEXF_TIE_OWN = ("label", "weight", "start", "end")
 
 
 def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> tuple[int, int]:
@@ -307,12 +307,7 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
                 data = node_for_files(node, attrs)
                 node_id = str(data.pop("id", node))
                 head = f"      <node id={_attr(node_id)} label={_attr(str(data.pop('label', node)))}"
-                for own in _GEXF_NODE_OWN:
-                    value = data.pop(own, None)
-                    if value is not None:
-                        head += f" {own}={_attr(str(_flat_value(value)))}"
-                        if own != "pid":
-                            dated.add(_timeformat(value))
+                head += _own_attributes(data, _GEXF_NODE_OWN, dated)
                 write(_element(head, "node", node_values, data))
                 n_nodes += 1
             write("    </nodes>\n    <edges>\n")
@@ -322,14 +317,7 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
                 data["networkx_key"] = key
                 edge_id = str(data.pop("id", n_ties))
                 head = f"      <edge source={_attr(str(source))} target={_attr(str(target))} id={_attr(edge_id)}"
-                if "label" in data:
-                    head += f" label={_attr(str(data.pop('label')))}"
-                for own in _GEXF_TIE_OWN:
-                    value = data.pop(own, None)
-                    if value is not None:
-                        head += f" {own}={_attr(str(_flat_value(value)))}"
-                        if own != "weight":
-                            dated.add(_timeformat(value))
+                head += _own_attributes(data, _GEXF_TIE_OWN, dated)
                 write(_element(head, "edge", tie_values, data))
                 n_ties += 1
             write("    </edges>\n")
@@ -357,6 +345,18 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
     finally:
         body.unlink(missing_ok=True)
     return n_nodes, n_ties
+
+
+def _own_attributes(data: dict[str, Any], names: tuple[str, ...], dated: set[str]) -> str:
+    """The XML attributes GEXF gives an element itself, taken out of ``data``; ``dated`` gets their time formats."""
+    out = ""
+    for own in names:
+        value = data.pop(own, None)
+        if value is not None:
+            out += f" {own}={_attr(str(_flat_value(value)))}"
+            if own in ("start", "end"):
+                dated.add(_timeformat(value))
+    return out
 
 
 def _timeformat(value: Any) -> str:
