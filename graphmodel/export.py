@@ -28,24 +28,36 @@ saw it), else it still exists.
 
 from __future__ import annotations
 
-import csv
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, LiteralString
 
 import networkx as nx
 
+from graphmodel import export_files as files
 from graphmodel import statements as cy
 from graphmodel import temporal
-from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.errors import GraphmodelError
+from graphmodel.gcpause import gc_paused
 from graphmodel.schema import Schema, load_schema
 from graphmodel.stores.base import Store
 
-__all__ = ["EXPORT_FORMATS", "ROUND_SPANS", "filter_graph", "tie_active", "to_networkx", "write_graph"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "ROUND_SPANS",
+    "export_store",
+    "filter_graph",
+    "read_store",
+    "tie_active",
+    "to_networkx",
+    "write_graph",
+]
 
 EXPORT_FORMATS = ("graphml", "gexf", "csv")
+ROUND_SPANS = files.ROUND_SPANS
+Node = files.Node
+Tie = files.Tie
 
 
 def tie_active(start: str | None, end: str | None, as_of: str) -> bool:
@@ -106,6 +118,80 @@ def filter_graph(
     return out
 
 
+def read_store(
+    store: Store,
+    *,
+    labels: Iterable[str] | None = None,
+    types: Iterable[str] | None = None,
+    fieldwork_round: int | None = None,
+    schema: Schema | None = None,
+) -> tuple[Iterator[Node], Iterator[Tie]]:
+    """The nodes and then the ties of a store, one label or type at a time, as :func:`to_networkx` adds them.
+
+    Nodes ``(id, {"label": label, **properties})`` in id order within a label; ties
+    ``(source, target, key, {"type": type, **properties})`` in (source, target, key) order within
+    a type, keyed by the tie's ``_key`` (a second package's tie with the same key gets a ``'``);
+    only ties whose ends were read, and of ``fieldwork_round`` when given. Consume the nodes
+    before the ties. Memory: one label's or one type's rows at a time, plus the node ids.
+    """
+    schema = schema or load_schema()
+    labels = list(labels) if labels is not None else None
+    types = list(types) if types is not None else None
+    _check_names(schema, labels, types)
+    seen: set[str] = set()
+    node_labels = labels if labels is not None else list(schema.data_labels)
+    tie_types = types if types is not None else list(schema.relationships)
+    reads = [cy.export_nodes(schema, label) for label in node_labels] + [
+        cy.export_ties(schema, rel) for rel in tie_types
+    ]
+    pages = _read_ahead(store, reads)
+
+    def nodes() -> Iterator[Node]:
+        for label in node_labels:
+            rows = next(pages)
+            rows.sort(key=_first)
+            seen.update(map(_first, rows))
+            for node_id, props in rows:
+                props["label"] = label  # the read's own dict: no copy (a stored "label" is shadowed)
+                yield node_id, props
+            del rows
+
+    def ties() -> Iterator[Tie]:
+        for rel in tie_types:
+            rows = next(pages)
+            rows.sort(key=_tie_order)
+            ends: tuple[str, str] | None = None
+            keys: set[str] = set()  # the keys of this pair of ends (rows are sorted by ends)
+            for source, target, props in rows:
+                if source not in seen or target not in seen:
+                    continue
+                if ends != (source, target):
+                    ends, keys = (source, target), set()
+                key = props.get("_key") or f"{source}|{rel}|{target}"
+                while key in keys:  # the same _key from two packages (keys hold the type: no clash across types)
+                    key += "'"
+                keys.add(key)
+                if fieldwork_round is not None and props.get("round") != fieldwork_round:
+                    continue
+                props["type"] = rel
+                yield source, target, key, props
+            del rows
+
+    return nodes(), ties()
+
+
+def _read_ahead(store: Store, reads: list[LiteralString]) -> Iterator[list[tuple[Any, ...]]]:
+    """Each read's rows, in order; the next read runs (in the server, and in a thread here) while these are used."""
+    with ThreadPoolExecutor(1, thread_name_prefix="graphmodel-export") as pool:
+        pending = pool.submit(store.run, reads[0]) if reads else None
+        for following in [*reads[1:], None]:
+            assert pending is not None
+            rows = pending.result().rows
+            pending = pool.submit(store.run, following) if following is not None else None
+            yield rows
+            del rows
+
+
 def to_networkx(
     store: Store,
     *,
@@ -118,37 +204,29 @@ def to_networkx(
     """Read the graph (or the part the filters select) from a store into a ``MultiDiGraph``.
 
     Labels and types must be names from the schema; filters are those of
-    :func:`filter_graph`. Nodes and ties are added in id order, so two stores with
-    the same content give equal graphs.
+    :func:`filter_graph`. Nodes and ties are added in id order (:func:`read_store`), so two
+    stores with the same content give equal graphs.
     """
-    schema = schema or load_schema()
-    labels = list(labels) if labels is not None else None
-    types = list(types) if types is not None else None
-    _check_names(schema, labels, types)
+    # with as_of, the round is filtered afterwards: which rounds revisited a tie's ends reads every round
+    at_read = fieldwork_round if as_of is None else None
+    nodes, ties = read_store(store, labels=labels, types=types, fieldwork_round=at_read, schema=schema)
     graph = nx.MultiDiGraph()
-    for label in labels if labels is not None else schema.data_labels:
-        rows = store.run(cy.export_nodes(schema, label)).rows
-        rows.sort(key=_first)
-        graph.add_nodes_from((node_id, _attrs("label", label, props)) for node_id, props in rows)
-        del rows
-    succ = graph._succ  # networkx's adjacency: source -> target -> key -> attributes
-    for rel in types if types is not None else schema.relationships:
-        rows = store.run(cy.export_ties(schema, rel)).rows
-        rows.sort(key=_tie_order)
-        for source, target, props in rows:
-            if source not in succ or target not in succ:
-                continue
-            key = props.get("_key") or f"{source}|{rel}|{target}"
-            keys = succ[source].get(target)
-            while keys is not None and key in keys:  # the same _key from two packages
-                key += "'"
-            graph.add_edge(source, target, key=key, **_attrs("type", rel, props))
-        del rows
+    with gc_paused():  # millions of dicts and no cycles: the collector would rescan them again and again
+        graph.add_nodes_from(nodes)
+        add_edge = graph.add_edge
+        for source, target, key, attrs in ties:
+            add_edge(source, target, key=key, **attrs)
     graph.graph.update(
-        {"labels": labels, "types": types, "round": fieldwork_round, "as_of": as_of, "store": store.description}
+        {
+            "labels": list(labels) if labels is not None else None,
+            "types": list(types) if types is not None else None,
+            "round": fieldwork_round,
+            "as_of": as_of,
+            "store": store.description,
+        }
     )
-    if fieldwork_round is None and as_of is None:
-        return graph  # nothing to filter: no copy (at the national size a copy doubles the time and memory)
+    if as_of is None:
+        return graph  # nothing left to filter: no copy (at the national size a copy doubles the time and memory)
     return filter_graph(graph, fieldwork_round=fieldwork_round, as_of=as_of)
 
 
@@ -161,73 +239,6 @@ def _tie_order(row: tuple[Any, ...]) -> tuple[Any, Any, Any]:
     return row[0], row[1], row[2].get("_key") or ""
 
 
-def _attrs(name: str, value: str, props: dict[str, Any]) -> dict[str, Any]:
-    """``props`` with ``name`` first, set to ``value`` (a stored property of that name is shadowed)."""
-    out = {name: value}
-    out.update(props)
-    out[name] = value
-    return out
-
-
-def _flat(attrs: dict[str, Any]) -> dict[str, Any]:
-    """Attributes GraphML and GEXF can hold: no None, lists joined with ``;``."""
-    out: dict[str, Any] = {}
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        out[key] = ";".join(str(v) for v in value) if isinstance(value, list | tuple) else value
-    return out
-
-
-#: The span of each fieldwork round (schema.yaml: round 1 = 2009-2012, 2 = 2018-2019): the time a tie
-#: observed in that round, with neither start nor end recorded, is shown on Gephi's timeline.
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-ROUND_SPANS = {1: ("2009-01-01", "2012-12-31"), 2: ("2018-01-01", "2019-12-31")}
-
-
-def _for_files(graph: nx.MultiDiGraph, *, gexf: bool) -> nx.MultiDiGraph:
-    """The graph as Gephi and yEd read it: each node's ``label`` is its name (its schema label in
-    ``node_label``); each tie's type is ``tie_type`` (and, in GEXF, its edge label).
-
-    GEXF's ``type`` on an edge is reserved (directed or undirected), so the tie type never goes there.
-    GEXF edges carry ``start`` and ``end`` as full dates for the timeline (see :func:`write_graph`).
-    """
-    out = nx.MultiDiGraph()
-    for n, d in graph.nodes(data=True):
-        attrs = _flat(d)
-        attrs["node_label"] = attrs.pop("label", "")
-        attrs["label"] = str(d.get("name") or n)
-        out.add_node(n, **attrs)
-    for u, v, key, d in graph.edges(keys=True, data=True):
-        attrs = _flat(d)
-        attrs["tie_type"] = attrs.pop("type", "")
-        if gexf:
-            attrs["label"] = attrs["tie_type"]
-            start, end = attrs.pop("start", None), attrs.pop("end", None)
-            if start is not None:
-                attrs["start"] = partial_date_bounds(str(start))[0].isoformat()
-                attrs["tie_start"] = str(start)
-            if end is not None:
-                attrs["end"] = partial_date_bounds(str(end))[1].isoformat()
-                attrs["tie_end"] = str(end)
-            if start is None and end is None and d.get("round") in ROUND_SPANS:
-                attrs["start"], attrs["end"] = ROUND_SPANS[d["round"]]
-        out.add_edge(u, v, key=key, **attrs)
-    return out
-
-
-def _gexf_13(graph: nx.MultiDiGraph) -> str:
-    """GEXF 1.3 text that validates against the GEXF 1.3 schema.
-
-    networkx 3.x writes two things the schema refuses: the xsi namespace without "www."
-    (so ``schemaLocation`` is an unknown attribute) and a ``name`` on ``<graph>``.
-    """
-    text = "\n".join(nx.generate_gexf(graph, version="1.3"))
-    text = text.replace('xmlns:xsi="http://w3.org/2001/XMLSchema-instance"', f'xmlns:xsi="{XSI}"', 1)
-    text = re.sub(r'(<graph [^>]*?) name="[^"]*"', r"\1", text, count=1)
-    return "<?xml version='1.0' encoding='utf-8'?>\n" + text + "\n"
-
-
 def write_graph(graph: nx.MultiDiGraph, path: str | Path, fmt: str) -> list[Path]:
     """Write ``graph`` as GraphML or GEXF (one file at ``path``) or CSV (``nodes.csv`` and ``edges.csv``
     in the folder ``path``). Returns the files written.
@@ -237,39 +248,69 @@ def write_graph(graph: nx.MultiDiGraph, path: str | Path, fmt: str) -> list[Path
     ``start`` and ``end`` as full dates (the first and last day the partial dates allow;
     for a tie with neither, the span of its fieldwork round, :data:`ROUND_SPANS`) so Gephi's
     timeline can use them; ``tie_start`` and ``tie_end`` keep the dates as recorded.
-    CSV keeps the store's names: ``label`` and ``type`` columns.
+    CSV keeps the store's names: ``label`` and ``type`` columns. The writers are those of
+    :mod:`graphmodel.export_files`, which :func:`export_store` feeds straight from a store.
     """
-    path = Path(path)
+    nodes = graph.nodes(data=True)
+    ties = graph.edges(keys=True, data=True)
+    return _write(nodes, ties, Path(path), fmt)[0]
+
+
+def export_store(
+    store: Store,
+    path: str | Path,
+    fmt: str,
+    *,
+    labels: Iterable[str] | None = None,
+    types: Iterable[str] | None = None,
+    fieldwork_round: int | None = None,
+    as_of: str | None = None,
+    schema: Schema | None = None,
+) -> tuple[list[Path], int, int]:
+    """Export the graph (or part of it) from a store to files, as :func:`write_graph` writes them.
+
+    Without ``as_of`` the nodes and ties stream from the store to the file
+    (:func:`read_store`), one label or type at a time, with no NetworkX graph; ``as_of``
+    needs the whole graph (which rounds revisited a tie's ends), so it goes through
+    :func:`to_networkx`. Returns the files written and the numbers of nodes and ties.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise GraphmodelError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    if as_of is not None:
+        graph = to_networkx(
+            store, labels=labels, types=types, fieldwork_round=fieldwork_round, as_of=as_of, schema=schema
+        )
+        return write_graph(graph, path, fmt), graph.number_of_nodes(), graph.number_of_edges()
+    nodes, ties = read_store(store, labels=labels, types=types, fieldwork_round=fieldwork_round, schema=schema)
+    with gc_paused():  # the replies' many lists and dicts hold no cycles (half the time at the medium size)
+        return _write(nodes, ties, Path(path), fmt)
+
+
+def _write(nodes: Iterable[Node], ties: Iterable[Tie], path: Path, fmt: str) -> tuple[list[Path], int, int]:
     if fmt == "graphml":
-        nx.write_graphml(_for_files(graph, gexf=False), path)
-        return [path]
+        return [path], *files.write_graphml(nodes, ties, path)
     if fmt == "gexf":
-        path.write_text(_gexf_13(_for_files(graph, gexf=True)), encoding="utf-8")
-        return [path]
+        return [path], *files.write_gexf(nodes, ties, path)
     if fmt != "csv":
         raise GraphmodelError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    path.mkdir(parents=True, exist_ok=True)
-    flat = nx.MultiDiGraph()
-    flat.add_nodes_from((n, _flat(d)) for n, d in graph.nodes(data=True))
-    flat.add_edges_from((u, v, k, _flat(d)) for u, v, k, d in graph.edges(keys=True, data=True))
-    node_cols = sorted({k for _, d in flat.nodes(data=True) for k in d} - {"label"})
-    edge_cols = sorted({k for *_, d in flat.edges(data=True) for k in d} - {"type", "_key"})
-    nodes_file, edges_file = path / "nodes.csv", path / "edges.csv"
-    with nodes_file.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["id", "label", *node_cols])
-        for n, d in sorted(flat.nodes(data=True)):
-            writer.writerow(_safe_row([n, d.get("label", ""), *(d.get(c, "") for c in node_cols)]))
-    with edges_file.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["source", "target", "type", "key", *edge_cols])
-        for u, v, key, d in sorted(flat.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-            writer.writerow(_safe_row([u, v, d.get("type", ""), key, *(d.get(c, "") for c in edge_cols)]))
-    return [nodes_file, edges_file]
+    counted = _Counted(nodes, ties)
+    written = files.write_csv(counted.nodes(), counted.ties(), path)
+    return written, counted.n_nodes, counted.n_ties
 
 
-def _safe_row(values: list[Any]) -> list[Any]:
-    """Text cells a spreadsheet would run as formulas, escaped (see :func:`graphmodel.output.spreadsheet_safe`)."""
-    from graphmodel.output import spreadsheet_safe
+class _Counted:
+    """Pass nodes and ties through, counting them."""
 
-    return [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]
+    def __init__(self, nodes: Iterable[Node], ties: Iterable[Tie]) -> None:
+        self._nodes, self._ties = nodes, ties
+        self.n_nodes = self.n_ties = 0
+
+    def nodes(self) -> Iterator[Node]:
+        for node in self._nodes:
+            self.n_nodes += 1
+            yield node
+
+    def ties(self) -> Iterator[Tie]:
+        for tie in self._ties:
+            self.n_ties += 1
+            yield tie

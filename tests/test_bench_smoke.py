@@ -104,3 +104,27 @@ def test_the_neo4j_benchmarks_run_at_tiny_size(
     )
     assert not stages["queries"]["errors"] and stages["queries"]["latency_ms"]
     assert neo4j_server.run("MATCH (n) RETURN count(n)").rows[0][0] == 0  # emptied again
+
+
+def test_export_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
+    from bench import national_export
+
+    store, package, results = str(tmp_path / "store"), str(tmp_path / "pkg"), str(tmp_path / "results")
+    args = ["--store", store, "--package", package, "--size", "tiny", "--tmp", str(tmp_path), "--out", results]
+    code = national_export.main(args)
+    assert code == 0
+    body = json.loads((tmp_path / "results" / "export-tiny.json").read_text())
+    stages = {s["stage"]: s for s in body["stages"]}
+    read = stages["store_read"]
+    for fmt in ("graphml", "gexf", "csv"):
+        assert (
+            (stages[f"export_{fmt}"]["nodes"], stages[f"export_{fmt}"]["ties"])
+            == (read["nodes"], read["ties"])
+            > (0, 0)
+        )
+    assert stages["to_networkx"]["edges"] == read["ties"] and body["export_over_store_read"]["export_graphml"] > 0
+    access = body["access_betweenness"]
+    assert access["graphmodel"]["median_s"] > 0 and access["graphmodel_kernel"]["median_s"] > 0
+    if "seconds" in access["igraph"]:
+        assert access["identical"] is True
+    assert not list(tmp_path.glob("export.*"))  # the exported files are removed

@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         keep_places: KeepPlacesOption = False,
     ) -> None:
         """Export the graph (or part of it) for Gephi and other tools."""
-        from graphmodel.export import to_networkx, write_graph
+        from graphmodel.export import export_store, to_networkx, write_graph
         from graphmodel.redact import redact_graph
 
         if fmt not in EXPORT_FORMATS:
@@ -129,16 +129,18 @@ def register(app: typer.Typer) -> None:
         key = _redaction_key(redact, redact_key)
         with _open(store, read=True) as db:
             try:
-                graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
-                if key is not None:
+                if key is None:  # straight from the store to the file
+                    files, nodes, ties = export_store(
+                        db, output, fmt, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of
+                    )
+                else:
+                    graph = to_networkx(db, labels=label, types=rel, fieldwork_round=fieldwork_round, as_of=as_of)
                     graph = redact_graph(graph, key=key, keep_places=keep_places)
-                files = write_graph(graph, output, fmt)
+                    files = write_graph(graph, output, fmt)
+                    nodes, ties = graph.number_of_nodes(), graph.number_of_edges()
             except GraphmodelError as exc:
                 _fail(str(exc))
-        console.print(
-            f"wrote {graph.number_of_nodes()} nodes and {graph.number_of_edges()} ties to "
-            + ", ".join(str(f) for f in files)
-        )
+        console.print(f"wrote {nodes} nodes and {ties} ties to " + ", ".join(str(f) for f in files))
 
     @app.command()
     @result_options(params=False)

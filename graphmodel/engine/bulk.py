@@ -43,6 +43,7 @@ from graphmodel.engine.load import (
     _resolve,
     _table_rows,
     _upgrade,
+    lap_timer,
 )
 from graphmodel.engine.plan import LoadPlan, Planner
 from graphmodel.engine.state import read_state
@@ -101,14 +102,7 @@ def _write(
     progress: Callable[[int, int], None] | None,
     rows: int,
 ) -> LoadReport:
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
+    timings, lap = lap_timer()
 
     done = 0
 

@@ -149,6 +149,25 @@ class _Stream:
             self._advance(statement)
 
 
+def lap_timer() -> tuple[dict[str, float], Callable[[str], None]]:
+    """A dict of phase timings and the function that records one: ``lap(name)`` stores the seconds since the last lap.
+
+    >>> timings, lap = lap_timer()
+    >>> lap("state"); list(timings)
+    ['state']
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    return timings, lap
+
+
 def load(
     store: Store,
     raw: RawPackage,
@@ -177,14 +196,7 @@ def load(
             return report
     store.ensure_constraints(schema)
     staged = 0 < options.stage_rows <= rows
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
+    timings, lap = lap_timer()
 
     with store.load_session(staged=staged) as session:
         stream = _Stream(session, progress, rows, options.pause)

@@ -116,9 +116,11 @@ def _stderr(total: np.ndarray, total_sq: np.ndarray, k: int, population: int) ->
 def _csr(graph: nx.DiGraph, index: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray]:
     """CSR adjacency of ``graph`` with nodes numbered by ``index``, each row's successors sorted."""
     n = len(index)
-    ends = chain.from_iterable(graph.edges)
-    pairs = np.fromiter(map(index.__getitem__, ends), dtype=np.int64).reshape(-1, 2)
-    heads, tails = pairs[:, 0], pairs[:, 1]
+    succ = graph._succ  # networkx's own dicts (the public views wrap each row): no edge tuples are made
+    rows = np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ))
+    counts = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
+    heads = np.repeat(rows, counts)
+    tails = np.fromiter(map(index.__getitem__, chain.from_iterable(succ.values())), dtype=np.int64, count=len(heads))
     indices = tails[np.lexsort((tails, heads))]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(heads, minlength=n), out=indptr[1:])
@@ -283,7 +285,7 @@ def subset_betweenness(
         graph = nx.DiGraph(graph)
     order = sorted(graph, key=str)
     source_list = sorted((s for s in set(sources) if s in graph), key=str)
-    target_set = {t for t in targets if t in graph}
+    target_set = set(targets).intersection(graph.nodes)
     picked = _sample(source_list, k, seed)
     if method == "networkx":
         simple = nx.DiGraph(graph)

@@ -121,15 +121,24 @@ class BulkSession(ABC):
     as they are validated, and :meth:`commit` runs the closing statements (the package's
     record, the graph's format) and makes everything live and durable. Leaving the ``with``
     block without :meth:`commit` removes everything written.
+
+    ``session`` is the store's load session that holds the lock (and, for reads, sees the
+    live graph); its commit ends the load.
     """
 
-    @abstractmethod
+    def __init__(self, session: LoadSession, schema: Schema) -> None:
+        self._session = session
+        self._schema = schema
+
     def empty(self) -> bool:
         """Whether the store holds no node but its :Graph node."""
+        from graphmodel import statements as cy
 
-    @abstractmethod
+        return not self.run(cy.any_data(self._schema)).rows
+
     def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
         """Run a read against the live graph."""
+        return self._session.run(cypher, params)
 
     def begin(self, package: str, provisional: Statement) -> None:
         """Called before any record: ``provisional`` records the package as being loaded.
@@ -156,9 +165,9 @@ class BulkSession(ABC):
         """Discard everything written and release the lock."""
 
     @property
-    @abstractmethod
     def committed(self) -> bool:
         """Whether :meth:`commit` succeeded."""
+        return self._session.committed
 
     def __enter__(self) -> BulkSession:
         return self

@@ -28,12 +28,12 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, LiteralString
+from typing import TYPE_CHECKING, Any
 
 from graphmodel.errors import StoreError
 from graphmodel.records import NodeRecord, TieRecord
 from graphmodel.schema import Schema
-from graphmodel.stores.base import BulkSession, Result, Statement
+from graphmodel.stores.base import BulkSession, Statement
 
 if TYPE_CHECKING:
     from graphmodel.stores.embedded import EmbeddedSession, EmbeddedStore
@@ -188,24 +188,13 @@ class BulkWriter:
 class EmbeddedBulkSession(BulkSession):
     """Bulk first load into the embedded store: ``GRAPH.BULK`` into the staging key, then the load session's commit."""
 
+    _session: EmbeddedSession
+
     def __init__(self, store: EmbeddedStore, schema: Schema, session: EmbeddedSession, staging: str) -> None:
+        super().__init__(session, schema)  # the session's commit renames the staging key live
         self._store = store
-        self._schema = schema
-        self._session = session  # holds the load lock; its commit renames the staging key live
         self._staging = staging
         self._writer: BulkWriter | None = None
-
-    @property
-    def committed(self) -> bool:
-        return self._session.committed
-
-    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
-        return self._session.run(cypher, params)
-
-    def empty(self) -> bool:
-        from graphmodel import statements as cy
-
-        return not self.run(cy.any_data(self._schema)).rows
 
     def _bulk(self) -> BulkWriter:
         if self._writer is None:

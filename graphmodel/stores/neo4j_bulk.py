@@ -18,15 +18,15 @@ like any reload (it compares hashes and removes what the package no longer has).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
-from typing import Any, LiteralString
+from typing import Any
 
 from graphmodel import statements as cy
 from graphmodel.errors import GraphmodelError, StoreError
 from graphmodel.records import NodeRecord, TieRecord
 from graphmodel.schema import Schema
-from graphmodel.stores.base import BulkSession, Result, Statement
+from graphmodel.stores.base import BulkSession, Statement
 from graphmodel.stores.neo4j import Neo4jSession, Neo4jStore, _message
 
 __all__ = ["BULK_BATCH", "Neo4jBulkSession"]
@@ -40,22 +40,13 @@ DROP_BATCH = 10_000
 class Neo4jBulkSession(BulkSession):
     """Bulk first load into Neo4j: a staged session's parallel writers, writing live labels with ``CREATE``."""
 
+    _session: Neo4jSession
+
     def __init__(self, store: Neo4jStore, schema: Schema) -> None:
+        super().__init__(Neo4jSession(store, staged=True), schema)  # the lock, and writers that write ahead
         self._store = store
-        self._schema = schema
-        self._session = Neo4jSession(store, staged=True)  # the lock, and writers that write ahead in parallel
         self._package: str | None = None
         self._labels: set[str] = set()
-
-    @property
-    def committed(self) -> bool:
-        return self._session.committed
-
-    def run(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
-        return self._session.run(cypher, params)
-
-    def empty(self) -> bool:
-        return not self.run(cy.any_data(self._schema)).rows
 
     def begin(self, package: str, provisional: Statement) -> None:
         """Commit ``provisional`` (the package's record, marked incomplete) before any data is written."""
