@@ -80,10 +80,27 @@ def time_cases(store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S)
             "max_ms": round(max(times) * 1000, 2),
             "mean_rows": round(rows / len(times), 1),
         }
+        if rows / len(times) >= TRANSFER_ROWS:
+            results[f"{name}:{shape}"]["transfer_ms"] = transfer_ms(store, int(rows / len(times)), len(result.columns))
         log(
             f"queries {store.description.split(':')[0]}: {name}:{shape} median {results[f'{name}:{shape}']['median_ms']} ms"
         )
     return results
+
+
+#: Results of at least this many rows also time the transfer of as many rows and values alone.
+TRANSFER_ROWS = 10_000
+
+
+def transfer_ms(store: Any, rows: int, columns: int, runs: int = 3) -> float:
+    """Median ms to return ``rows`` rows of ``columns`` short strings and do nothing else: the row transfer's share."""
+    cypher = "UNWIND range(1, $rows) AS i RETURN [x IN range(1, $columns) | 'value-' + toString(i)] AS row"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        store.run(cypher, {"rows": rows, "columns": columns})
+        times.append(time.perf_counter() - start)
+    return round(median(times) * 1000, 2)
 
 
 def sample_ngos(store: Any, k: int = POINT_NGOS) -> list[str]:

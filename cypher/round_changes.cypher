@@ -23,13 +23,13 @@ CALL {
   MATCH (a:NGO {id: $ngo})
   WITH a
   MATCH (a)-[r]->(b)
-  WHERE NOT b:Staged
+  WHERE NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   MATCH (b:NGO {id: $ngo})
   WITH b
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
+  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none);
@@ -43,7 +43,7 @@ CALL {
   // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b
@@ -52,11 +52,19 @@ WHERE r.round IN [$round - 1, $round]
 WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
   collect(r) AS ties, min(r.round) AS seen, max(r.round) AS last
 WHERE seen = last
-UNWIND [a, b] AS x
+// The ties at each end are read once (grouped by the end), not once per tie there.
+WITH {a: a, type: type, b: b, on_behalf_of: on_behalf_of, kind: kind, place: place, ties: ties, seen: seen} AS change
+UNWIND [change.a, change.b] AS x
+WITH x, collect(change) AS changes
 OPTIONAL MATCH (x)-[q]-(y)
-WHERE q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
-WITH a, type, b, on_behalf_of, kind, place, ties, seen, count(q) AS ends_seen
-WHERE ends_seen > 0
+WHERE {{recorded(q)}} AND q.round IN [$round - 1, $round] AND NOT y:Staged
+WITH x, changes, collect(DISTINCT q.round) AS rounds
+UNWIND changes AS change
+WITH change WHERE (CASE change.seen WHEN $round THEN $round - 1 ELSE $round END) IN rounds
+// a change whose two ends were both seen is listed once
+WITH id(head(change.ties)) AS one, collect(change)[0] AS change
+WITH change.a AS a, change.type AS type, change.b AS b, change.on_behalf_of AS on_behalf_of, change.kind AS kind,
+  change.place AS place, change.ties AS ties, change.seen AS seen
 UNWIND ties AS r
 RETURN CASE seen WHEN $round THEN 'appeared' ELSE 'disappeared' END AS change,
   a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind, place,

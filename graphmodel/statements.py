@@ -46,6 +46,15 @@ def _asserted_by(var: LiteralString, *, shared_only: bool = False) -> LiteralStr
     return shared if shared_only else "(" + var + "._package = $package OR " + shared + ")"
 
 
+def cypher_fragments() -> dict[str, str]:
+    """Fragments for the query library: ``asserted_by(x)``, true when ``$package`` asserts ``x``.
+
+    >>> cypher_fragments()["asserted_by"]
+    '($1._package = $package OR $package IN $1._packages)'
+    """
+    return {"asserted_by": _asserted_by(cast(LiteralString, "$1"))}
+
+
 def _live(schema: Schema, var: LiteralString) -> LiteralString:
     """A condition true when node ``var`` is live, not left by a staged load (ties staged join staged nodes)."""
     return "NOT " + var + ":" + _label(schema, schema.staging_label)
@@ -415,10 +424,12 @@ def all_nodes(schema: Schema) -> LiteralString:
 
 
 def all_ties(schema: Schema) -> LiteralString:
-    """Every live tie's type, endpoint ids and properties (for fingerprints and exports)."""
+    """Every live tie's type, endpoint ids and properties (for fingerprints and exports); derived ties are not data."""
     return (
         "MATCH (a)-[r]->(b) WHERE "
         + _live(schema, "a")
+        + " AND type(r) <> "
+        + _derived_literal()
         + " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
     )
 
@@ -455,4 +466,89 @@ def set_node_property(schema: Schema, label: str, prop: str) -> LiteralString:
         + " {id: row.id}) SET n."
         + _quoted(prop)
         + " = row.value"
+    )
+
+
+# Derived ties (graphmodel.engine.derived): the access chains of graphmodel.chains, kept as ties.
+
+
+def _derived() -> LiteralString:
+    from graphmodel.chains import DERIVED
+
+    return _quoted(DERIVED)
+
+
+def _derived_literal() -> LiteralString:
+    from graphmodel.chains import DERIVED
+
+    return cast(LiteralString, f"'{DERIVED}'")
+
+
+def _chain_ends(schema: Schema) -> LiteralString:
+    """What the chain readers return for a tie ``r`` from ``a`` to ``b``."""
+    return (
+        "a.id AS source, b.id AS target, labels(b)[0] AS target_label, type(r) AS type, r._key AS key, "
+        "r.round AS round, r.on_behalf_of AS on_behalf_of, r.start AS start, r.evidence AS evidence, r.basis AS basis"
+    )
+
+
+def chain_heads(schema: Schema, *, every: bool) -> LiteralString:
+    """The ties chains start with (``WORKS_IN``, ``COOPERATES_WITH``) from the NGOs of ``$ids`` (or every NGO)."""
+    from graphmodel.chains import DIRECT, HEAD
+
+    rels = _type(schema, DIRECT) + "|" + _type(schema, HEAD)
+    ngo = "(a:" + _label(schema, "NGO") + ")" if every else "(a:" + _label(schema, "NGO") + " {id: id})"
+    return (
+        ("" if every else "UNWIND $ids AS id ")
+        + "MATCH "
+        + ngo
+        + "-[r:"
+        + rels
+        + "]->(b) RETURN "
+        + _chain_ends(schema)
+    )
+
+
+def chain_steps(schema: Schema, *, every: bool) -> LiteralString:
+    """``MOBILIZES`` ties on behalf of the NGOs of ``$ids`` (or of anyone), with the labels of their sources."""
+    from graphmodel.chains import STEP
+
+    where = "r.on_behalf_of IS NOT NULL" if every else "r.on_behalf_of IN $ids"
+    return (
+        "MATCH (a)-[r:" + _type(schema, STEP) + "]->(b) WHERE " + where + " "
+        "RETURN labels(a)[0] AS source_label, " + _chain_ends(schema)
+    )
+
+
+def chain_lines(schema: Schema, label: str) -> LiteralString:
+    """``SUPERVISES`` ties into the nodes of ``$ids`` (one label), with the labels of their sources."""
+    from graphmodel.chains import LINE
+
+    return (
+        "UNWIND $ids AS id MATCH (a)-[r:" + _type(schema, LINE) + "]->(b:" + _label(schema, label) + " {id: id}) "
+        "RETURN labels(a)[0] AS source_label, " + _chain_ends(schema)
+    )
+
+
+def derived_users(schema: Schema) -> LiteralString:
+    """NGOs with a derived tie that uses a tie whose key is in ``$keys``."""
+    return (
+        "MATCH (n:" + _label(schema, "NGO") + ")-[d:" + _derived() + "]->() "
+        "WHERE any(k IN d.ties WHERE k IN $keys) RETURN DISTINCT n.id AS id"
+    )
+
+
+def delete_derived(schema: Schema, *, every: bool) -> LiteralString:
+    """Remove the derived ties of the NGOs of ``$ids`` (or every derived tie)."""
+    if every:
+        return "MATCH ()-[d:" + _derived() + "]->() DELETE d"
+    return "UNWIND $ids AS id MATCH (:" + _label(schema, "NGO") + " {id: id})-[d:" + _derived() + "]->() DELETE d"
+
+
+def create_derived(schema: Schema, target_label: str) -> LiteralString:
+    """Write derived ties from ``$rows`` of ``{ngo, target, props}`` (targets of one label)."""
+    return (
+        "UNWIND $rows AS row MATCH (n:" + _label(schema, "NGO") + " {id: row.ngo}) "
+        "MATCH (t:" + _label(schema, target_label) + " {id: row.target}) "
+        "CREATE (n)-[d:" + _derived() + "]->(t) SET d = row.props"
     )

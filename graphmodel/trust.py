@@ -36,7 +36,7 @@ from typing import Any
 
 import networkx as nx
 
-from graphmodel.chains import chain_paths
+from graphmodel.chains import STEP, chain_paths
 from graphmodel.schema import Schema, load_schema
 
 __all__ = [
@@ -121,7 +121,6 @@ def cypher_fragments() -> dict[str, str]:
             f"round: {var}.round, evidence: {var}.evidence, basis: {var}.basis}}"
         )
 
-    last = "last(relationships(p))"
     return {
         "trust_sources": "\n".join(
             [
@@ -133,10 +132,11 @@ def cypher_fragments() -> dict[str, str]:
                 f"WITH n, vouched, collect(CASE WHEN ap IS NULL THEN null ELSE {source('ap', 'aa.id', repr(APPROVAL_KIND), 'ap.place', 'type(ap)')} END) AS approved",
                 f"OPTIONAL MATCH (ia:Agency)-[ins:{instruct}]->(co:Company)-[]->(n)",
                 f"WITH n, vouched, approved, collect(DISTINCT CASE WHEN ins IS NULL THEN null ELSE {source('ins', 'ia.id', repr(INSTRUCTION_KIND), 'co.id', 'type(ins)')} END) AS instructed",
-                "OPTIONAL MATCH {{chain_path}}",
-                "WHERE {{state_chain}}",
-                f"WITH n, vouched, approved, instructed, collect(DISTINCT CASE WHEN p IS NULL THEN null ELSE "
-                f"{source(last, 'nodes(p)[1].id', repr(MOBILISATION_KIND), 't.id', 'type(' + last + ')')} END) AS mobilised",
+                # chains through the state, from the derived ties loads keep (graphmodel.engine.derived)
+                "OPTIONAL MATCH {{reaches}}",
+                "WHERE c.route = 'state'",
+                f"WITH n, vouched, approved, instructed, collect(DISTINCT CASE WHEN c IS NULL THEN null ELSE "
+                f"{source('c', 'c.bodies[0]', repr(MOBILISATION_KIND), 't.id', repr(STEP))} END) AS mobilised",
                 "WITH n, vouched + approved + instructed + mobilised AS sources",
             ]
         ),

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmodel import statements as cy
+from graphmodel.engine.derived import refresh as refresh_derived
 from graphmodel.engine.plan import Item, LoadPlan, Planner, RemovalRules
 from graphmodel.engine.state import FORMAT, GRAPH_ID, GraphState, Runner, read_state
 from graphmodel.engine.validate import validate_in_steps
@@ -90,7 +91,7 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     #: Seconds per phase: ``state`` (reading what the graph holds), ``validate`` (validating and
     #: planning, with writing ahead overlapped), ``finish`` (removals, dependents), ``write`` (the
-    #: atomic part), ``commit`` (waiting for what was written ahead, then making it live).
+    #: atomic part), ``derived`` (rewriting the derived ties of the NGOs the load touched), ``commit`` (waiting for what was written ahead, then making it live).
     timings: dict[str, float] = field(default_factory=dict)
     #: Packages whose statements no longer follow the decisions in force after this load.
     affected: dict[str, Affected] = field(default_factory=dict)
@@ -218,6 +219,8 @@ def load(
             ]
         stream.write(todo)
         lap("write")
+        refresh_derived(session, plan, schema, whole=not state.packages)  # a first load: its records are the graph
+        lap("derived")
         session.commit()
         lap("commit")
     staged_load = session.staging is Staging.LABEL
