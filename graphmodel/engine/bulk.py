@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, LiteralString
 
+from graphmodel.engine import derived
 from graphmodel.engine.load import (
     BULK_ROWS,
     LoadOptions,
@@ -148,8 +149,8 @@ def _write(
         raise plan.refusals[0]
     upgrade = _upgrade(state, schema)
     closing = [*upgrade, _package_record(raw, plan, planner, schema, resolved.record)]
-    # The post-write step every load runs after its claims are written (e.g. derived ties) goes here,
-    # once, as statements run before the commit: closing.extend(<post-write statements>).
+    # the derived ties every load keeps (engine/derived.py), from the records: they are the whole graph
+    closing.extend(derived.from_records(schema, records.ties))
     session.commit(closing)
     lap("commit")
     report = LoadReport(raw.name, plan, written=True, upgraded=bool(upgrade), bulk=True, timings=timings)

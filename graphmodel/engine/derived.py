@@ -106,13 +106,25 @@ def rewrite(
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             session.write(Statement(cy.delete_derived(schema, every=False), {"ids": batch}, 0))
+    for statement in _creates(schema, rows):
+        session.write(statement)
+    return len(rows)
+
+
+def from_records(schema: Schema, records: Iterable[TieRecord]) -> list[Statement]:
+    """Statements writing the derived ties of a graph whose ties are all in ``records`` (a bulk first load)."""
+    return _creates(schema, list(_rows(*_from_records(records))))
+
+
+def _creates(schema: Schema, rows: list[tuple[str, dict[str, Any]]]) -> list[Statement]:
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for label, row in rows:
         by_label[label].append(row)
-    for label, group in sorted(by_label.items()):
-        for start in range(0, len(group), BATCH):
-            session.write(Statement(cy.create_derived(schema, label), {"rows": group[start : start + BATCH]}, 0))
-    return len(rows)
+    return [
+        Statement(cy.create_derived(schema, label), {"rows": group[start : start + BATCH]}, 0)
+        for label, group in sorted(by_label.items())
+        for start in range(0, len(group), BATCH)
+    ]
 
 
 def _records(result: Result) -> Iterator[dict[str, Any]]:
