@@ -52,19 +52,11 @@ WHERE r.round IN [$round - 1, $round]
 WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
   collect(r) AS ties, min(r.round) AS seen, max(r.round) AS last
 WHERE seen = last
-// The ties at each end are read once (grouped by the end), not once per tie there.
-WITH {a: a, type: type, b: b, on_behalf_of: on_behalf_of, kind: kind, place: place, ties: ties, seen: seen} AS change
-UNWIND [change.a, change.b] AS x
-WITH x, collect(change) AS changes
+UNWIND [a, b] AS x
 OPTIONAL MATCH (x)-[q]-(y)
-WHERE {{recorded(q)}} AND q.round IN [$round - 1, $round] AND NOT y:Staged
-WITH x, changes, collect(DISTINCT q.round) AS rounds
-UNWIND changes AS change
-WITH change WHERE (CASE change.seen WHEN $round THEN $round - 1 ELSE $round END) IN rounds
-// a change whose two ends were both seen is listed once
-WITH id(head(change.ties)) AS one, collect(change)[0] AS change
-WITH change.a AS a, change.type AS type, change.b AS b, change.on_behalf_of AS on_behalf_of, change.kind AS kind,
-  change.place AS place, change.ties AS ties, change.seen AS seen
+WHERE {{recorded(q)}} AND q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
+WITH a, type, b, on_behalf_of, kind, place, ties, seen, count(q) AS ends_seen
+WHERE ends_seen > 0
 UNWIND ties AS r
 RETURN CASE seen WHEN $round THEN 'appeared' ELSE 'disappeared' END AS change,
   a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind, place,

@@ -148,10 +148,11 @@ def _write(
     if plan.refusals:  # none can arise in an empty store; kept so the rule is never skipped silently
         raise plan.refusals[0]
     upgrade = _upgrade(state, schema)
-    closing = [*upgrade, _package_record(raw, plan, planner, schema, resolved.record)]
-    # the derived ties every load keeps (engine/derived.py), from the records: they are the whole graph
-    closing.extend(derived.from_records(schema, records.ties))
-    session.commit(closing)
+    # the derived ties every load keeps (engine/derived.py), from the records (they are the whole graph),
+    # written like the load's own ties
+    session.ties(derived.from_records(records.ties))
+    lap("derived")
+    session.commit([*upgrade, _package_record(raw, plan, planner, schema, resolved.record)])
     lap("commit")
     report = LoadReport(raw.name, plan, written=True, upgraded=bool(upgrade), bulk=True, timings=timings)
     if resolved.involved:  # as the ordinary path: which packages no longer follow the decisions in force

@@ -5,11 +5,18 @@ on each NGO's own part of the graph), one derived tie per chain path, so the glo
 questions (``gatekeepers``, ``mediated_reach``, the trust queries) read a tie per chain
 instead of searching paths through the whole administrative hierarchy.
 
-A load calls :func:`refresh` once, after its writes and before its commit, inside the
-same load session: the derived ties of every NGO the load touched are rewritten from
-what the session wrote, so they commit (or roll back) with the load. A path that
-writes the graph some other way (a bulk first load) calls :func:`rewrite` with
-``ngos=None`` before it makes the graph live.
+Derived ties are written through the same channels as the load's own ties, inside its
+load session, so they commit (or roll back) with it:
+
+- a first load computes them from its records (:func:`from_records`, no read of the
+  graph); in a staged load those between staged nodes are written ahead with the staged
+  ties, in transactions of bounded size (:func:`first_load`), the others in the atomic
+  part; the bulk path hands them to its bulk session like any tie;
+- a later load rewrites, in its atomic part, the derived ties of the NGOs whose chains
+  its changes can reach (:func:`refresh`): the NGO a changed first tie or mobilisation
+  names, the NGOs whose derived ties use a changed or removed tie, and, for a new
+  ``SUPERVISES`` line, the NGOs found by walking the lines down to a mobilisation on
+  their behalf and up to a department they cooperate with (one query).
 
 Derived ties are not claims: they carry no ``_package``, so fingerprints, conflicts,
 status, exports and removal planning pass them by (see docs/packages.md). Properties:
@@ -29,101 +36,129 @@ from typing import Any
 import networkx as nx
 
 from graphmodel import statements as cy
-from graphmodel.chains import CHAIN_TYPES, DERIVED_PROPERTIES, DIRECT, HEAD, LINE, STEP, Chain, chain_paths
+from graphmodel.chains import (
+    CHAIN_TYPES,
+    DERIVED,
+    DERIVED_PROPERTIES,
+    DIRECT,
+    HEAD,
+    LINE,
+    STEP,
+    Chain,
+    chain_paths,
+    target_labels,
+)
 from graphmodel.engine.plan import LoadPlan
+from graphmodel.engine.writes import BATCH_ROWS, stage_ties
 from graphmodel.records import TieRecord
 from graphmodel.schema import Schema
 from graphmodel.stores.base import LoadSession, Result, Statement
 
-__all__ = ["KEYS_LOOKUP", "refresh", "rewrite", "touched"]
+__all__ = ["KEYS_LOOKUP", "first_load", "from_records", "refresh", "rewrite", "touched"]
 
 #: Above this many changed chain ties, every NGO's derived ties are recomputed (cheaper than looking them up).
 KEYS_LOOKUP = 10_000
-#: Ids per read, rows per write.
+#: Ids per read.
 BATCH = 5_000
 
 
-def refresh(session: LoadSession, plan: LoadPlan, schema: Schema, *, whole: bool = False) -> int:
-    """Rewrite the derived ties of the NGOs ``plan`` touched; returns how many derived ties were written.
+def from_records(records: Iterable[TieRecord]) -> list[TieRecord]:
+    """The derived ties of a graph whose ties are all in ``records`` (a first load, a bulk load)."""
+    return list(_ties(*_from_records(records)))
 
-    ``whole``: the plan's records are the whole graph (a first load), so the chains are
-    computed from them without reading the graph back.
+
+def first_load(
+    session: LoadSession, schema: Schema, records: Iterable[TieRecord], staged: set[str], package: str
+) -> list[Statement]:
+    """Write ahead the derived ties of a first load (its records are the graph) between nodes it staged.
+
+    Those go with the load's staged ties, in transactions of bounded size; returned are
+    the statements creating the others, for the atomic part (after the load's own writes).
     """
-    if whole:
-        return rewrite(session, schema, None, records=plan.records.ties)
-    return rewrite(session, schema, touched(session, plan, schema))
+    ties = from_records(records)
+    for statement in stage_ties(ties, staged, schema, package):
+        session.write_ahead(statement)
+    return creates(schema, [t for t in ties if t.source not in staged or t.target not in staged])
+
+
+def refresh(session: LoadSession, plan: LoadPlan, schema: Schema) -> int:
+    """Rewrite the derived ties of the NGOs whose chains ``plan`` may change; returns how many NGOs."""
+    ngos = touched(session, plan, schema)
+    rewrite(session, schema, ngos)
+    return -1 if ngos is None else len(ngos)
 
 
 def touched(session: LoadSession, plan: LoadPlan, schema: Schema) -> set[str] | None:
-    """NGOs whose chains the plan may change (``None``: every NGO).
+    """NGOs whose chains the plan may change (``None``: every NGO), from what the session sees after its writes.
 
-    Written chain ties name their NGO (the source of ``WORKS_IN`` and ``COOPERATES_WITH``,
-    ``on_behalf_of`` of ``MOBILIZES``); changed and removed ones are looked up among the
-    derived ties that use them. A written ``SUPERVISES`` tie may open chains of any NGO
-    below it: then every NGO is recomputed.
+    First ties (``WORKS_IN``, ``COOPERATES_WITH``) name their NGO, and mobilisations the NGO
+    in ``on_behalf_of``; changed and removed ties are looked up among the derived ties that
+    use them; new ``SUPERVISES`` lines are walked down and up (:func:`graphmodel.statements.line_users`).
     """
     ngos: set[str] = set()
     keys: list[str] = []
+    lines: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    targets = set(target_labels())
+    created = {id(item) for item in plan.create}
     for item in (*plan.create, *plan.update, *plan.retract):
         if not isinstance(item, TieRecord) or item.type not in CHAIN_TYPES:
             continue
-        if item.type == LINE:
-            return None
-        if item.type == STEP and item.props.get("on_behalf_of"):
-            ngos.add(str(item.props["on_behalf_of"]))
-        elif item.type in (DIRECT, HEAD):
+        if item.type in (DIRECT, HEAD):
             ngos.add(item.source)
-    keys.extend(i.key for i in (*plan.update, *plan.retract) if isinstance(i, TieRecord) and i.type in CHAIN_TYPES)
+        elif item.type == STEP and item.props.get("on_behalf_of"):
+            ngos.add(str(item.props["on_behalf_of"]))
+        elif item.type == LINE and id(item) in created:
+            if item.target_label not in targets:  # a line into a village or school is in no chain
+                lines[(item.source_label, item.target_label)].append({"source": item.source, "target": item.target})
+        else:
+            keys.append(item.key)
     for (rel, _), pairs in plan.remove_ties_by_source.items():
         if rel in CHAIN_TYPES:
             keys.extend(key for _, key in pairs)
     keys.extend(dep.key for dep in plan.dependents if dep.type in CHAIN_TYPES)
-    if len(keys) > KEYS_LOOKUP:
+    if len(keys) + sum(len(ties) for ties in lines.values()) > KEYS_LOOKUP:
         return None
     if keys:
         ngos.update(str(row[0]) for row in session.run_written(cy.derived_users(schema), {"keys": keys}).rows)
+    for (source, target), ties in sorted(lines.items()):
+        found = session.run_written(cy.line_users(schema, source, target), {"ties": ties}).rows
+        ngos.update(str(row[0]) for row in found)
     return ngos
 
 
-def rewrite(
-    session: LoadSession, schema: Schema, ngos: set[str] | None, *, records: Iterable[TieRecord] | None = None
-) -> int:
+def rewrite(session: LoadSession, schema: Schema, ngos: set[str] | None) -> int:
     """Recompute and write the derived ties of ``ngos`` (``None``: every NGO, after removing every derived tie).
 
-    The chains are read from the graph as the session sees it, or computed from
-    ``records`` when these are every tie of the graph (a first load, a bulk load).
+    The chains are read from the graph as the session sees it after its writes.
     """
     if ngos is not None and not ngos:
         return 0
-    if records is not None:
-        rows = list(_rows(*_from_records(records)))
-    else:
-        rows = list(_rows(*_from_graph(session, schema, ngos)))
+    ties = list(_ties(*_from_graph(session, schema, ngos)))
     if ngos is None:
         session.write(Statement(cy.delete_derived(schema, every=True), {}, 0))
     else:
         ids = sorted(ngos)
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
-            session.write(Statement(cy.delete_derived(schema, every=False), {"ids": batch}, 0))
-    for statement in _creates(schema, rows):
+            session.write(Statement(cy.delete_derived(schema, every=False), {"ids": batch}, len(batch)))
+    for statement in creates(schema, ties):
         session.write(statement)
-    return len(rows)
+    return len(ties)
 
 
-def from_records(schema: Schema, records: Iterable[TieRecord]) -> list[Statement]:
-    """Statements writing the derived ties of a graph whose ties are all in ``records`` (a bulk first load)."""
-    return _creates(schema, list(_rows(*_from_records(records))))
-
-
-def _creates(schema: Schema, rows: list[tuple[str, dict[str, Any]]]) -> list[Statement]:
+def creates(schema: Schema, ties: list[TieRecord]) -> list[Statement]:
+    """Statements creating derived ``ties`` (their old ones removed first), batched like the load's own ties."""
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for label, row in rows:
-        by_label[label].append(row)
+    for tie in ties:
+        by_label[tie.target_label].append({"source": tie.source, "target": tie.target, "props": tie.props})
     return [
-        Statement(cy.create_derived(schema, label), {"rows": group[start : start + BATCH]}, 0)
-        for label, group in sorted(by_label.items())
-        for start in range(0, len(group), BATCH)
+        Statement(
+            cy.create_ties(schema, DERIVED, "NGO", label),
+            {"rows": rows[start : start + BATCH_ROWS]},
+            len(rows[start : start + BATCH_ROWS]),
+        )
+        for label, rows in sorted(by_label.items())
+        for start in range(0, len(rows), BATCH_ROWS)
     ]
 
 
@@ -183,15 +218,13 @@ def _from_records(records: Iterable[TieRecord]) -> tuple[Rows, Rows, Rows]:
     return heads, steps, lines
 
 
-def _rows(heads: Rows, steps: Rows, lines: Rows) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(target label, ``{ngo, target, props}``) for every chain path of the NGOs in ``heads``."""
+def _ties(heads: Rows, steps: Rows, lines: Rows) -> Iterator[TieRecord]:
+    """A derived tie for every chain path of the NGOs in ``heads``."""
     for ngo in sorted(heads):
         graph = _own_graph(ngo, heads[ngo], steps.get(ngo, []), lines)
         for chain in chain_paths(graph, ngo, distinct=False):
-            yield (
-                graph.nodes[chain.target]["label"],
-                {"ngo": ngo, "target": chain.target, "props": _props(graph, chain)},
-            )
+            target = chain.target
+            yield TieRecord(DERIVED, "NGO", ngo, graph.nodes[target]["label"], str(target), _props(graph, chain))
 
 
 def _lines_into(session: LoadSession, schema: Schema, starts: set[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmodel import statements as cy
-from graphmodel.engine.derived import refresh as refresh_derived
+from graphmodel.engine import derived
 from graphmodel.engine.plan import Item, LoadPlan, Planner, RemovalRules
 from graphmodel.engine.state import FORMAT, GRAPH_ID, GraphState, Runner, read_state
 from graphmodel.engine.validate import validate_in_steps
@@ -91,7 +91,8 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     #: Seconds per phase: ``state`` (reading what the graph holds), ``validate`` (validating and
     #: planning, with writing ahead overlapped), ``finish`` (removals, dependents), ``write`` (the
-    #: atomic part), ``derived`` (rewriting the derived ties of the NGOs the load touched), ``commit`` (waiting for what was written ahead, then making it live).
+    #: atomic part), ``derived`` (computing and writing the derived ties, see
+    #: :mod:`graphmodel.engine.derived`), ``commit`` (waiting for what was written ahead, then making it live).
     timings: dict[str, float] = field(default_factory=dict)
     #: Packages whose statements no longer follow the decisions in force after this load.
     affected: dict[str, Affected] = field(default_factory=dict)
@@ -184,7 +185,7 @@ def load(
     def lap(name: str) -> None:
         nonlocal clock
         now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
+        timings[name] = round(timings.get(name, 0.0) + now - clock, 3)  # a phase may come in parts
         clock = now
 
     with store.load_session(staged=staged) as session:
@@ -209,6 +210,11 @@ def load(
                 report.affected = _affected(session, schema)
                 report.warnings.extend(a.warning for a in report.affected.values())
             return report
+        first = not state.packages  # a first load: its records are the graph
+        if first:  # derived ties between staged nodes go ahead with the staged ties
+            staged_ids = {node for ids in live.values() for node in ids}
+            first_derived = derived.first_load(session, schema, plan.records.ties, staged_ids, raw.name)
+            lap("derived")
         with gc_paused():
             todo = [
                 *removals(plan, schema),
@@ -219,7 +225,11 @@ def load(
             ]
         stream.write(todo)
         lap("write")
-        refresh_derived(session, plan, schema, whole=not state.packages)  # a first load: its records are the graph
+        if first:
+            for statement in first_derived:
+                session.write(statement)
+        else:  # the NGOs whose chains the load's changes may reach, as the session sees the graph now
+            derived.refresh(session, plan, schema)
         lap("derived")
         session.commit()
         lap("commit")
