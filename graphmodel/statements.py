@@ -277,6 +277,11 @@ def find_ids(schema: Schema, label: str) -> LiteralString:
     return "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) RETURN n.id AS id, n._package AS package"
 
 
+def node_ids(schema: Schema, label: str) -> LiteralString:
+    """The id of every node of one label."""
+    return "MATCH (n:" + _label(schema, label) + ") RETURN n.id AS id"
+
+
 def count_nodes() -> LiteralString:
     """Number of nodes in the graph (a constant-time count on both engines)."""
     return "MATCH (n) RETURN count(n) AS n"

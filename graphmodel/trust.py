@@ -130,7 +130,8 @@ def cypher_fragments() -> dict[str, str]:
                 f"OPTIONAL MATCH (aa:Agency)-[ap:{approve}]->(n)",
                 "WHERE ap.place IS NOT NULL",
                 f"WITH n, vouched, collect(CASE WHEN ap IS NULL THEN null ELSE {source('ap', 'aa.id', repr(APPROVAL_KIND), 'ap.place', 'type(ap)')} END) AS approved",
-                f"OPTIONAL MATCH (ia:Agency)-[ins:{instruct}]->(co:Company)-[]->(n)",
+                # from the NGO out (a pattern starting at every agency scans them all for each NGO)
+                f"OPTIONAL MATCH (n)<-[]-(co:Company)<-[ins:{instruct}]-(ia:Agency)",
                 f"WITH n, vouched, approved, collect(DISTINCT CASE WHEN ins IS NULL THEN null ELSE {source('ins', 'ia.id', repr(INSTRUCTION_KIND), 'co.id', 'type(ins)')} END) AS instructed",
                 # chains through the state, from the derived ties loads keep (graphmodel.engine.derived)
                 "OPTIONAL MATCH {{reaches}}",

@@ -6,8 +6,10 @@ import csv
 import shutil
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
+import graphmodel.engine.derived
 from graphmodel.api import load_package
 from graphmodel.chains import DERIVED, chain_paths
 from graphmodel.engine.load import LoadOptions
@@ -101,3 +103,72 @@ def test_a_second_package_changes_the_first_packages_chains(store: Store, tmp_pa
 
 def _allow_removals() -> RemovalRules:
     return RemovalRules(allow_removals=True)
+
+
+def _rows(folder: Path) -> list[dict[str, str]]:
+    with (folder / "ties.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _new_line(folder: Path) -> tuple[str, str, str]:
+    """A SUPERVISES line from a department an NGO cooperates with to a body mobilising for it (same round), not there yet.
+
+    Returns (NGO, department, body); the line opens a new chain of that NGO.
+    """
+    rows = _rows(folder)
+    lines = {(r["source"], r["target"]) for r in rows if r["type"] == "SUPERVISES"}
+    heads = {(r["source"], r["round"]): r["target"] for r in rows if r["type"] == "COOPERATES_WITH"}
+    for r in rows:
+        head = heads.get((r["on_behalf_of"], r["round"])) if r["type"] == "MOBILIZES" else None
+        if (
+            head
+            and head != r["source"]
+            and (head, r["source"]) not in lines
+            and r["target"].startswith(("vil-", "sch-"))
+        ):
+            return r["on_behalf_of"], head, r["source"]
+    raise AssertionError("the sample has no NGO for which a new line opens a chain")
+
+
+def _below(store: Store, body: str) -> set[str]:
+    """NGOs on whose behalf ``body`` or a body it supervises (at any depth) mobilises: the only ones a line into it can reach."""
+    graph = to_networkx(store)
+    bodies = {body} | {v for v in nx.descendants(graph, body) if graph.nodes[v].get("label") == "Agency"}
+    return {str(d["on_behalf_of"]) for u, _, d in graph.edges(data=True) if d["type"] == "MOBILIZES" and u in bodies}
+
+
+def test_a_new_supervision_line_rederives_only_the_ngos_it_can_reach(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "paper"
+    shutil.copytree(sample_path(), package)
+    load_package(store, package, name="paper")
+    first = derived(store)
+    ngos = {r[0] for r in store.run("MATCH (n:NGO) RETURN n.id").rows}
+    ngo, department, body = _new_line(package)
+    line = next(r for r in _rows(package) if r["type"] == "SUPERVISES")
+    with (package / "ties.csv").open("a", encoding="utf-8", newline="") as f:
+        csv.DictWriter(f, fieldnames=list(line)).writerow({**line, "source": department, "target": body})
+    rederived: list[set[str] | None] = []
+    rewrite = graphmodel.engine.derived.rewrite
+
+    def recording(session: object, schema: object, which: set[str] | None) -> int:
+        rederived.append(None if which is None else set(which))
+        return rewrite(session, schema, which)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(graphmodel.engine.derived, "rewrite", recording)
+    load_package(store, package, name="paper")
+    after = derived(store)
+    (which,) = rederived
+    changed = {a for a, _, _ in set(first) ^ set(after)}
+    assert which is not None and ngo in changed <= which <= _below(store, body) and which < ngos
+    # the same derived ties as the chain definition, and as deriving everything from scratch
+    assert after == chains(store)
+    store.run("MATCH (n) WHERE n.id <> '__graphmodel_test_suite__' DETACH DELETE n", write=True)
+    monkeypatch.setattr(graphmodel.engine.derived, "rewrite", rewrite)
+    load_package(store, package, name="scratch")
+    assert derived(store) == after
+    # and the line withdrawn: the NGOs whose derived ties used it, back to the first load's ties
+    shutil.copytree(sample_path(), tmp_path / "again")
+    load_package(store, tmp_path / "again", name="scratch", options=LoadOptions(rules=_allow_removals()))
+    assert derived(store) == first

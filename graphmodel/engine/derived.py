@@ -54,7 +54,7 @@ from graphmodel.records import TieRecord
 from graphmodel.schema import Schema
 from graphmodel.stores.base import LoadSession, Result, Statement
 
-__all__ = ["KEYS_LOOKUP", "first_load", "from_records", "refresh", "rewrite", "touched"]
+__all__ = ["KEYS_LOOKUP", "from_records", "new_ngos", "refresh", "rewrite", "touched"]
 
 #: Above this many changed chain ties, every NGO's derived ties are recomputed (cheaper than looking them up).
 KEYS_LOOKUP = 10_000
@@ -67,33 +67,68 @@ def from_records(records: Iterable[TieRecord]) -> list[TieRecord]:
     return list(_ties(*_from_records(records)))
 
 
-def first_load(
-    session: LoadSession, schema: Schema, records: Iterable[TieRecord], staged: set[str], package: str
+def new_ngos(
+    session: LoadSession, schema: Schema, plan: LoadPlan, ngos: set[str] | None, staged: set[str], package: str
 ) -> list[Statement]:
-    """Write ahead the derived ties of a first load (its records are the graph) between nodes it staged.
+    """Write ahead the derived ties of the NGOs new in this load (``None``: a first load, every NGO) between staged nodes.
 
-    Those go with the load's staged ties, in transactions of bounded size; returned are
-    the statements creating the others, for the atomic part (after the load's own writes).
+    A new NGO's first ties and the mobilisations on its behalf are all in the load's
+    records; the lines above them are the records' and, in a later load, the live
+    graph's (less those the load removes). The derived ties between nodes the load
+    staged (``staged``) go with its staged ties, in transactions of bounded size;
+    returned are the statements creating the others, for the atomic part (after the
+    load's own writes).
     """
-    ties = from_records(records)
+    heads, steps, lines = _from_records(plan.records.ties)
+    if ngos is not None:
+        heads = {ngo: rows for ngo, rows in heads.items() if ngo in ngos}
+        steps = {ngo: rows for ngo, rows in steps.items() if ngo in heads}
+        starts = {(r["source_label"], r["source"]) for rows in steps.values() for r in rows}
+        lines = _lines_into(session, schema, starts, lines, _removed(plan))
+    ties = list(_ties(heads, steps, lines))
     for statement in stage_ties(ties, staged, schema, package):
         session.write_ahead(statement)
     return creates(schema, [t for t in ties if t.source not in staged or t.target not in staged])
 
 
-def refresh(session: LoadSession, plan: LoadPlan, schema: Schema) -> int:
-    """Rewrite the derived ties of the NGOs whose chains ``plan`` may change; returns how many NGOs."""
-    ngos = touched(session, plan, schema)
+def _removed(plan: LoadPlan) -> set[str]:
+    """Keys of the chain ties the plan removes."""
+    keys = {key for (rel, _), pairs in plan.remove_ties_by_source.items() if rel in CHAIN_TYPES for _, key in pairs}
+    return keys | {dep.key for dep in plan.dependents if dep.type in CHAIN_TYPES}
+
+
+def refresh(
+    session: LoadSession,
+    plan: LoadPlan,
+    schema: Schema,
+    *,
+    done: frozenset[str] | set[str] = frozenset(),
+    staged: frozenset[str] | set[str] = frozenset(),
+) -> int:
+    """Rewrite the derived ties of the NGOs whose chains ``plan`` may change, but those in ``done``; returns how many NGOs.
+
+    ``done``: NGOs whose derived ties the load wrote already (:func:`new_ngos`); ``staged``:
+    the nodes the load staged (see :func:`touched`).
+    """
+    ngos = touched(session, plan, schema, staged=staged)
+    if ngos is None and done:
+        ngos = {str(row[0]) for row in session.run_written(cy.node_ids(schema, "NGO")).rows}
+    if ngos is not None:
+        ngos -= done
     rewrite(session, schema, ngos)
     return -1 if ngos is None else len(ngos)
 
 
-def touched(session: LoadSession, plan: LoadPlan, schema: Schema) -> set[str] | None:
+def touched(
+    session: LoadSession, plan: LoadPlan, schema: Schema, *, staged: frozenset[str] | set[str] = frozenset()
+) -> set[str] | None:
     """NGOs whose chains the plan may change (``None``: every NGO), from what the session sees after its writes.
 
     First ties (``WORKS_IN``, ``COOPERATES_WITH``) name their NGO, and mobilisations the NGO
     in ``on_behalf_of``; changed and removed ties are looked up among the derived ties that
-    use them; new ``SUPERVISES`` lines are walked down and up (:func:`graphmodel.statements.line_users`).
+    use them; new ``SUPERVISES`` lines are walked down and up (:func:`graphmodel.statements.line_users`),
+    but for lines into nodes the load ``staged`` (every tie on from such a node is new too, and
+    names its NGO or is walked itself).
     """
     ngos: set[str] = set()
     keys: list[str] = []
@@ -108,7 +143,7 @@ def touched(session: LoadSession, plan: LoadPlan, schema: Schema) -> set[str] | 
         elif item.type == STEP and item.props.get("on_behalf_of"):
             ngos.add(str(item.props["on_behalf_of"]))
         elif item.type == LINE and id(item) in created:
-            if item.target_label not in targets:  # a line into a village or school is in no chain
+            if item.target_label not in targets and item.target not in staged:  # a line into a place is in no chain
                 lines[(item.source_label, item.target_label)].append({"source": item.source, "target": item.target})
         else:
             keys.append(item.key)
@@ -227,21 +262,35 @@ def _ties(heads: Rows, steps: Rows, lines: Rows) -> Iterator[TieRecord]:
             yield TieRecord(DERIVED, "NGO", ngo, graph.nodes[target]["label"], str(target), _props(graph, chain))
 
 
-def _lines_into(session: LoadSession, schema: Schema, starts: set[tuple[str, str]]) -> dict[str, list[dict[str, Any]]]:
-    """``SUPERVISES`` ties into ``starts`` and, upwards, into their sources: by target id."""
-    into: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def _lines_into(
+    session: LoadSession,
+    schema: Schema,
+    starts: set[tuple[str, str]],
+    known: Rows | None = None,
+    removed: frozenset[str] | set[str] = frozenset(),
+) -> Rows:
+    """``SUPERVISES`` ties into ``starts`` and, upwards, into their sources: by target id.
+
+    ``known``: lines the load writes, by target (they stand for the graph's lines of the
+    same key); ``removed``: keys of lines it removes.
+    """
+    known = known or {}
+    skip = removed | {r["key"] for rows in known.values() for r in rows}
+    into: Rows = defaultdict(list)
     seen = {node for _, node in starts}
     frontier: dict[str, set[str]] = defaultdict(set)
     for label, node in starts:
         frontier[label].add(node)
     while frontier:
         following: dict[str, set[str]] = defaultdict(set)
+        rows = [r for nodes in frontier.values() for node in nodes for r in known.get(node, ())]
         for label, nodes in sorted(frontier.items()):
-            for row in _read(session, cy.chain_lines(schema, label), sorted(nodes)):
-                into[row["target"]].append(row)
-                if row["source"] not in seen:
-                    seen.add(row["source"])
-                    following[row["source_label"]].add(row["source"])
+            rows.extend(r for r in _read(session, cy.chain_lines(schema, label), sorted(nodes)) if r["key"] not in skip)
+        for row in rows:
+            into[row["target"]].append(row)
+            if row["source"] not in seen:
+                seen.add(row["source"])
+                following[row["source_label"]].add(row["source"])
         frontier = following
     return into
 
@@ -257,7 +306,7 @@ def _own_graph(ngo: str, heads: list[dict[str, Any]], steps: list[dict[str, Any]
             done.add(node)
             rows.extend(lines.get(node, ()))
             queue.extend(r["source"] for r in lines.get(node, ()))
-    labels = {ngo: "NGO"}
+    labels: dict[str, str | None] = {ngo: "NGO"}
     for row in rows:
         labels[row["target"]] = row["target_label"]
         labels.setdefault(row["source"], row.get("source_label"))

@@ -210,11 +210,13 @@ def load(
                 report.affected = _affected(session, schema)
                 report.warnings.extend(a.warning for a in report.affected.values())
             return report
+        # derived ties (engine/derived.py): a first load's, and those of the NGOs a staged load
+        # staged, go ahead with the staged ties; the others are rewritten in the atomic part
         first = not state.packages  # a first load: its records are the graph
-        if first:  # derived ties between staged nodes go ahead with the staged ties
-            staged_ids = {node for ids in live.values() for node in ids}
-            first_derived = derived.first_load(session, schema, plan.records.ties, staged_ids, raw.name)
-            lap("derived")
+        staged_ids = {node for ids in live.values() for node in ids}
+        new = None if first else set(live.get("NGO", ()))
+        derived_after = derived.new_ngos(session, schema, plan, new, staged_ids, raw.name) if first or new else []
+        lap("derived")
         with gc_paused():
             todo = [
                 *removals(plan, schema),
@@ -225,11 +227,10 @@ def load(
             ]
         stream.write(todo)
         lap("write")
-        if first:
-            for statement in first_derived:
-                session.write(statement)
-        else:  # the NGOs whose chains the load's changes may reach, as the session sees the graph now
-            derived.refresh(session, plan, schema)
+        for statement in derived_after:
+            session.write(statement)
+        if not first:
+            derived.refresh(session, plan, schema, done=new or set(), staged=staged_ids)
         lap("derived")
         session.commit()
         lap("commit")
