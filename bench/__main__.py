@@ -27,6 +27,7 @@ BENCHMARKS = (
     "national_graph",
     "national_neo4j",
     "startup",
+    "derived",
 )
 DEFAULT_RUNS = {"tiny": 1, "county": 3, "medium": 3, "national": 1}
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     written = []
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         package = Path(tmp) / f"synth-{args.size}"
-        needs_package = any(b in only for b in ("loader", "durability", "queries", "metrics", "startup"))
+        needs_package = any(b in only for b in ("loader", "durability", "queries", "metrics", "startup", "derived"))
         stats = None
         if needs_package:
             log(f"generating the {args.size} package (seed {args.seed})")
@@ -81,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
 
             result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j)
             written.append(write_result("queries", args.size, {**common, **result}, args.out))
+        if "derived" in only:
+            from bench import derived
+
+            result = derived.run(package, neo4j=neo4j)
+            written.append(write_result("derived", args.size, {**common, **result}, args.out))
         if "metrics" in only:
             from bench import metrics
 

@@ -97,6 +97,31 @@ def _removed(plan: LoadPlan) -> set[str]:
     return keys | {dep.key for dep in plan.dependents if dep.type in CHAIN_TYPES}
 
 
+#: The values of a tie that a chain, or its derived tie, depends on (besides its type, ends and key).
+CHAIN_VALUES = ("round", "start", "evidence", "basis")
+
+
+def unchanged_updates(session: LoadSession, plan: LoadPlan, schema: Schema) -> set[str]:
+    """Keys of the chain ties ``plan`` updates without changing their :data:`CHAIN_VALUES` (say, only their row).
+
+    Read before the load's atomic part, from the live graph.
+    """
+    groups: dict[tuple[str, str], dict[str, TieRecord]] = defaultdict(dict)
+    for item in plan.update:
+        if isinstance(item, TieRecord) and item.type in CHAIN_TYPES:
+            groups[(item.type, item.source_label)][item.key] = item
+    same: set[str] = set()
+    for (rel, label), items in sorted(groups.items()):
+        rows = [{"source": item.source, "key": key} for key, item in items.items()]
+        for start in range(0, len(rows), BATCH):
+            found = session.run(cy.find_ties(schema, rel, label), {"rows": rows[start : start + BATCH]})
+            for row in _records(found):
+                new = items[row["key"]].props
+                if all(row["props"].get(name) == new.get(name) for name in CHAIN_VALUES):
+                    same.add(row["key"])
+    return same
+
+
 def refresh(
     session: LoadSession,
     plan: LoadPlan,
@@ -104,13 +129,14 @@ def refresh(
     *,
     done: frozenset[str] | set[str] = frozenset(),
     staged: frozenset[str] | set[str] = frozenset(),
+    same: frozenset[str] | set[str] = frozenset(),
 ) -> int:
     """Rewrite the derived ties of the NGOs whose chains ``plan`` may change, but those in ``done``; returns how many NGOs.
 
     ``done``: NGOs whose derived ties the load wrote already (:func:`new_ngos`); ``staged``:
-    the nodes the load staged (see :func:`touched`).
+    the nodes the load staged, ``same``: keys of updates that change no chain (see :func:`touched`).
     """
-    ngos = touched(session, plan, schema, staged=staged)
+    ngos = touched(session, plan, schema, staged=staged, same=same)
     if ngos is None and done:
         ngos = {str(row[0]) for row in session.run_written(cy.node_ids(schema, "NGO")).rows}
     if ngos is not None:
@@ -120,7 +146,12 @@ def refresh(
 
 
 def touched(
-    session: LoadSession, plan: LoadPlan, schema: Schema, *, staged: frozenset[str] | set[str] = frozenset()
+    session: LoadSession,
+    plan: LoadPlan,
+    schema: Schema,
+    *,
+    staged: frozenset[str] | set[str] = frozenset(),
+    same: frozenset[str] | set[str] = frozenset(),
 ) -> set[str] | None:
     """NGOs whose chains the plan may change (``None``: every NGO), from what the session sees after its writes.
 
@@ -128,14 +159,16 @@ def touched(
     in ``on_behalf_of``; changed and removed ties are looked up among the derived ties that
     use them; new ``SUPERVISES`` lines are walked down and up (:func:`graphmodel.statements.line_users`),
     but for lines into nodes the load ``staged`` (every tie on from such a node is new too, and
-    names its NGO or is walked itself).
+    names its NGO or is walked itself). Updates whose keys are in ``same`` change no chain
+    (:func:`unchanged_updates`).
     """
     ngos: set[str] = set()
     keys: list[str] = []
     lines: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     targets = set(target_labels())
     created = {id(item) for item in plan.create}
-    for item in (*plan.create, *plan.update, *plan.retract):
+    updates = [item for item in plan.update if not (isinstance(item, TieRecord) and item.key in same)]
+    for item in (*plan.create, *updates, *plan.retract):
         if not isinstance(item, TieRecord) or item.type not in CHAIN_TYPES:
             continue
         if item.type in (DIRECT, HEAD):

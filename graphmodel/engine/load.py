@@ -216,6 +216,7 @@ def load(
         staged_ids = {node for ids in live.values() for node in ids}
         new = None if first else set(live.get("NGO", ()))
         derived_after = derived.new_ngos(session, schema, plan, new, staged_ids, raw.name) if first or new else []
+        same = set() if first else derived.unchanged_updates(session, plan, schema)  # read before the writes
         lap("derived")
         with gc_paused():
             todo = [
@@ -230,7 +231,7 @@ def load(
         for statement in derived_after:
             session.write(statement)
         if not first:
-            derived.refresh(session, plan, schema, done=new or set(), staged=staged_ids)
+            derived.refresh(session, plan, schema, done=new or set(), staged=staged_ids, same=same)
         lap("derived")
         session.commit()
         lap("commit")
