@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="loader,queries,metrics,views", help=f"comma-separated: {BENCHMARKS}")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (median reported)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--queries", default="", help="comma-separated library queries (queries benchmark; default all)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files")
     parser.add_argument("--no-neo4j", action="store_true", help="embedded store only")
     parser.add_argument("--neo4j-import", type=Path, default=None, help="Neo4j's server.directories.import")
@@ -80,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         if "queries" in only:
             from bench import queries
 
-            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j)
+            names = {q for q in args.queries.split(",") if q} or None
+            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j, names=names)
             written.append(write_result("queries", args.size, {**common, **result}, args.out))
         if "derived" in only:
             from bench import derived

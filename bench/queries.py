@@ -22,12 +22,14 @@ POINT_NGOS = 20
 BUDGET_S = 20.0
 
 
-def cases(ngos: list[str]) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    """(query, shape, parameter sets) for every library query."""
+def cases(ngos: list[str], names: set[str] | None = None) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(query, shape, parameter sets) for every library query (or those in ``names``)."""
     from graphmodel.queries import library
 
     out = []
     for name, query in sorted(library().items()):
+        if names is not None and name not in names:
+            continue
         required = {n for n, p in query.params.items() if p.required}
         fill = {n: FILL[n] for n in required if n in FILL}
         if required - set(fill) - {"ngo"}:
@@ -39,11 +41,13 @@ def cases(ngos: list[str]) -> list[tuple[str, str, list[dict[str, Any]]]]:
     return out
 
 
-def time_cases(store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S) -> dict[str, Any]:
+def time_cases(
+    store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S, names: set[str] | None = None
+) -> dict[str, Any]:
     from graphmodel.queries import run_query
 
     results: dict[str, Any] = {}
-    for name, shape, param_sets in cases(ngos):
+    for name, shape, param_sets in cases(ngos, names):
         times: list[float] = []
         rows = 0
         calls = len(param_sets) * runs if shape == "point" else runs
@@ -109,7 +113,7 @@ def sample_ngos(store: Any, k: int = POINT_NGOS) -> list[str]:
     return ids[::step][:k]
 
 
-def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
+def run(package: Path, runs: int, *, neo4j: bool, names: set[str] | None = None) -> dict[str, Any]:
     from graphmodel.api import load_package
     from graphmodel.stores.embedded import EmbeddedStore
 
@@ -120,7 +124,7 @@ def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
         out["embedded_load_s"] = round(time.perf_counter() - start, 2)
         ngos = sample_ngos(store)
         out["point_ngos"] = ngos
-        out["embedded"] = time_cases(store, ngos, runs)
+        out["embedded"] = time_cases(store, ngos, runs, names=names)
     if neo4j:
         from bench.loader import neo4j_require_empty, neo4j_wipe
         from graphmodel.settings import Neo4jSettings
@@ -132,7 +136,7 @@ def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
             start = time.perf_counter()
             load_package(store, package)
             out["neo4j_load_s"] = round(time.perf_counter() - start, 2)
-            out["neo4j"] = time_cases(store, ngos, runs)
+            out["neo4j"] = time_cases(store, ngos, runs, names=names)
             neo4j_wipe(store)
         finally:
             store.close()

@@ -125,12 +125,12 @@ def cypher_fragments() -> dict[str, str]:
         "trust_sources": "\n".join(
             [
                 "WITH n",
-                f"OPTIONAL MATCH (va:Agency)-[v:{vouch}]->(n)",
+                # every pattern starts from the NGO (one starting at every agency scans them all for each NGO)
+                f"OPTIONAL MATCH (n)<-[v:{vouch}]-(va:Agency)",
                 f"WITH n, collect(CASE WHEN v IS NULL THEN null ELSE {source('v', 'va.id', 'v.kind', 'v.place', 'type(v)')} END) AS vouched",
-                f"OPTIONAL MATCH (aa:Agency)-[ap:{approve}]->(n)",
+                f"OPTIONAL MATCH (n)<-[ap:{approve}]-(aa:Agency)",
                 "WHERE ap.place IS NOT NULL",
                 f"WITH n, vouched, collect(CASE WHEN ap IS NULL THEN null ELSE {source('ap', 'aa.id', repr(APPROVAL_KIND), 'ap.place', 'type(ap)')} END) AS approved",
-                # from the NGO out (a pattern starting at every agency scans them all for each NGO)
                 f"OPTIONAL MATCH (n)<-[]-(co:Company)<-[ins:{instruct}]-(ia:Agency)",
                 f"WITH n, vouched, approved, collect(DISTINCT CASE WHEN ins IS NULL THEN null ELSE {source('ins', 'ia.id', repr(INSTRUCTION_KIND), 'co.id', 'type(ins)')} END) AS instructed",
                 # chains through the state, from the derived ties loads keep (graphmodel.engine.derived)
