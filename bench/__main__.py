@@ -27,6 +27,7 @@ BENCHMARKS = (
     "national_graph",
     "national_neo4j",
     "startup",
+    "derived",
 )
 DEFAULT_RUNS = {"tiny": 1, "county": 3, "medium": 3, "national": 1}
 
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="loader,queries,metrics,views", help=f"comma-separated: {BENCHMARKS}")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (median reported)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--queries", default="", help="comma-separated library queries (queries benchmark; default all)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files")
     parser.add_argument("--no-neo4j", action="store_true", help="embedded store only")
     parser.add_argument("--neo4j-import", type=Path, default=None, help="Neo4j's server.directories.import")
@@ -59,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     written = []
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         package = Path(tmp) / f"synth-{args.size}"
-        needs_package = any(b in only for b in ("loader", "durability", "queries", "metrics", "startup"))
+        needs_package = any(b in only for b in ("loader", "durability", "queries", "metrics", "startup", "derived"))
         stats = None
         if needs_package:
             log(f"generating the {args.size} package (seed {args.seed})")
@@ -79,8 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         if "queries" in only:
             from bench import queries
 
-            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j)
+            names = {q for q in args.queries.split(",") if q} or None
+            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j, names=names)
             written.append(write_result("queries", args.size, {**common, **result}, args.out))
+        if "derived" in only:
+            from bench import derived
+
+            result = derived.run(package, neo4j=neo4j)
+            written.append(write_result("derived", args.size, {**common, **result}, args.out))
         if "metrics" in only:
             from bench import metrics
 

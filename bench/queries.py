@@ -22,12 +22,14 @@ POINT_NGOS = 20
 BUDGET_S = 20.0
 
 
-def cases(ngos: list[str]) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    """(query, shape, parameter sets) for every library query."""
+def cases(ngos: list[str], names: set[str] | None = None) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(query, shape, parameter sets) for every library query (or those in ``names``)."""
     from graphmodel.queries import library
 
     out = []
     for name, query in sorted(library().items()):
+        if names is not None and name not in names:
+            continue
         required = {n for n, p in query.params.items() if p.required}
         fill = {n: FILL[n] for n in required if n in FILL}
         if required - set(fill) - {"ngo"}:
@@ -39,11 +41,13 @@ def cases(ngos: list[str]) -> list[tuple[str, str, list[dict[str, Any]]]]:
     return out
 
 
-def time_cases(store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S) -> dict[str, Any]:
+def time_cases(
+    store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S, names: set[str] | None = None
+) -> dict[str, Any]:
     from graphmodel.queries import run_query
 
     results: dict[str, Any] = {}
-    for name, shape, param_sets in cases(ngos):
+    for name, shape, param_sets in cases(ngos, names):
         times: list[float] = []
         rows = 0
         calls = len(param_sets) * runs if shape == "point" else runs
@@ -80,10 +84,27 @@ def time_cases(store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S)
             "max_ms": round(max(times) * 1000, 2),
             "mean_rows": round(rows / len(times), 1),
         }
+        if rows / len(times) >= TRANSFER_ROWS:
+            results[f"{name}:{shape}"]["transfer_ms"] = transfer_ms(store, int(rows / len(times)), len(result.columns))
         log(
             f"queries {store.description.split(':')[0]}: {name}:{shape} median {results[f'{name}:{shape}']['median_ms']} ms"
         )
     return results
+
+
+#: Results of at least this many rows also time the transfer of as many rows and values alone.
+TRANSFER_ROWS = 10_000
+
+
+def transfer_ms(store: Any, rows: int, columns: int, runs: int = 3) -> float:
+    """Median ms to return ``rows`` rows of ``columns`` short strings and do nothing else: the row transfer's share."""
+    cypher = "UNWIND range(1, $rows) AS i RETURN [x IN range(1, $columns) | 'value-' + toString(i)] AS row"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        store.run(cypher, {"rows": rows, "columns": columns})
+        times.append(time.perf_counter() - start)
+    return round(median(times) * 1000, 2)
 
 
 def sample_ngos(store: Any, k: int = POINT_NGOS) -> list[str]:
@@ -92,7 +113,7 @@ def sample_ngos(store: Any, k: int = POINT_NGOS) -> list[str]:
     return ids[::step][:k]
 
 
-def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
+def run(package: Path, runs: int, *, neo4j: bool, names: set[str] | None = None) -> dict[str, Any]:
     from graphmodel.api import load_package
     from graphmodel.stores.embedded import EmbeddedStore
 
@@ -103,7 +124,7 @@ def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
         out["embedded_load_s"] = round(time.perf_counter() - start, 2)
         ngos = sample_ngos(store)
         out["point_ngos"] = ngos
-        out["embedded"] = time_cases(store, ngos, runs)
+        out["embedded"] = time_cases(store, ngos, runs, names=names)
     if neo4j:
         from bench.loader import neo4j_require_empty, neo4j_wipe
         from graphmodel.settings import Neo4jSettings
@@ -115,7 +136,7 @@ def run(package: Path, runs: int, *, neo4j: bool) -> dict[str, Any]:
             start = time.perf_counter()
             load_package(store, package)
             out["neo4j_load_s"] = round(time.perf_counter() - start, 2)
-            out["neo4j"] = time_cases(store, ngos, runs)
+            out["neo4j"] = time_cases(store, ngos, runs, names=names)
             neo4j_wipe(store)
         finally:
             store.close()

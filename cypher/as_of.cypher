@@ -28,13 +28,13 @@ CALL {
   MATCH (a:NGO {id: $ngo})
   WITH a
   MATCH (a)-[r]->(b)
-  WHERE NOT b:Staged
+  WHERE NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   MATCH (b:NGO {id: $ngo})
   WITH b
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
+  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none);
@@ -48,7 +48,7 @@ CALL {
   // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b
@@ -57,7 +57,7 @@ WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.pl
   collect(r) AS observations, count(r.end) AS ended, max(r.end) AS last_end, max(r.round) AS last_round
 UNWIND [a, b] AS x
 OPTIONAL MATCH (x)-[q]-(y)
-WHERE q.round > last_round AND NOT y:Staged
+WHERE {{recorded(q)}} AND q.round > last_round AND NOT y:Staged
 WITH a, type, b, on_behalf_of, kind, place, observations, ended, last_end, last_round, count(q) > 0 AS revisited
 WITH a, type, b, on_behalf_of, kind, place, observations, last_round,
   CASE WHEN ended = size(observations) THEN last_end WHEN revisited THEN {{round_end(last_round)}} END AS end,

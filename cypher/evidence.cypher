@@ -19,13 +19,13 @@ CALL {
   MATCH (a:NGO {id: $ngo})
   WITH a
   MATCH (a)-[r]->(b)
-  WHERE NOT b:Staged
+  WHERE NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   MATCH (b:NGO {id: $ngo})
   WITH b
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
+  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none);
@@ -39,7 +39,7 @@ CALL {
   // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b

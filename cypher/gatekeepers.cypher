@@ -9,7 +9,8 @@
 //   limit: {type: integer, default: 20, description: How many bodies to list.}
 // notes: >-
 //   Chains are those of access_paths (route `state`, the one chain definition of
-//   graphmodel/chains.py), SUPERVISES steps included. `pairs` counts each NGO and
+//   graphmodel/chains.py), SUPERVISES steps included, read from the derived REACHES ties
+//   that loads keep, one per chain (graphmodel/engine/derived.py). `pairs` counts each NGO and
 //   village or school once however many chains join them through the body (parallel
 //   heads, several rounds), so a body is not ranked up because an NGO works with two
 //   departments of one line; `chains` counts the chains (one per round and path of bodies). The body at the head of a
@@ -19,13 +20,15 @@
 //   Ties in the ranking are broken by NGOs, then villages and schools, then id.
 MATCH (n:NGO)
 WITH n
-MATCH {{chain_path}}
-WHERE {{state_chain}}
-  AND ($round IS NULL OR head(relationships(p)).round = $round)
-UNWIND nodes(p)[1..-1] AS a
-WITH a, count(DISTINCT {{chain_key}}) AS chains, count(DISTINCT n.id + ' ' + t.id) AS pairs, count(DISTINCT n) AS ngos,
+MATCH {{reaches}}
+WHERE c.route = 'state' AND ($round IS NULL OR c.round = $round)
+UNWIND c.bodies AS body
+// ranked by the bodies' ids first, so only the listed bodies are looked up
+WITH body, count(DISTINCT c.chain) AS chains, count(DISTINCT n.id + ' ' + t.id) AS pairs, count(DISTINCT n) AS ngos,
   count(DISTINCT t) AS targets
+ORDER BY pairs DESC, ngos DESC, targets DESC, body
+LIMIT $limit
+MATCH (a:Agency {id: body})
 RETURN a.id AS agency, a.name AS name, a.system AS system, a.level AS level, {{agency_sector(a)}} AS sector,
   pairs, chains, ngos, targets
 ORDER BY pairs DESC, ngos DESC, targets DESC, agency
-LIMIT $limit

@@ -27,14 +27,14 @@ CALL {
 // FalkorDB treats n as unbound in a MATCH right after a CALL with UNION: WITH first.
 WITH n
 OPTIONAL MATCH (n)-[q]-(y)
-WHERE ($round IS NULL OR q.round = $round) AND NOT y:Staged
+WHERE ($round IS NULL OR q.round = $round) AND NOT y:Staged AND {{recorded(q)}}
 WITH n, count(q) > 0 AS observed
-OPTIONAL MATCH {{chain_path}}
-WHERE {{chain_where}}
-  AND ($round IS NULL OR head(relationships(p)).round = $round)
+// the chains, kept as derived REACHES ties by every load (graphmodel/engine/derived.py)
+OPTIONAL MATCH {{reaches}}
+WHERE $round IS NULL OR c.round = $round
 WITH n, observed, t,
-  count(CASE WHEN length(p) = 1 THEN 1 END) > 0 AS is_direct,
-  count(CASE WHEN length(p) > 1 THEN 1 END) > 0 AS is_state
+  count(CASE WHEN c.route = 'direct' THEN 1 END) > 0 AS is_direct,
+  count(CASE WHEN c.route = 'state' THEN 1 END) > 0 AS is_state
 ORDER BY n.id, t.id
 WITH n, observed,
   count(t) AS reached,

@@ -13,7 +13,7 @@ MATCH (:Interview)-[m:MENTIONS]->(mo:Motivation)
 WHERE ($round IS NULL OR m.round = $round) AND ($basis IS NULL OR m.basis = $basis)
 WITH DISTINCT m.ngo AS ngo, mo.id AS motivation
 MATCH (n:NGO {id: ngo})
-WHERE $package IS NULL OR n._package = $package OR $package IN n._packages
+WHERE $package IS NULL OR {{asserted_by(n)}}
 WITH n, motivation
 WITH motivation, CASE $by
     WHEN 'province' THEN n.province
@@ -24,7 +24,7 @@ WITH motivation, CASE $by
 WITH collect([grp, motivation, ngos]) AS mentioned
 // The groups and their sizes, then every motivation in every group.
 MATCH (n:NGO)
-WHERE $package IS NULL OR n._package = $package OR $package IN n._packages
+WHERE $package IS NULL OR {{asserted_by(n)}}
 WITH mentioned, CASE $by
     WHEN 'province' THEN n.province
     WHEN 'registration' THEN n.registration

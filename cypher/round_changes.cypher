@@ -23,13 +23,13 @@ CALL {
   MATCH (a:NGO {id: $ngo})
   WITH a
   MATCH (a)-[r]->(b)
-  WHERE NOT b:Staged
+  WHERE NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   MATCH (b:NGO {id: $ngo})
   WITH b
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo
+  WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
   // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none);
@@ -43,7 +43,7 @@ CALL {
   // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b
@@ -54,7 +54,7 @@ WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.pl
 WHERE seen = last
 UNWIND [a, b] AS x
 OPTIONAL MATCH (x)-[q]-(y)
-WHERE q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
+WHERE {{recorded(q)}} AND q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
 WITH a, type, b, on_behalf_of, kind, place, ties, seen, count(q) AS ends_seen
 WHERE ends_seen > 0
 UNWIND ties AS r

@@ -10,7 +10,7 @@
 //   year: {type: integer, default: 2010, description: Year ages are counted to (the first fieldwork round).}
 //   package: {type: string, default: null, description: "Only NGOs this package asserts (alone or with others)."}
 MATCH (n:NGO)
-WHERE $package IS NULL OR n._package = $package OR $package IN n._packages
+WHERE $package IS NULL OR {{asserted_by(n)}}
 UNWIND [n.province, 'Total'] AS province
 WITH province, n
 RETURN province,

@@ -36,9 +36,11 @@ UNWIND sources AS s
 WITH DISTINCT n, s
 WHERE $basis IS NULL OR s.basis = $basis
 MATCH (a:Agency {id: s.agency})
-OPTIONAL MATCH (place {id: s.place})
-WHERE place:Village OR place:School OR place:Company
-WITH n, s, a, place, {{survey_rule(a)}} AS m
+// the place from the id index of each label it may have (a pattern without a label scans every node)
+OPTIONAL MATCH (village:Village {id: s.place})
+OPTIONAL MATCH (school:School {id: s.place})
+OPTIONAL MATCH (company:Company {id: s.place})
+WITH n, s, a, coalesce(village, school, company) AS place, {{survey_rule(a)}} AS m
 RETURN n.id AS ngo, s.tie AS tie, s.kind AS kind, a.id AS agency, a.name AS agency_name, a.system AS system,
   a.level AS level, s.place AS place, place.name AS place_name, s.start AS start, s.round AS round,
   s.basis AS basis, s.evidence AS evidence, m.institution AS institution, m.trust_2011 AS trust_2011,

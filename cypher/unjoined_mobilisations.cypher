@@ -10,16 +10,19 @@
 //   Chains as in access_paths (graphmodel/chains.py). `reason` is `no_head` when no
 //   department the NGO cooperates with in that round reaches the tie's source through
 //   MOBILIZES ties on its behalf of that round or SUPERVISES ties, else `no_target`.
-MATCH (a)-[served:MOBILIZES]->(b)
-WHERE ($ngo IS NULL OR served.on_behalf_of = $ngo) AND NOT a:Staged AND NOT b:Staged
-WITH DISTINCT served.on_behalf_of AS ngo
-MATCH (n:NGO {id: ngo})
-OPTIONAL MATCH {{chain_path}}
-WHERE {{state_chain}}
-UNWIND CASE WHEN p IS NULL THEN [null] ELSE relationships(p) END AS r
-WITH n, collect(DISTINCT id(r)) AS used
 MATCH (x)-[m:MOBILIZES]->(y)
-WHERE m.on_behalf_of = n.id AND NOT id(m) IN used AND NOT x:Staged AND NOT y:Staged
+WHERE ($ngo IS NULL OR m.on_behalf_of = $ngo) AND m.on_behalf_of IS NOT NULL AND NOT x:Staged AND NOT y:Staged
+// every mobilisation on an NGO's behalf, read once and grouped by the NGO
+WITH m.on_behalf_of AS ngo, collect({x: x, m: m, y: y}) AS served
+MATCH (n:NGO {id: ngo})
+// the ties its chains through the state use, from the derived ties loads keep (graphmodel/engine/derived.py)
+OPTIONAL MATCH {{reaches}}
+WHERE c.route = 'state'
+UNWIND CASE WHEN c IS NULL THEN [null] ELSE c.ties END AS used_key
+WITH n, served, collect(DISTINCT used_key) AS used
+UNWIND served AS s
+WITH n, s.x AS x, s.m AS m, s.y AS y, used
+WHERE NOT m._key IN used
 OPTIONAL MATCH up = (n)-[h:COOPERATES_WITH]->(:Agency)-[:MOBILIZES|SUPERVISES*0..5]->(x)
 WHERE h.round = m.round
   AND ALL(r IN tail(relationships(up)) WHERE type(r) = 'SUPERVISES' OR (r.on_behalf_of = n.id AND r.round = m.round))

@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # annotations only: the query library reads the fragments wit
 __all__ = [
     "CHAIN_TYPES",
     "CYPHER_FRAGMENTS",
+    "DERIVED",
+    "DERIVED_PROPERTIES",
     "DIRECT",
     "HEAD",
     "LINE",
@@ -74,6 +76,11 @@ STEP = "MOBILIZES"
 LINE = "SUPERVISES"
 #: Every relationship type a chain may use.
 CHAIN_TYPES = (DIRECT, HEAD, STEP, LINE)
+#: The derived tie that keeps each chain from the NGO to its village or school (see
+#: :mod:`graphmodel.engine.derived`): written by loads, never by packages.
+DERIVED = "REACHES"
+#: The properties of a derived tie.
+DERIVED_PROPERTIES = ("round", "route", "bodies", "types", "ties", "chain", "start", "evidence", "basis", "_key")
 #: Most ties in a chain, the head included.
 MAX_CHAIN = 7
 #: The sector whose labels chains end at.
@@ -107,7 +114,9 @@ def cypher_fragments() -> dict[str, str]:
 
     The fragments bind ``n`` (the NGO), ``t`` (the village or school) and ``p`` (the path).
     ``chain_path`` is a pattern; ``chain_where`` the condition every chain meets;
-    ``state_chain`` adds "through the state" (more than one tie).
+    ``state_chain`` adds "through the state" (more than one tie). ``reaches`` matches the
+    derived ties that keep the chains (``c``, see :mod:`graphmodel.engine.derived`);
+    ``recorded(r)`` is true for a tie that is not derived.
     """
     schema = load_schema()
     for name in CHAIN_TYPES:
@@ -136,6 +145,9 @@ def cypher_fragments() -> dict[str, str]:
         "chain_where": chain_where,
         "state_chain": f"size(relationships(p)) > 1 AND {chain_where}",
         "target": f"({targets.replace('t:', 'x:')})",
+        # the derived ties (graphmodel.engine.derived): one per chain path, from the NGO n to the place t
+        "reaches": f"(n)-[c:{DERIVED}]->(t)",
+        "recorded": f"type($1) <> '{DERIVED}'",
     }
 
 

@@ -79,8 +79,19 @@ def _survey_trust() -> Any:
     return survey_trust_param()
 
 
+def _statement_fragments() -> dict[str, str]:
+    from graphmodel.statements import cypher_fragments
+
+    return cypher_fragments()
+
+
 #: Where ``{{name}}`` fragments come from: functions returning {name: Cypher}.
-FRAGMENT_SOURCES: tuple[Callable[[], dict[str, str]], ...] = (_chain_fragments, _temporal_fragments, _trust_fragments)
+FRAGMENT_SOURCES: tuple[Callable[[], dict[str, str]], ...] = (
+    _chain_fragments,
+    _temporal_fragments,
+    _trust_fragments,
+    _statement_fragments,
+)
 #: Context parameters a query may ask for with ``context: [...]``, and what gives their value.
 CONTEXT: dict[str, tuple[str, Callable[[], Any]]] = {
     "rounds": ("The fieldwork rounds of schema.yaml: [{number, start, end}].", _rounds),

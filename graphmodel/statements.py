@@ -33,7 +33,9 @@ def _label(schema: Schema, name: str) -> LiteralString:
 
 
 def _type(schema: Schema, name: str) -> LiteralString:
-    return _quoted(schema.relationship(name))
+    from graphmodel.chains import DERIVED  # the derived ties loads keep (no package writes them)
+
+    return _quoted(name if name == DERIVED else schema.relationship(name))
 
 
 def _asserted_by(var: LiteralString, *, shared_only: bool = False) -> LiteralString:
@@ -46,6 +48,15 @@ def _asserted_by(var: LiteralString, *, shared_only: bool = False) -> LiteralStr
     return shared if shared_only else "(" + var + "._package = $package OR " + shared + ")"
 
 
+def cypher_fragments() -> dict[str, str]:
+    """Fragments for the query library: ``asserted_by(x)``, true when ``$package`` asserts ``x``.
+
+    >>> cypher_fragments()["asserted_by"]
+    '($1._package = $package OR $package IN $1._packages)'
+    """
+    return {"asserted_by": _asserted_by(cast(LiteralString, "$1"))}
+
+
 def _live(schema: Schema, var: LiteralString) -> LiteralString:
     """A condition true when node ``var`` is live, not left by a staged load (ties staged join staged nodes)."""
     return "NOT " + var + ":" + _label(schema, schema.staging_label)
@@ -56,18 +67,29 @@ def merge_nodes(schema: Schema, label: str) -> LiteralString:
     return "UNWIND $rows AS row MERGE (n:" + _label(schema, label) + " {id: row.id}) SET n = row.props"
 
 
+def _tie_rows(source: LiteralString, target: LiteralString, tie: LiteralString) -> LiteralString:
+    """Write tie pattern ``tie`` (``r`` from ``a`` to ``b``) for ``$rows`` of ``{source, target, props}``.
+
+    ``source`` and ``target`` are the node patterns' labels and conditions, e.g. ``:`NGO``` .
+    """
+    return (
+        "UNWIND $rows AS row MATCH (a" + source + " {id: row.source}) "
+        "MATCH (b" + target + " {id: row.target}) " + tie + " SET r = row.props"
+    )
+
+
 def merge_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralString:
     """Create or replace ties from ``$rows`` of ``{source, target, key, props}``."""
-    return (
-        "UNWIND $rows AS row MATCH (a:" + _label(schema, source) + " {id: row.source}) "
-        "MATCH (b:" + _label(schema, target) + " {id: row.target}) "
-        "MERGE (a)-[r:" + _type(schema, rel) + " {_key: row.key}]->(b) SET r = row.props"
+    return _tie_rows(
+        ":" + _label(schema, source),
+        ":" + _label(schema, target),
+        "MERGE (a)-[r:" + _type(schema, rel) + " {_key: row.key}]->(b)",
     )
 
 
 def stage_nodes(schema: Schema) -> LiteralString:
     """Staged load: write new nodes from ``$rows`` of their properties (``_package`` included), not live yet."""
-    return "UNWIND $rows AS props CREATE (n:" + _label(schema, schema.staging_label) + ") SET n = props"
+    return create_nodes(schema, schema.staging_label)
 
 
 def stage_ties(schema: Schema, rel: str) -> LiteralString:
@@ -76,11 +98,11 @@ def stage_ties(schema: Schema, rel: str) -> LiteralString:
     Only one load of a package runs at a time, and it first removes what earlier ones left
     staged, so the package tells this load's staged nodes apart.
     """
-    staged = _label(schema, schema.staging_label)
-    return (
-        "UNWIND $rows AS row MATCH (a:" + staged + " {id: row.source}) WHERE a._package = $package "
-        "MATCH (b:" + staged + " {id: row.target}) WHERE b._package = $package "
-        "CREATE (a)-[r:" + _type(schema, rel) + "]->(b) SET r = row.props"
+    staged = ":" + _label(schema, schema.staging_label)
+    return _tie_rows(
+        staged,
+        staged,
+        "WHERE a._package = $package AND b._package = $package CREATE (a)-[r:" + _type(schema, rel) + "]->(b)",
     )
 
 
@@ -99,11 +121,9 @@ def create_nodes(schema: Schema, label: str) -> LiteralString:
 
 
 def create_ties(schema: Schema, rel: str, source: str, target: str) -> LiteralString:
-    """Bulk first load: create ties from ``$rows`` of ``{source, target, props}`` (``_key`` in the props)."""
-    return (
-        "UNWIND $rows AS row MATCH (a:" + _label(schema, source) + " {id: row.source}) "
-        "MATCH (b:" + _label(schema, target) + " {id: row.target}) "
-        "CREATE (a)-[r:" + _type(schema, rel) + "]->(b) SET r = row.props"
+    """Create ties from ``$rows`` of ``{source, target, props}`` (``_key`` in the props): bulk first loads, derived ties."""
+    return _tie_rows(
+        ":" + _label(schema, source), ":" + _label(schema, target), "CREATE (a)-[r:" + _type(schema, rel) + "]->(b)"
     )
 
 
@@ -255,6 +275,11 @@ def ties_referring(schema: Schema, rel: str, prop: str) -> LiteralString:
 def find_ids(schema: Schema, label: str) -> LiteralString:
     """Which of ``$ids`` exist with this label, and which package asserts them (``*``: several)."""
     return "UNWIND $ids AS id MATCH (n:" + _label(schema, label) + " {id: id}) RETURN n.id AS id, n._package AS package"
+
+
+def node_ids(schema: Schema, label: str) -> LiteralString:
+    """The id of every node of one label."""
+    return "MATCH (n:" + _label(schema, label) + ") RETURN n.id AS id"
 
 
 def count_nodes() -> LiteralString:
@@ -415,10 +440,14 @@ def all_nodes(schema: Schema) -> LiteralString:
 
 
 def all_ties(schema: Schema) -> LiteralString:
-    """Every live tie's type, endpoint ids and properties (for fingerprints and exports)."""
+    """Every live tie's type, endpoint ids and properties (for fingerprints and exports); derived ties are not data."""
+    from graphmodel.chains import DERIVED
+
     return (
         "MATCH (a)-[r]->(b) WHERE "
         + _live(schema, "a")
+        + " AND type(r) <> "
+        + _literal(DERIVED)
         + " RETURN type(r) AS type, a.id AS source, b.id AS target, properties(r) AS props"
     )
 
@@ -456,3 +485,100 @@ def set_node_property(schema: Schema, label: str, prop: str) -> LiteralString:
         + _quoted(prop)
         + " = row.value"
     )
+
+
+# Derived ties (graphmodel.engine.derived): the access chains of graphmodel.chains, kept as ties.
+
+
+def _literal(name: str) -> LiteralString:
+    """A schema name as a Cypher string literal (names are plain identifiers)."""
+    return cast(LiteralString, f"'{name}'")
+
+
+def _chain_ends(schema: Schema) -> LiteralString:
+    """What the chain readers return for a tie ``r`` from ``a`` to ``b``."""
+    return (
+        "a.id AS source, b.id AS target, labels(b)[0] AS target_label, type(r) AS type, r._key AS key, "
+        "r.round AS round, r.on_behalf_of AS on_behalf_of, r.start AS start, r.evidence AS evidence, r.basis AS basis"
+    )
+
+
+def chain_heads(schema: Schema, *, every: bool) -> LiteralString:
+    """The ties chains start with (``WORKS_IN``, ``COOPERATES_WITH``) from the NGOs of ``$ids`` (or every NGO)."""
+    from graphmodel.chains import DIRECT, HEAD
+
+    rels = _type(schema, DIRECT) + "|" + _type(schema, HEAD)
+    ngo = "(a:" + _label(schema, "NGO") + ")" if every else "(a:" + _label(schema, "NGO") + " {id: id})"
+    return (
+        ("" if every else "UNWIND $ids AS id ")
+        + "MATCH "
+        + ngo
+        + "-[r:"
+        + rels
+        + "]->(b) RETURN "
+        + _chain_ends(schema)
+    )
+
+
+def chain_steps(schema: Schema, *, every: bool) -> LiteralString:
+    """``MOBILIZES`` ties on behalf of the NGOs of ``$ids`` (or of anyone), with the labels of their sources."""
+    from graphmodel.chains import STEP
+
+    where = "r.on_behalf_of IS NOT NULL" if every else "r.on_behalf_of IN $ids"
+    return (
+        "MATCH (a)-[r:" + _type(schema, STEP) + "]->(b) WHERE " + where + " "
+        "RETURN labels(a)[0] AS source_label, " + _chain_ends(schema)
+    )
+
+
+def chain_lines(schema: Schema, label: str) -> LiteralString:
+    """``SUPERVISES`` ties into the nodes of ``$ids`` (one label), with the labels of their sources."""
+    from graphmodel.chains import LINE
+
+    return (
+        "UNWIND $ids AS id MATCH (a)-[r:" + _type(schema, LINE) + "]->(b:" + _label(schema, label) + " {id: id}) "
+        "RETURN labels(a)[0] AS source_label, " + _chain_ends(schema)
+    )
+
+
+def derived_users(schema: Schema) -> LiteralString:
+    """NGOs with a derived tie that uses a tie whose key is in ``$keys``."""
+    from graphmodel.chains import DERIVED
+
+    return (
+        "MATCH (n:" + _label(schema, "NGO") + ")-[d:" + _type(schema, DERIVED) + "]->() "
+        "WHERE any(k IN d.ties WHERE k IN $keys) RETURN DISTINCT n.id AS id"
+    )
+
+
+def line_users(schema: Schema, source: str, target: str) -> LiteralString:
+    """NGOs whose chains may pass through new ``SUPERVISES`` ties of ``$ties`` (``{source, target}``, one label pair).
+
+    A chain through a line ``u -> v`` takes its next mobilisation (on the NGO's behalf)
+    from a body ``v`` supervises, at any depth, and came to ``u`` down lines from the
+    department the NGO cooperates with or from a body that mobilised on its behalf: the
+    NGOs found both ways, within the longest chain.
+    """
+    from graphmodel.chains import HEAD, LINE, MAX_CHAIN, STEP
+
+    line, step = _type(schema, LINE), _type(schema, STEP)
+    depth = cast(LiteralString, str(MAX_CHAIN - 3))  # the head, the line and the last mobilisation: 3 ties
+    return (
+        "UNWIND $ties AS tie MATCH (v:" + _label(schema, target) + " {id: tie.target})"
+        "-[:" + line + "*0.." + depth + "]->()-[m:" + step + "]->() "
+        "WITH tie, collect(DISTINCT m.on_behalf_of) AS below "
+        "MATCH (u:" + _label(schema, source) + " {id: tie.source})<-[:" + line + "*0.." + depth + "]-()"
+        "<-[h:" + _type(schema, HEAD) + "|" + step + "]-(x) "
+        "WITH below, CASE WHEN type(h) = " + _literal(HEAD) + " THEN x.id ELSE h.on_behalf_of END AS ngo "
+        "WHERE ngo IN below RETURN DISTINCT ngo AS id"
+    )
+
+
+def delete_derived(schema: Schema, *, every: bool) -> LiteralString:
+    """Remove the derived ties of the NGOs of ``$ids`` (or every derived tie)."""
+    from graphmodel.chains import DERIVED
+
+    derived = _type(schema, DERIVED)
+    if every:
+        return "MATCH ()-[d:" + derived + "]->() DELETE d"
+    return "UNWIND $ids AS id MATCH (:" + _label(schema, "NGO") + " {id: id})-[d:" + derived + "]->() DELETE d"

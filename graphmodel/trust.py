@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from graphmodel.chains import chain_paths
+from graphmodel.chains import STEP, chain_paths
 from graphmodel.schema import Schema, load_schema
 
 if TYPE_CHECKING:  # annotations only: the query library reads the fragments without NetworkX
@@ -122,22 +122,23 @@ def cypher_fragments() -> dict[str, str]:
             f"round: {var}.round, evidence: {var}.evidence, basis: {var}.basis}}"
         )
 
-    last = "last(relationships(p))"
     return {
         "trust_sources": "\n".join(
             [
                 "WITH n",
-                f"OPTIONAL MATCH (va:Agency)-[v:{vouch}]->(n)",
+                # every pattern starts from the NGO (one starting at every agency scans them all for each NGO)
+                f"OPTIONAL MATCH (n)<-[v:{vouch}]-(va:Agency)",
                 f"WITH n, collect(CASE WHEN v IS NULL THEN null ELSE {source('v', 'va.id', 'v.kind', 'v.place', 'type(v)')} END) AS vouched",
-                f"OPTIONAL MATCH (aa:Agency)-[ap:{approve}]->(n)",
+                f"OPTIONAL MATCH (n)<-[ap:{approve}]-(aa:Agency)",
                 "WHERE ap.place IS NOT NULL",
                 f"WITH n, vouched, collect(CASE WHEN ap IS NULL THEN null ELSE {source('ap', 'aa.id', repr(APPROVAL_KIND), 'ap.place', 'type(ap)')} END) AS approved",
-                f"OPTIONAL MATCH (ia:Agency)-[ins:{instruct}]->(co:Company)-[]->(n)",
+                f"OPTIONAL MATCH (n)<-[]-(co:Company)<-[ins:{instruct}]-(ia:Agency)",
                 f"WITH n, vouched, approved, collect(DISTINCT CASE WHEN ins IS NULL THEN null ELSE {source('ins', 'ia.id', repr(INSTRUCTION_KIND), 'co.id', 'type(ins)')} END) AS instructed",
-                "OPTIONAL MATCH {{chain_path}}",
-                "WHERE {{state_chain}}",
-                f"WITH n, vouched, approved, instructed, collect(DISTINCT CASE WHEN p IS NULL THEN null ELSE "
-                f"{source(last, 'nodes(p)[1].id', repr(MOBILISATION_KIND), 't.id', 'type(' + last + ')')} END) AS mobilised",
+                # chains through the state, from the derived ties loads keep (graphmodel.engine.derived)
+                "OPTIONAL MATCH {{reaches}}",
+                "WHERE c.route = 'state'",
+                f"WITH n, vouched, approved, instructed, collect(DISTINCT CASE WHEN c IS NULL THEN null ELSE "
+                f"{source('c', 'c.bodies[0]', repr(MOBILISATION_KIND), 't.id', repr(STEP))} END) AS mobilised",
                 "WITH n, vouched + approved + instructed + mobilised AS sources",
             ]
         ),

@@ -38,11 +38,19 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(loader, "SAMPLE_ROWS", 40)
     monkeypatch.delenv("NEO4J_URI", raising=False)
     code = bench_main.main(
-        ["--size", "tiny", "--only", "loader,queries,metrics,views,national", "--out", str(tmp_path), "--no-neo4j"]
+        [
+            "--size",
+            "tiny",
+            "--only",
+            "loader,queries,metrics,views,national,derived",
+            "--out",
+            str(tmp_path),
+            "--no-neo4j",
+        ]
     )
     assert code == 0
     results = {p.stem.removesuffix("-tiny"): json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
-    assert sorted(results) == ["loader", "metrics", "national", "queries", "views"]
+    assert sorted(results) == ["derived", "loader", "metrics", "national", "queries", "views"]
     for body in results.values():
         assert body["machine"]["cores"] >= 1 and body["machine"]["versions"]["graphmodel"]
 
@@ -57,6 +65,12 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path, monkeypatch: pytest.M
     queries = results["queries"]["embedded"]
     assert "access_paths:point" in queries and "gatekeepers:global" in queries
     assert all(q["calls"] >= 1 and q["median_ms"] > 0 for q in queries.values())
+
+    rederived = results["derived"]["embedded"]
+    assert rederived["derived_ties"] > 0 and rederived["first_load"]["timings"]["derived"] >= 0
+    # one line withdrawn: some NGOs rewritten, fewer than every NGO (-1) as the first version did
+    assert 0 <= rederived["one_line_withdrawn"]["ngos_rewritten"] < rederived["ngos"]
+    assert rederived["every_ngo"]["one_line_withdrawn"]["ngos_rewritten"] == -1
 
     access = results["metrics"]["access_betweenness"]
     assert access["graphmodel"]["median_s"] > 0

@@ -16,6 +16,7 @@ import pytest
 
 from graphmodel import statements as cy
 from graphmodel.api import load_package
+from graphmodel.chains import DERIVED
 from graphmodel.engine.load import LoadOptions
 from graphmodel.errors import InvalidPackage, StoreError
 from graphmodel.fingerprint import fingerprint
@@ -26,6 +27,11 @@ from graphmodel.synth import write_package
 
 BULK = LoadOptions(bulk=True)
 ORDINARY = LoadOptions(bulk=False)
+
+
+def derived_ties(store: Store) -> list[tuple[str, str, tuple[str, ...]]]:
+    rows = store.run(f"MATCH (n)-[d:{DERIVED}]->(t) RETURN n.id, t.id, d.ties").rows
+    return sorted((a, b, tuple(ties)) for a, b, ties in rows)
 
 
 def wipe(store: Store) -> None:
@@ -53,10 +59,13 @@ def test_a_bulk_first_load_builds_the_graph_the_ordinary_load_builds(store: Stor
     ordinary = load_package(store, package, name="pkg", options=ORDINARY)
     assert not ordinary.bulk
     expected = fingerprint(store)
+    reaches = derived_ties(store)
     wipe(store)
     report = load_package(store, package, name="pkg", options=BULK)
     assert report.bulk and report.written
     assert fingerprint(store) == expected
+    # the derived access chains (left out of the fingerprint) are the ordinary path's too
+    assert derived_ties(store) == reaches and reaches
     assert report.plan.summary() == ordinary.plan.summary()
     assert len(report.plan.create) == len(ordinary.plan.create) > 0
     # nothing provisional is left on the package record

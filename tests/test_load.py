@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from graphmodel.api import load_package
+from graphmodel.chains import chain_paths
 from graphmodel.errors import InvalidPackage
+from graphmodel.export import to_networkx
 from graphmodel.fingerprint import fingerprint
 from graphmodel.stores.base import Store
 
@@ -28,7 +30,10 @@ def test_first_load_creates_every_row(store: Store, mini: Path) -> None:
     assert summary["WITH"] == (2, 0, 0, 0)
     assert summary["MENTIONS"] == (3, 0, 0, 0)
     assert _count(store, "MATCH (n:NGO) RETURN count(n)") == 2
-    assert _count(store, "MATCH ()-[r]->() RETURN count(r)") == 12
+    assert _count(store, "MATCH ()-[r]->() WHERE type(r) <> 'REACHES' RETURN count(r)") == 12
+    # and one derived tie per access chain (graphmodel.engine.derived)
+    chains = chain_paths(to_networkx(store), distinct=False)
+    assert chains and _count(store, "MATCH ()-[r:REACHES]->() RETURN count(r)") == len(chains)
 
 
 def test_second_load_changes_nothing(store: Store, mini: Path) -> None:

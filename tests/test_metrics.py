@@ -428,11 +428,15 @@ def _line(n_mobilizes: int) -> nx.MultiDiGraph:
 
 
 def test_realised_chains_are_at_most_max_chain_ties_as_in_the_queries() -> None:
+    from graphmodel.chains import DERIVED, chain_paths
     from graphmodel.metrics.access import MAX_CHAIN
     from graphmodel.queries import find_query
 
-    for name in ("mediated_reach", "access_paths", "gatekeepers"):
-        assert f"MOBILIZES|SUPERVISES*1..{MAX_CHAIN}]" in find_query(name).cypher
+    assert f"MOBILIZES|SUPERVISES*1..{MAX_CHAIN}]" in find_query("access_paths").cypher
+    # mediated_reach and gatekeepers read the derived ties: one per chain of chains.chain_paths
+    for name in ("mediated_reach", "gatekeepers"):
+        assert f":{DERIVED}]" in find_query(name).cypher
+    assert len(chain_paths(_line(MAX_CHAIN - 1))) == 1 and not chain_paths(_line(MAX_CHAIN))
     # A line ngo -> a0 -> ... -> v of 1 + n ties: reached while 1 + n <= 7.
     assert state_dependence(_line(MAX_CHAIN - 1)).loc["ngo", "reached"] == 1
     assert access_betweenness(_line(MAX_CHAIN - 1))["access_betweenness"].sum() == MAX_CHAIN - 1

@@ -118,13 +118,17 @@ _MAP_KEY = re.compile(r"[{,]\s*([A-Za-z_][A-Za-z0-9_]*)\s*:")
 def unknown_names(cypher: str, schema: Schema) -> list[str]:
     """Names a query body uses that the schema does not define.
 
-    Keys of maps the query builds itself and of the context parameters' maps count as known.
+    Keys of maps the query builds itself and of the context parameters' maps count as known, and so
+    do the derived ties and their properties (graphmodel.chains.DERIVED).
     """
+    from graphmodel.chains import DERIVED, DERIVED_PROPERTIES
     from graphmodel.queries import CONTEXT
 
     labels, types, props = schema_names_used(cypher)
+    types -= {DERIVED}  # the derived ties loads keep (graphmodel.engine.derived)
     known_props = set(schema.node_properties) | set(schema.tie_properties) | set(schema.provenance)
-    known_props |= set(_MAP_KEY.findall(_STRING.sub("''", cypher)))
+    known_props |= set(DERIVED_PROPERTIES)
+    known_props |= set(_MAP_KEY.findall(_STRING.sub("''", re.sub(r"//[^\n]*", "", cypher))))
     known_props |= {key for _, provide in CONTEXT.values() for row in provide() for key in row}
     for label in schema.labels.values():
         known_props |= set(label.properties)

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, LiteralString
 
+from graphmodel.engine import derived
 from graphmodel.engine.load import (
     BULK_ROWS,
     LoadOptions,
@@ -141,10 +142,11 @@ def _write(
     if plan.refusals:  # none can arise in an empty store; kept so the rule is never skipped silently
         raise plan.refusals[0]
     upgrade = _upgrade(state, schema)
-    closing = [*upgrade, _package_record(raw, plan, planner, schema, resolved.record)]
-    # The post-write step every load runs after its claims are written (e.g. derived ties) goes here,
-    # once, as statements run before the commit: closing.extend(<post-write statements>).
-    session.commit(closing)
+    # the derived ties every load keeps (engine/derived.py), from the records (they are the whole graph),
+    # written like the load's own ties
+    session.ties(derived.from_records(records.ties))
+    lap("derived")
+    session.commit([*upgrade, _package_record(raw, plan, planner, schema, resolved.record)])
     lap("commit")
     report = LoadReport(raw.name, plan, written=True, upgraded=bool(upgrade), bulk=True, timings=timings)
     if resolved.involved:  # as the ordinary path: which packages no longer follow the decisions in force

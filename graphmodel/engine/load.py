@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmodel import statements as cy
+from graphmodel.engine import derived
 from graphmodel.engine.plan import Item, LoadPlan, Planner, RemovalRules
 from graphmodel.engine.state import FORMAT, GRAPH_ID, GraphState, Runner, read_state
 from graphmodel.engine.validate import validate_in_steps
@@ -90,7 +91,8 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     #: Seconds per phase: ``state`` (reading what the graph holds), ``validate`` (validating and
     #: planning, with writing ahead overlapped), ``finish`` (removals, dependents), ``write`` (the
-    #: atomic part), ``commit`` (waiting for what was written ahead, then making it live).
+    #: atomic part), ``derived`` (computing and writing the derived ties, see
+    #: :mod:`graphmodel.engine.derived`), ``commit`` (waiting for what was written ahead, then making it live).
     timings: dict[str, float] = field(default_factory=dict)
     #: Packages whose statements no longer follow the decisions in force after this load.
     affected: dict[str, Affected] = field(default_factory=dict)
@@ -150,7 +152,7 @@ class _Stream:
 
 
 def lap_timer() -> tuple[dict[str, float], Callable[[str], None]]:
-    """A dict of phase timings and the function that records one: ``lap(name)`` stores the seconds since the last lap.
+    """A dict of phase timings and the function that records one: ``lap(name)`` adds the seconds since the last lap.
 
     >>> timings, lap = lap_timer()
     >>> lap("state"); list(timings)
@@ -162,7 +164,7 @@ def lap_timer() -> tuple[dict[str, float], Callable[[str], None]]:
     def lap(name: str) -> None:
         nonlocal clock
         now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
+        timings[name] = round(timings.get(name, 0.0) + now - clock, 3)  # a phase may come in parts
         clock = now
 
     return timings, lap
@@ -220,6 +222,14 @@ def load(
                 report.affected = _affected(session, schema)
                 report.warnings.extend(a.warning for a in report.affected.values())
             return report
+        # derived ties (engine/derived.py): a first load's, and those of the NGOs a staged load
+        # staged, go ahead with the staged ties; the others are rewritten in the atomic part
+        first = not state.packages  # a first load: its records are the graph
+        staged_ids = {node for ids in live.values() for node in ids}
+        new = None if first else set(live.get("NGO", ()))
+        derived_after = derived.new_ngos(session, schema, plan, new, staged_ids, raw.name) if first or new else []
+        same = set() if first else derived.unchanged_updates(session, plan, schema)  # read before the writes
+        lap("derived")
         with gc_paused():
             todo = [
                 *removals(plan, schema),
@@ -230,6 +240,11 @@ def load(
             ]
         stream.write(todo)
         lap("write")
+        for statement in derived_after:
+            session.write(statement)
+        if not first:
+            derived.refresh(session, plan, schema, done=new or set(), staged=staged_ids, same=same)
+        lap("derived")
         session.commit()
         lap("commit")
     staged_load = session.staging is Staging.LABEL

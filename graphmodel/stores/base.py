@@ -91,6 +91,14 @@ class LoadSession(ABC):
         if statement is not None:
             self.write(statement)
 
+    def run_written(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        """Run a read that sees everything the session wrote so far (for steps that follow the writes).
+
+        After the atomic part, what was written ahead is live in the session too (staged
+        nodes are switched live by then). By default this is :meth:`run`.
+        """
+        return self.run(cypher, params)
+
     @abstractmethod
     def commit(self) -> None:
         """Make everything written live at once, and durable, or raise (the graph unchanged)."""

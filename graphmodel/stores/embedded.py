@@ -316,11 +316,19 @@ class EmbeddedSession(LoadSession):
     def write(self, statement: Statement) -> None:
         if self._failed:
             raise self._failed[0]
-        if self._writer is None:
+        if self._copy is None:
             self._copy = self._store._stage()
+        if self._writer is None:
             self._writer = threading.Thread(target=self._write_all, name="graphmodel-stage", daemon=True)
             self._writer.start()
         self._queue.put(statement)
+
+    def run_written(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Result:
+        """Wait for the writer, then read the copy (the next write starts the writer again)."""
+        self._drain()
+        if self._failed:
+            raise self._failed[0]
+        return self._store._run(self._copy if self._copy is not None else self._store._graph, cypher, params)
 
     def write_ahead(self, statement: Statement | None) -> None:
         if statement is not None:  # one writer, in order: a barrier is already kept
