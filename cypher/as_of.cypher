@@ -7,6 +7,7 @@
 // params:
 //   date: {type: date, required: true, description: "A date: 2010, 2010-06 or 2010-06-15."}
 //   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
+// page: {key: source, unless: [ngo]}
 // notes: >-
 //   The one temporal rule of graphmodel/temporal.py. Every date stands for the days it
 //   may mean: `2010` for 2010-01-01 to 2010-12-31, `2010-06` for June 2010. A tie is in
@@ -45,10 +46,11 @@ CALL {
   WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b
   UNION ALL
-  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  // Without one: every tie, or (paged) the ties from the sources of this page, found by id
+  // (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  WHERE {{in_page(a.id)}} AND NOT a:Interview AND NOT a:Staged AND NOT b:Staged
   RETURN a, r, b
 }
 WITH a, r, b
@@ -69,4 +71,4 @@ WITH a, type, b, r.start AS start, on_behalf_of, kind, place, end, end_from,
   min(r.round) AS first_round, max(r.round) AS last_round
 RETURN a.id AS source, labels(a)[0] AS source_label, type, b.id AS target, labels(b)[0] AS target_label,
   on_behalf_of, kind, place, start, end, end_from, first_round, last_round
-ORDER BY type, source, target, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, '')
+ORDER BY source, type, target, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, '')

@@ -8,6 +8,7 @@
 //   round: {type: integer, default: 2, description: The later round; it is compared with the round before it.}
 //   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
 //   system: {type: string, default: null, description: Only ties with an agency of this system at either end.}
+// page: {key: source, unless: [ngo]}
 // notes: >-
 //   A tie is the same across rounds if it has the same source, type, target,
 //   `on_behalf_of`, `kind` and `place`; start dates and other details may differ (the one
@@ -40,10 +41,11 @@ CALL {
   WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b
   UNION ALL
-  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  // Without one: every tie, or (paged) the ties from the sources of this page, found by id
+  // (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged
+  WHERE {{in_page(a.id)}} AND NOT a:Interview AND NOT a:Staged AND NOT b:Staged
   RETURN a, r, b
 }
 WITH a, r, b
@@ -61,5 +63,5 @@ UNWIND ties AS r
 RETURN CASE seen WHEN $round THEN 'appeared' ELSE 'disappeared' END AS change,
   a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind, place,
   r.round AS round, r.start AS start, r.end AS end, r.evidence AS evidence, r.note AS note
-ORDER BY change, type, source, target, coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, ''),
+ORDER BY source, type, target, coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, ''), change,
   coalesce(start, '')

@@ -22,12 +22,24 @@ Two small additions keep a domain rule in one place:
   ``$rounds`` itself, from :data:`CONTEXT` (the fieldwork rounds of the schema, the
   survey trust of each institution): data the query needs that lives outside the graph.
   They are parameters like any other, so no value is ever written into Cypher.
+
+**Paging.** A query whose result grows with the graph (every tie, every interview
+behind a tie) declares ``page: {key: source, unless: [ngo]}``: called without the
+``unless`` parameters it gives a first page of :data:`DEFAULT_PAGE_SIZE` rows in a stable
+order and a cursor for the next (:attr:`Result.more <graphmodel.stores.base.Result.more>`),
+never a silently cut result. ``key`` is the column the rows are ordered by first, the id
+of the node each row hangs from (its *anchor*); the query restricts its anchors with the
+``{{in_page(x.id)}}`` fragment, so a page reads only the anchors in the page's range of
+ids (a keyset on ``id``, not an offset) and the work after it is done for that page only.
+The cursor is ``<anchor id>~<rows of it already given>``. ``page_size=None`` (``--all``)
+gives every row in one call.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -79,8 +91,17 @@ def _survey_trust() -> Any:
     return survey_trust_param()
 
 
+def _page_fragments() -> dict[str, str]:
+    return {"in_page": "(($page_from IS NULL OR $1 >= $page_from) AND ($page_to IS NULL OR $1 <= $page_to))"}
+
+
 #: Where ``{{name}}`` fragments come from: functions returning {name: Cypher}.
-FRAGMENT_SOURCES: tuple[Callable[[], dict[str, str]], ...] = (_chain_fragments, _temporal_fragments, _trust_fragments)
+FRAGMENT_SOURCES: tuple[Callable[[], dict[str, str]], ...] = (
+    _chain_fragments,
+    _temporal_fragments,
+    _trust_fragments,
+    _page_fragments,
+)
 #: Context parameters a query may ask for with ``context: [...]``, and what gives their value.
 CONTEXT: dict[str, tuple[str, Callable[[], Any]]] = {
     "rounds": ("The fieldwork rounds of schema.yaml: [{number, start, end}].", _rounds),
@@ -136,8 +157,20 @@ def expand_fragments(text: str, path: Path | str = "<query>") -> str:
     return text
 
 
+#: Rows in a page of a paged query when the caller does not say (``--page-size``).
+DEFAULT_PAGE_SIZE = 1000
+#: The parameters a paged query's ``{{in_page(...)}}`` reads: the first and last anchor id of a page.
+PAGE_PARAMS = ("page_from", "page_to")
+#: The anchors of the next window: node ids after ``$after``, in the order a paged query sorts them.
+ANCHORS: LiteralString = (
+    "MATCH (n) WHERE n.id IS NOT NULL AND ($after IS NULL OR n.id > $after) AND NOT n:Staged "
+    "RETURN n.id AS id ORDER BY id LIMIT $n"
+)
+
 __all__ = [
     "CONTEXT",
+    "DEFAULT_PAGE_SIZE",
+    "Paging",
     "Param",
     "Query",
     "expand_fragments",
@@ -148,6 +181,7 @@ __all__ = [
     "parse_query",
     "render_library",
     "run_query",
+    "TruncatedResult",
 ]
 
 
@@ -207,6 +241,15 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """How a query pages (its header's ``page:``): ``key`` orders the rows first and holds each row's
+    anchor id; a call that gives any of ``unless`` is narrow and not paged."""
+
+    key: str
+    unless: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Query:
     """A named, parameterised, read-only Cypher query."""
 
@@ -218,6 +261,12 @@ class Query:
     notes: str = ""
     #: Context parameters graphmodel passes itself (see :data:`CONTEXT`).
     context: tuple[str, ...] = ()
+    #: How the query pages, if it does (the header's ``page:``).
+    page: Paging | None = None
+
+    def pages(self, bound: dict[str, Any]) -> bool:
+        """Whether a call with these (bound) parameters is paged: the query pages and none of ``unless`` is given."""
+        return self.page is not None and all(bound.get(p) is None for p in self.page.unless)
 
     def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
         """All parameters with defaults filled in; unknown or missing ones raise :class:`QueryError`."""
@@ -277,11 +326,29 @@ def parse_query(text: str, path: Path) -> Query:
     unknown = [c for c in context if c not in CONTEXT or c in params]
     if unknown:
         raise QueryError(f"{path}: unknown context parameter(s) {', '.join(unknown)}; known: {', '.join(CONTEXT)}")
-    undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params) - set(context))
+    page = _paging(meta.get("page"), params, path)
+    paging = set(PAGE_PARAMS) if page else set()
+    undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params) - set(context) - paging)
     if undeclared:
         raise QueryError(f"{path}: uses undeclared parameters {', '.join(undeclared)}")
+    if page and not set(PAGE_PARAMS) <= set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)):
+        raise QueryError(f"{path}: a paged query restricts its anchors with {{{{in_page(...)}}}}")
     notes = " ".join(str(meta.get("notes") or "").split())
-    return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params, notes, context)
+    description = " ".join(str(meta["description"]).split())
+    return Query(str(meta["name"]), description, body, path, params, notes, context, page)
+
+
+def _paging(spec: Any, params: dict[str, Param], path: Path) -> Paging | None:
+    """The header's ``page:`` as a :class:`Paging` (None without one); a bad one raises :class:`QueryError`."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or set(spec) - {"key", "unless"}:
+        raise QueryError(f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...]}}")
+    unless = tuple(spec.get("unless") or ())
+    unknown = [p for p in unless if p not in params]
+    if unknown:
+        raise QueryError(f"{path}: 'page: unless' names unknown parameter(s) {', '.join(unknown)}")
+    return Paging(spec["key"], unless)
 
 
 def plain_query(text: str, path: Path) -> Query:
@@ -350,10 +417,21 @@ def find_query(name_or_path: str) -> Query:
     return queries[name_or_path]
 
 
-def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = None) -> Result:
+def run_query(
+    store: Store,
+    query: str | Query,
+    params: dict[str, Any] | None = None,
+    *,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    after: str | None = None,
+) -> Result:
     """Run a library query (by name or object) read-only on ``store``.
 
-    ``run_query(...).dataframe()`` gives a pandas DataFrame.
+    ``run_query(...).dataframe()`` gives a pandas DataFrame. A paged query (``as_of``,
+    ``evidence``, ``round_changes``) called without an NGO gives its first ``page_size`` rows;
+    when more follow, ``result.more`` is the cursor to pass as ``after`` for the next page,
+    ``result.note`` says so and a :class:`TruncatedResult` warning is issued (nothing is cut
+    silently). ``page_size=None`` gives every row. Other queries always give every row.
     """
     q = find_query(query) if isinstance(query, str) else query
     try:
@@ -362,8 +440,84 @@ def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = 
         raise QueryError(f"{q.path}: {exc}") from None
     bound = q.bind(params)
     bound.update({name: CONTEXT[name][1]() for name in q.context})
-    # The text comes from a query file, not from user-supplied values.
-    return store.run(cast(LiteralString, q.cypher), bound, write=False)
+    if q.page is not None:
+        bound.update(dict.fromkeys(PAGE_PARAMS))
+    if page_size is not None and page_size < 1:
+        raise QueryError(f"page size must be at least 1, not {page_size}")
+    if after is not None and not q.pages(bound):
+        raise QueryError(f"query {q.name!r} gives every row here: it has no next page to start after")
+    if page_size is None or not q.pages(bound):
+        # The text comes from a query file, not from user-supplied values.
+        return store.run(cast(LiteralString, q.cypher), bound, write=False)
+    result = _page(store, q, bound, page_size, _cursor(after) if after is not None else None)
+    if result.more is not None:
+        warnings.warn(TruncatedResult(f"{q.name}: {result.note}"), stacklevel=2)
+    return result
+
+
+class TruncatedResult(UserWarning):
+    """A paged query gave its first rows only (see :attr:`Result.note <graphmodel.stores.base.Result.note>`)."""
+
+
+def _cursor(text: str) -> tuple[str, int]:
+    """A cursor's anchor id and how many of its rows were given.
+
+    >>> _cursor("ag-yn~wf~3")
+    ('ag-yn~wf', 3)
+    """
+    anchor, sep, given = str(text).rpartition("~")
+    if not sep or not given.isdigit() or not anchor:
+        raise QueryError(f"{text!r} is not a page cursor (it looks like ID~N: the 'more' of the page before)")
+    return anchor, int(given)
+
+
+def _page(store: Store, q: Query, bound: dict[str, Any], size: int, cursor: tuple[str, int] | None) -> Result:
+    """One page of ``size`` rows of a paged query, after ``cursor``.
+
+    The anchors are taken in windows of ids (:data:`ANCHORS`), each run of the query reading
+    only the anchors from the window's first id to its last: the cursor's anchor again
+    (its first rows, already given, are dropped), then the ones after it, until the page
+    is full with a row to spare (so we know more follow) or no anchor is left.
+    """
+    from graphmodel.stores.base import Result
+
+    assert q.page is not None
+    rows: list[tuple[Any, ...]] = []
+    columns: list[str] = []
+    anchor, given = cursor if cursor is not None else (None, 0)
+    last, window = anchor, size + 1
+    while len(rows) <= size:
+        ids = [r[0] for r in store.run(ANCHORS, {"after": last, "n": window}).rows]
+        if not ids and (anchor is None or last != anchor):
+            break
+        first = anchor if last == anchor and anchor is not None else ids[0]
+        result = store.run(
+            cast(LiteralString, q.cypher),
+            {**bound, "page_from": first, "page_to": ids[-1] if ids else first},
+            write=False,
+        )
+        columns = result.columns
+        if q.page.key not in columns:
+            raise QueryError(f"{q.path}: the page key {q.page.key!r} is not a column of the result")
+        key = columns.index(q.page.key)
+        skip = given if last == anchor else 0
+        for row in result.rows:
+            if skip and row[key] == anchor:
+                skip -= 1
+                continue
+            rows.append(row)
+        if len(ids) < window:
+            break
+        last, window = ids[-1], min(window * 4, 100_000)
+    if not columns:  # no anchor at all: the columns still come from the query
+        columns = store.run(cast(LiteralString, q.cypher), {**bound, "page_from": "", "page_to": ""}).columns
+    if len(rows) <= size:
+        return Result(columns, rows)
+    page = rows[:size]
+    key = columns.index(q.page.key)
+    end = page[-1][key]
+    n = sum(1 for row in page if row[key] == end) + (given if end == anchor else 0)
+    return Result(columns, page, more=f"{end}~{n}")
 
 
 def _param_line(param: Param) -> str:
