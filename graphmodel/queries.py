@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,6 +174,7 @@ __all__ = [
     "Paging",
     "Param",
     "Query",
+    "TruncatedResult",
     "expand_fragments",
     "find_query",
     "fragments",
@@ -181,7 +183,6 @@ __all__ = [
     "parse_query",
     "render_library",
     "run_query",
-    "TruncatedResult",
 ]
 
 
@@ -431,7 +432,8 @@ def run_query(
     ``evidence``, ``round_changes``) called without an NGO gives its first ``page_size`` rows;
     when more follow, ``result.more`` is the cursor to pass as ``after`` for the next page,
     ``result.note`` says so and a :class:`TruncatedResult` warning is issued (nothing is cut
-    silently). ``page_size=None`` gives every row. Other queries always give every row.
+    silently). ``page_size=None`` gives every row (every row after ``after``, if given).
+    Other queries, and paged ones narrowed to an NGO, always give every row.
     """
     q = find_query(query) if isinstance(query, str) else query
     try:
@@ -446,10 +448,11 @@ def run_query(
         raise QueryError(f"page size must be at least 1, not {page_size}")
     if after is not None and not q.pages(bound):
         raise QueryError(f"query {q.name!r} gives every row here: it has no next page to start after")
-    if page_size is None or not q.pages(bound):
+    if (page_size is None and after is None) or not q.pages(bound):
         # The text comes from a query file, not from user-supplied values.
         return store.run(cast(LiteralString, q.cypher), bound, write=False)
-    result = _page(store, q, bound, page_size, _cursor(after) if after is not None else None)
+    # page_size None after a cursor: every row after it
+    result = _page(store, q, bound, page_size or sys.maxsize, _cursor(after) if after is not None else None)
     if result.more is not None:
         warnings.warn(TruncatedResult(f"{q.name}: {result.note}"), stacklevel=2)
     return result

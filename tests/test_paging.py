@@ -111,3 +111,57 @@ def test_a_cursor_past_the_end_gives_an_empty_complete_page(both: tuple[Store, S
         page = run_query(db, "evidence", {}, after="zzzz~1")
         assert page.rows == [] and page.complete
         assert page.columns == run_query(db, "evidence", {"ngo": "ngo-y04"}).columns
+
+
+def test_the_cli_pages_and_says_so(tmp_path: Any) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from graphmodel.cli import app
+
+    runner, url = CliRunner(), f"embedded:{tmp_path / 'graph'}"
+    assert runner.invoke(app, ["load", str(sample_path()), "--store", url]).exit_code == 0
+    every = runner.invoke(app, ["query", "evidence", "--store", url, "--format", "json", "--all"])
+    assert every.exit_code == 0, every.output
+    whole = json.loads(every.stdout)
+    assert "larger result" not in every.stderr
+    got: list[Any] = []
+    after: list[str] = []
+    while True:
+        page = runner.invoke(
+            app, ["query", "evidence", "--store", url, "--format", "json", "--page-size", "60", *after]
+        )
+        assert page.exit_code == 0, page.output
+        got += json.loads(page.stdout)
+        said = " ".join(page.stderr.split())  # as printed, without the terminal's line breaks
+        if "larger result" not in said:
+            break
+        assert "first 60 rows of a larger result; the next page: --after '" in said
+        after = ["--after", said.split("--after '")[1].split("'")[0]]
+    assert got == whole and len(whole) > 120
+    redacted = runner.invoke(
+        app, ["query", "evidence", "--store", url, "--page-size", "5", "--redact-key", str(tmp_path / "k"), "--redact"]
+    )
+    assert redacted.exit_code == 0, redacted.output
+    said = " ".join(redacted.stderr.split())
+    assert "first 5 rows of a larger result; --all for every row" in said and "~" not in said
+
+
+def test_the_shell_pages(both: tuple[Store, Store], capsys: pytest.CaptureFixture[str]) -> None:
+    from graphmodel.shell import Shell
+
+    embedded, _ = both
+    shell = Shell(embedded, fmt="csv", timing=False)
+    shell.execute(":page 3")
+    shell.execute(":param date=2011")
+    shell.execute(":run as_of")
+    first = capsys.readouterr()
+    assert "first 3 rows of a larger result: :more for the next page" in first.err
+    shell.execute(":more")
+    second = capsys.readouterr()
+    shell.execute(":all")
+    every = capsys.readouterr()
+    lines = every.out.splitlines()
+    assert first.out.splitlines() + second.out.splitlines()[1:] == lines[:7]
+    assert "larger result" not in every.err
