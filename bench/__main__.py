@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files")
     parser.add_argument("--no-neo4j", action="store_true", help="embedded store only")
     parser.add_argument("--neo4j-import", type=Path, default=None, help="Neo4j's server.directories.import")
+    parser.add_argument(
+        "--queries", default=None, help="queries benchmark: only these library queries (comma-separated names)"
+    )
+    parser.add_argument("--tag", default=None, help="queries benchmark: write queries_TAG-SIZE.json")
     parser.add_argument("--views-nodes", default="1000,20000,100000", help="node counts for the views benchmark")
     args = parser.parse_args(argv)
     only = [x.strip() for x in args.only.split(",") if x.strip()]
@@ -79,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         if "queries" in only:
             from bench import queries
 
-            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j)
-            written.append(write_result("queries", args.size, {**common, **result}, args.out))
+            chosen = {x.strip() for x in args.queries.split(",") if x.strip()} if args.queries else None
+            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j, only=chosen)
+            name = f"queries_{args.tag}" if args.tag else "queries"
+            written.append(write_result(name, args.size, {**common, **result}, args.out))
         if "metrics" in only:
             from bench import metrics
 

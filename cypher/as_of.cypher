@@ -57,10 +57,20 @@ WITH a, r, b
 // The tie's observations, its last round and recorded end, and whether a later round looked at its ends.
 WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
   collect(r) AS observations, count(r.end) AS ended, max(r.end) AS last_end, max(r.round) AS last_round
-UNWIND [a, b] AS x
-OPTIONAL MATCH (x)-[q]-(y)
-WHERE q.round > last_round AND NOT y:Staged
-WITH a, type, b, on_behalf_of, kind, place, observations, ended, last_end, last_round, count(q) > 0 AS revisited
+// The ties of each end are read once (the tie grouped by its ends), not once per tie there: the
+// latest round that touched the end.
+WITH {a: a, type: type, b: b, on_behalf_of: on_behalf_of, kind: kind, place: place, observations: observations,
+  ended: ended, last_end: last_end, last_round: last_round} AS tie
+UNWIND [tie.a, tie.b] AS x
+WITH x, collect(tie) AS ties
+WITH ties, reduce(l = 0, seen IN [(x)-[q]-(y) WHERE NOT y:Staged | q.round] | CASE WHEN seen > l THEN seen ELSE l END)
+  AS latest
+UNWIND ties AS tie
+WITH tie, CASE WHEN latest > tie.last_round THEN 1 ELSE 0 END AS later
+WITH id(head(tie.observations)) AS one, collect(tie)[0] AS tie, max(later) AS later
+WITH tie.a AS a, tie.type AS type, tie.b AS b, tie.on_behalf_of AS on_behalf_of, tie.kind AS kind, tie.place AS place,
+  tie.observations AS observations, tie.ended AS ended, tie.last_end AS last_end, tie.last_round AS last_round,
+  later = 1 AS revisited
 WITH a, type, b, on_behalf_of, kind, place, observations, last_round,
   CASE WHEN ended = size(observations) THEN last_end WHEN revisited THEN {{round_end(last_round)}} END AS end,
   CASE WHEN ended = size(observations) THEN 'recorded' WHEN revisited THEN 'rounds' END AS end_from

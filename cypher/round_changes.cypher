@@ -54,11 +54,19 @@ WHERE r.round IN [$round - 1, $round]
 WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
   collect(r) AS ties, min(r.round) AS seen, max(r.round) AS last
 WHERE seen = last
-UNWIND [a, b] AS x
-OPTIONAL MATCH (x)-[q]-(y)
-WHERE q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
-WITH a, type, b, on_behalf_of, kind, place, ties, seen, count(q) AS ends_seen
-WHERE ends_seen > 0
+// The ties of each end are read once (the change grouped by its ends), not once per tie there: the
+// rounds that touched the end. A change is kept if the other round touched one of its ends.
+WITH {a: a, type: type, b: b, on_behalf_of: on_behalf_of, kind: kind, place: place, ties: ties, seen: seen} AS change
+UNWIND [change.a, change.b] AS x
+WITH x, collect(change) AS changes
+WITH changes, [(x)-[q]-(y) WHERE NOT y:Staged AND q.round IN [$round - 1, $round] | q.round] AS rounds
+WITH changes, ($round - 1) IN rounds AS before, $round IN rounds AS now
+UNWIND changes AS change
+WITH change, CASE WHEN (CASE change.seen WHEN $round THEN before ELSE now END) THEN 1 ELSE 0 END AS looked
+WITH id(head(change.ties)) AS one, collect(change)[0] AS change, max(looked) AS looked
+WHERE looked = 1
+WITH change.a AS a, change.type AS type, change.b AS b, change.on_behalf_of AS on_behalf_of, change.kind AS kind,
+  change.place AS place, change.ties AS ties, change.seen AS seen
 UNWIND ties AS r
 RETURN CASE seen WHEN $round THEN 'appeared' ELSE 'disappeared' END AS change,
   a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind, place,

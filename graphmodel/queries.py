@@ -38,6 +38,7 @@ gives every row in one call.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import warnings
@@ -162,6 +163,8 @@ def expand_fragments(text: str, path: Path | str = "<query>") -> str:
 DEFAULT_PAGE_SIZE = 1000
 #: The parameters a paged query's ``{{in_page(...)}}`` reads: the first and last anchor id of a page.
 PAGE_PARAMS = ("page_from", "page_to")
+#: Anchors in a page's first window, and at most in any window.
+FIRST_WINDOW, MAX_WINDOW = 50, 100_000
 #: The anchors of the next window: node ids after ``$after``, in the order a paged query sorts them.
 ANCHORS: LiteralString = (
     "MATCH (n) WHERE n.id IS NOT NULL AND ($after IS NULL OR n.id > $after) AND NOT n:Staged "
@@ -488,7 +491,9 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int, cursor: tupl
     rows: list[tuple[Any, ...]] = []
     columns: list[str] = []
     anchor, given = cursor if cursor is not None else (None, 0)
-    last, window = anchor, size + 1
+    # The first window is small (an agency can hold hundreds of rows); later ones are sized
+    # from the rows per anchor seen so far.
+    last, window = anchor, min(size + 1, FIRST_WINDOW)
     while len(rows) <= size:
         ids = [r[0] for r in store.run(ANCHORS, {"after": last, "n": window}).rows]
         if not ids and (anchor is None or last != anchor):
@@ -504,6 +509,7 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int, cursor: tupl
             raise QueryError(f"{q.path}: the page key {q.page.key!r} is not a column of the result")
         key = columns.index(q.page.key)
         skip = given if last == anchor else 0
+        before = len(rows)
         for row in result.rows:
             if skip and row[key] == anchor:
                 skip -= 1
@@ -511,7 +517,9 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int, cursor: tupl
             rows.append(row)
         if len(ids) < window:
             break
-        last, window = ids[-1], min(window * 4, 100_000)
+        found, needed = len(rows) - before, size + 1 - len(rows)
+        grown = window * 4 if found == 0 else math.ceil(needed * window / found * 1.25)
+        last, window = ids[-1], max(1, min(grown, MAX_WINDOW))
     if not columns:  # no anchor at all: the columns still come from the query
         columns = store.run(cast(LiteralString, q.cypher), {**bound, "page_from": "", "page_to": ""}).columns
     if len(rows) <= size:
