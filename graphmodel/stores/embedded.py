@@ -35,6 +35,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 
+from falkordb.exceptions import SchemaVersionMismatchException
+
 from graphmodel.errors import StoreError
 from graphmodel.schema import Schema
 from graphmodel.stores.base import BulkSession, LoadSession, Result, Staging, Statement, Store
@@ -65,6 +67,56 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 #: How long a bulk load waits for the unique constraints built over everything it wrote.
 BULK_CONSTRAINT_SECONDS = 900.0
+
+
+class _NotScalar(Exception):
+    """A cell of a reply that is not a plain scalar or a list of them (a node, a map, a path ...)."""
+
+
+#: Compact reply cell types (FalkorDB's result-set format): null, string, integer, boolean, double, array.
+_NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY = 1, 2, 3, 4, 5, 6
+#: Cells whose value the reply already holds as Python wants it (text decoded by the client).
+_AS_IS = frozenset((_STRING, _INTEGER))
+
+
+def _cell(kind: int, value: Any) -> Any:
+    if kind == _NULL:
+        return None
+    if kind == _DOUBLE:
+        return float(value)
+    if kind == _BOOLEAN:
+        return value == "true" or value == b"true"
+    if kind == _ARRAY:
+        return [v if k in _AS_IS else _cell(k, v) for k, v in value]
+    raise _NotScalar
+
+
+def scalar_result(reply: Any) -> Result | None:
+    """A compact ``GRAPH.RO_QUERY`` reply as a :class:`Result` when every cell is a scalar or a list of
+    scalars (the query library's results); None otherwise (and for an error), for the client to parse.
+
+    The same values as the client's parser and :func:`~graphmodel.stores.values.plain`, in a
+    fraction of the time: a result of 200,000 rows has three million cells.
+
+    >>> scalar_result([[[1, "n"], [1, "x"]], [[[3, 1], [6, [[2, "a"], [5, "0.5"], [1, None]]]]], ["stats"]]).rows
+    [(1, ['a', 0.5, None])]
+    >>> scalar_result([[[1, "n"]], [[[8, [1, [0], []]]]], ["stats"]]) is None
+    True
+    """
+    if not isinstance(reply, list) or not reply or any(isinstance(part, Exception) for part in reply):
+        return None
+    if len(reply) == 1:  # statistics only: no result set
+        return Result([], [])
+    header, rows = reply[0], reply[1]
+    try:
+        out = [tuple([v if k in _AS_IS else _cell(k, v) for k, v in row]) for row in rows]
+    except (_NotScalar, TypeError, ValueError):
+        return None
+    if out and isinstance(out[0], tuple) and any(isinstance(v, bytes) for v in out[0]):
+        return None  # undecoded bytes: leave them to the client
+    return Result([str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in header], out)
+
+
 #: Statements a load may hand on ahead of the thread writing them to the staging copy.
 STAGE_QUEUE = 64
 
@@ -144,7 +196,21 @@ class EmbeddedStore(Store):
     ) -> Result:
         call = graph.query if write else graph.ro_query
         try:
-            result = call(cypher, dict(params or {}))
+            if not write:  # reads: plain rows straight from the compact reply when it holds only scalars
+                from falkordb.query_result import QueryResult
+
+                reply = graph.execute_command(
+                    "GRAPH.RO_QUERY", graph.name, graph._build_params_header(dict(params or {})) + cypher, "--compact"
+                )
+                fast = scalar_result(reply)
+                if fast is not None:
+                    return fast
+                try:
+                    result = QueryResult(graph, reply)
+                except SchemaVersionMismatchException:  # the client's label names are stale: let it refresh
+                    result = call(cypher, dict(params or {}))
+            else:
+                result = call(cypher, dict(params or {}))
         except Exception as exc:
             raise self._error(exc) from exc
         columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
