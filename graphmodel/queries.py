@@ -561,6 +561,18 @@ def render_library(queries: dict[str, Query]) -> str:
         "`graphmodel.queries.run_query(store, NAME, {key: value}).dataframe()`. Every query runs in a read",
         "transaction on the embedded store and on Neo4j alike, and gives the same rows on both.",
         "",
+        "**Paging.** The queries marked *paged* below return, when called without an NGO, a first page of",
+        f"{DEFAULT_PAGE_SIZE:,} rows in a stable order and say that more rows follow, with the cursor of the next",
+        "page: `graphmodel query evidence` prints `first 1,000 rows of a larger result; the next page:",
+        "--after 'ag-…~4'; every row: --all` on standard error. Options: `--page-size N`, `--after CURSOR`,",
+        "`--all` (every row, in one call). From Python: `run_query(store, NAME, params, page_size=N,",
+        "after=CURSOR)`, `page_size=None` for every row; a page that is not the whole result has",
+        "`result.more` (the next cursor), `result.note`, and issues a `TruncatedResult` warning. In the shell,",
+        "`:more` gives the next page of the last `:run`, `:all` every row, `:page N` sets the page size; in a",
+        "notebook, `%cypher --query evidence --all`. A page is a keyset on the id of the node each row hangs",
+        "from (its source): the query reads only the sources in the page's range of ids, so a page costs",
+        "about the same wherever it starts, and the pages together are exactly the whole result.",
+        "",
         "| query | what it answers |",
         "| --- | --- |",
     ]
@@ -569,6 +581,13 @@ def render_library(queries: dict[str, Query]) -> str:
         lines += ["", f"## {q.name}", "", q.description, ""]
         if q.notes:
             lines += [q.notes, ""]
+        if q.page is not None:
+            unless = " or ".join(f"`{p}`" for p in q.page.unless)
+            lines += [
+                f"Paged (see above) when called without {unless}: rows in order of `{q.page.key}` first, "
+                f"{DEFAULT_PAGE_SIZE:,} to a page; `--all` for every row.",
+                "",
+            ]
         lines += ["Parameters:", ""] if q.params else ["No parameters."]
         lines += [_param_line(p) for p in q.params.values()]
         if q.context:
