@@ -38,12 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="loader,queries,metrics,views", help=f"comma-separated: {BENCHMARKS}")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (median reported)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--queries", default="", help="comma-separated library queries (queries benchmark; default all)"
-    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the result files")
     parser.add_argument("--no-neo4j", action="store_true", help="embedded store only")
     parser.add_argument("--neo4j-import", type=Path, default=None, help="Neo4j's server.directories.import")
+    parser.add_argument(
+        "--queries", default=None, help="queries benchmark: only these library queries (comma-separated names)"
+    )
+    parser.add_argument("--tag", default=None, help="queries benchmark: write queries_TAG-SIZE.json")
     parser.add_argument("--views-nodes", default="1000,20000,100000", help="node counts for the views benchmark")
     args = parser.parse_args(argv)
     only = [x.strip() for x in args.only.split(",") if x.strip()]
@@ -83,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         if "queries" in only:
             from bench import queries
 
-            names = {q for q in args.queries.split(",") if q} or None
-            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j, names=names)
-            written.append(write_result("queries", args.size, {**common, **result}, args.out))
+            chosen = {x.strip() for x in args.queries.split(",") if x.strip()} if args.queries else None
+            result = queries.run(package, runs=runs if args.size == "tiny" else max(runs, 5), neo4j=neo4j, only=chosen)
+            name = f"queries_{args.tag}" if args.tag else "queries"
+            written.append(write_result(name, args.size, {**common, **result}, args.out))
         if "derived" in only:
             from bench import derived
 

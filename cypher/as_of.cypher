@@ -7,6 +7,7 @@
 // params:
 //   date: {type: date, required: true, description: "A date: 2010, 2010-06 or 2010-06-15."}
 //   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
+// page: {key: source, unless: [ngo]}
 // notes: >-
 //   The one temporal rule of graphmodel/temporal.py. Every date stands for the days it
 //   may mean: `2010` for 2010-01-01 to 2010-12-31, `2010-06` for June 2010. A tie is in
@@ -45,20 +46,31 @@ CALL {
   WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b
   UNION ALL
-  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  // Without one: every tie, or (paged) the ties from the sources of this page, found by id
+  // (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
+  WHERE {{in_page(a.id)}} AND NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b
 // The tie's observations, its last round and recorded end, and whether a later round looked at its ends.
 WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
   collect(r) AS observations, count(r.end) AS ended, max(r.end) AS last_end, max(r.round) AS last_round
-UNWIND [a, b] AS x
-OPTIONAL MATCH (x)-[q]-(y)
-WHERE {{recorded(q)}} AND q.round > last_round AND NOT y:Staged
-WITH a, type, b, on_behalf_of, kind, place, observations, ended, last_end, last_round, count(q) > 0 AS revisited
+// The ties of each end are read once (the tie grouped by its ends), not once per tie there: the
+// latest round that touched the end.
+WITH {a: a, type: type, b: b, on_behalf_of: on_behalf_of, kind: kind, place: place, observations: observations,
+  ended: ended, last_end: last_end, last_round: last_round} AS tie
+UNWIND [tie.a, tie.b] AS x
+WITH x, collect(tie) AS ties
+WITH ties, reduce(l = 0, seen IN [(x)-[q]-(y) WHERE {{recorded(q)}} AND NOT y:Staged | q.round] | CASE WHEN seen > l THEN seen ELSE l END)
+  AS latest
+UNWIND ties AS tie
+WITH tie, CASE WHEN latest > tie.last_round THEN 1 ELSE 0 END AS later
+WITH id(head(tie.observations)) AS one, collect(tie)[0] AS tie, max(later) AS later
+WITH tie.a AS a, tie.type AS type, tie.b AS b, tie.on_behalf_of AS on_behalf_of, tie.kind AS kind, tie.place AS place,
+  tie.observations AS observations, tie.ended AS ended, tie.last_end AS last_end, tie.last_round AS last_round,
+  later = 1 AS revisited
 WITH a, type, b, on_behalf_of, kind, place, observations, last_round,
   CASE WHEN ended = size(observations) THEN last_end WHEN revisited THEN {{round_end(last_round)}} END AS end,
   CASE WHEN ended = size(observations) THEN 'recorded' WHEN revisited THEN 'rounds' END AS end_from
@@ -69,4 +81,4 @@ WITH a, type, b, r.start AS start, on_behalf_of, kind, place, end, end_from,
   min(r.round) AS first_round, max(r.round) AS last_round
 RETURN a.id AS source, labels(a)[0] AS source_label, type, b.id AS target, labels(b)[0] AS target_label,
   on_behalf_of, kind, place, start, end, end_from, first_round, last_round
-ORDER BY type, source, target, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, '')
+ORDER BY source, type, target, coalesce(start, ''), coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, '')

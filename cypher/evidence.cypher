@@ -9,6 +9,7 @@
 //   type: {type: string, default: null, choices: [SPONSORS, APPROVES, FUNDS, MOBILIZES, SUPERVISES, COOPERATES_WITH, SUPPORTS, INSTRUCTS, INFLUENCES, REGISTERED_WITH, WORKS_IN, DISTRUSTS, ACCEPTS, VOUCHES_FOR], description: Only ties of this type.}
 //   target: {type: string, default: null, description: Only ties to this node id.}
 //   round: {type: integer, default: null, description: Only ties observed in this fieldwork round.}
+// page: {key: source, unless: [ngo, source]}
 // notes: >-
 //   With no parameter, every tie is listed. Ties from interviews themselves (WITH,
 //   MENTIONS) are left out. An interview id that names no loaded interview still gets
@@ -36,10 +37,11 @@ CALL {
   WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b
   UNION ALL
-  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  // Without one: every tie, or (paged) the ties from the sources of this page, found by id
+  // (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
+  WHERE {{in_page(a.id)}} AND NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b

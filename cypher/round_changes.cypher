@@ -8,6 +8,7 @@
 //   round: {type: integer, default: 2, description: The later round; it is compared with the round before it.}
 //   ngo: {type: string, default: null, description: "Only ties of this NGO: from it, to it, or MOBILIZES ties on its behalf."}
 //   system: {type: string, default: null, description: Only ties with an agency of this system at either end.}
+// page: {key: source, unless: [ngo]}
 // notes: >-
 //   A tie is the same across rounds if it has the same source, type, target,
 //   `on_behalf_of`, `kind` and `place`; start dates and other details may differ (the one
@@ -40,10 +41,11 @@ CALL {
   WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b
   UNION ALL
-  // Without one: every tie (the UNWIND keeps this branch from running when $ngo is given).
+  // Without one: every tie, or (paged) the ties from the sources of this page, found by id
+  // (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
   MATCH (a)-[r]->(b)
-  WHERE NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
+  WHERE {{in_page(a.id)}} AND NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b
@@ -52,14 +54,22 @@ WHERE r.round IN [$round - 1, $round]
 WITH a, type(r) AS type, b, r.on_behalf_of AS on_behalf_of, r.kind AS kind, r.place AS place,
   collect(r) AS ties, min(r.round) AS seen, max(r.round) AS last
 WHERE seen = last
-UNWIND [a, b] AS x
-OPTIONAL MATCH (x)-[q]-(y)
-WHERE {{recorded(q)}} AND q.round = CASE seen WHEN $round THEN $round - 1 ELSE $round END AND NOT y:Staged
-WITH a, type, b, on_behalf_of, kind, place, ties, seen, count(q) AS ends_seen
-WHERE ends_seen > 0
+// The ties of each end are read once (the change grouped by its ends), not once per tie there: the
+// rounds that touched the end. A change is kept if the other round touched one of its ends.
+WITH {a: a, type: type, b: b, on_behalf_of: on_behalf_of, kind: kind, place: place, ties: ties, seen: seen} AS change
+UNWIND [change.a, change.b] AS x
+WITH x, collect(change) AS changes
+WITH changes, [(x)-[q]-(y) WHERE {{recorded(q)}} AND NOT y:Staged AND q.round IN [$round - 1, $round] | q.round] AS rounds
+WITH changes, ($round - 1) IN rounds AS before, $round IN rounds AS now
+UNWIND changes AS change
+WITH change, CASE WHEN (CASE change.seen WHEN $round THEN before ELSE now END) THEN 1 ELSE 0 END AS looked
+WITH id(head(change.ties)) AS one, collect(change)[0] AS change, max(looked) AS looked
+WHERE looked = 1
+WITH change.a AS a, change.type AS type, change.b AS b, change.on_behalf_of AS on_behalf_of, change.kind AS kind,
+  change.place AS place, change.ties AS ties, change.seen AS seen
 UNWIND ties AS r
 RETURN CASE seen WHEN $round THEN 'appeared' ELSE 'disappeared' END AS change,
   a.id AS source, a.name AS source_name, type, b.id AS target, b.name AS target_name, on_behalf_of, kind, place,
   r.round AS round, r.start AS start, r.end AS end, r.evidence AS evidence, r.note AS note
-ORDER BY change, type, source, target, coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, ''),
+ORDER BY source, type, target, coalesce(on_behalf_of, ''), coalesce(kind, ''), coalesce(place, ''), change,
   coalesce(start, '')

@@ -240,10 +240,18 @@ def _find(name: str) -> Query:
         _fail(str(exc))
 
 
-def _run_and_print(q: Query, opts: ResultOptions, title: str | None = None) -> None:
-    """Bind, run (read-only) and print one query; with a redaction key, share-safe (docs/redaction.md)."""
+def _run_and_print(
+    q: Query, opts: ResultOptions, title: str | None = None, *, page_size: int | None = None, after: str | None = None
+) -> None:
+    """Bind, run (read-only) and print one query; with a redaction key, share-safe (docs/redaction.md).
+
+    A paged query gives the page of ``page_size`` rows after ``after`` (None: every row), and
+    when more rows follow, says so on standard error with the cursor of the next page.
+    """
+    import warnings
+
     from graphmodel.checks import unknown_ids
-    from graphmodel.queries import run_query
+    from graphmodel.queries import TruncatedResult, run_query
 
     key, keep_places = opts.key, opts.keep_places
     try:
@@ -254,7 +262,10 @@ def _run_and_print(q: Query, opts: ResultOptions, title: str | None = None) -> N
         try:
             for warning in unknown_ids(db, params):
                 _warn(warning)
-            result = run_query(db, q, params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", TruncatedResult)  # said below, in the CLI's words
+                result = run_query(db, q, params, page_size=page_size, after=after)
+            more = result.more
             if key is not None:
                 from graphmodel.redact import redact_result, sensitive_values
 
@@ -263,6 +274,12 @@ def _run_and_print(q: Query, opts: ResultOptions, title: str | None = None) -> N
         except GraphmodelError as exc:
             _fail(str(exc))
     _print_result(result, opts.fmt, title, output=opts.output, bom=opts.bom)
+    if more is not None:
+        shown = f"first {len(result.rows):,} rows of a larger result"
+        if key is not None:  # the cursor is a real id: not in share-safe output
+            _warn(f"{shown}; --all for every row (no cursor is shown with --redact)")
+        else:
+            _warn(f"{shown}; the next page: --after {more!r}; every row: --all")
 
 
 @app.command()
@@ -272,10 +289,31 @@ def query(
         str, typer.Argument(help="A query name from the library, or a .cypher file (a header is optional).")
     ],
     opts: ResultOptions,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every row of a paged query (as_of, evidence, round_changes without an NGO).")
+    ] = False,
+    page_size: Annotated[
+        int | None,
+        typer.Option(
+            "--page-size",
+            min=1,
+            help="Rows in a page of a paged query (default 1,000); it says when more follow, and how to get them.",
+        ),
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option("--after", help="Start after this cursor (what the page before printed).")
+    ] = None,
 ) -> None:
-    """Run a query from the library (or any .cypher file, read-only) and print its result."""
+    """Run a query from the library (or any .cypher file, read-only) and print its result.
+
+    Queries over the whole graph (as_of, evidence, round_changes without -p ngo=...) print
+    a first page of 1,000 rows and say how to get the next page (--after) or every row (--all).
+    """
+    from graphmodel.queries import DEFAULT_PAGE_SIZE
+
     q = _find(name)
-    _run_and_print(q, opts, q.name)
+    size = None if every else page_size or DEFAULT_PAGE_SIZE
+    _run_and_print(q, opts, q.name, page_size=size, after=after)
 
 
 @app.command()

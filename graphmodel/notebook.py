@@ -13,7 +13,10 @@
 The cell's value is a pandas DataFrame. Each ``$name`` in the Cypher takes the notebook
 variable of that name (a parameter, never pasted into the text). ``%%cypher df`` also
 stores the DataFrame in ``df``; ``%cypher --query motivations`` runs a library query
-(parameters again from variables). Queries run read-only, as everywhere.
+(parameters again from variables). Queries run read-only, as everywhere. A paged library
+query (as_of, evidence, round_changes without an NGO) gives its first 1,000 rows with a
+warning that more follow; ``%cypher --query as_of --all`` gives every row, and
+``--after CURSOR`` the next page (the cursor is in the warning and in ``df.attrs["more"]``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from graphmodel.errors import GraphmodelError
-from graphmodel.queries import Query, find_query, plain_query, run_query
+from graphmodel.queries import DEFAULT_PAGE_SIZE, Query, find_query, plain_query, run_query
 from graphmodel.stores import Store, open_store
 
 __all__ = ["CypherMagics", "load_ipython_extension"]
@@ -60,6 +63,15 @@ class CypherMagics:
     def cypher(self, line: str, cell: str | None = None) -> Any:
         """``%%cypher [VAR]``: run the cell; ``%cypher [VAR] --query NAME``: a library query. Returns a DataFrame."""
         words = line.split()
+        every = "--all" in words
+        words = [w for w in words if w != "--all"]
+        after = None
+        if "--after" in words:
+            at = words.index("--after")
+            if at + 1 >= len(words):
+                raise GraphmodelError("%cypher --after needs the cursor of the page before")
+            after = words[at + 1]
+            words = words[:at] + words[at + 2 :]
         query: Query
         if "--query" in words:
             at = words.index("--query")
@@ -74,7 +86,9 @@ class CypherMagics:
         if missing:
             raise GraphmodelError(f"no notebook variable for {', '.join('$' + m for m in missing)}")
         given = {p: variables[p] for p in query.params if p in variables}
-        frame = run_query(self.store, query, given).dataframe()
+        result = run_query(self.store, query, given, page_size=None if every else DEFAULT_PAGE_SIZE, after=after)
+        frame = result.dataframe()
+        frame.attrs["more"] = result.more
         if words:
             variables[words[0]] = frame
         return frame

@@ -22,12 +22,26 @@ Two small additions keep a domain rule in one place:
   ``$rounds`` itself, from :data:`CONTEXT` (the fieldwork rounds of the schema, the
   survey trust of each institution): data the query needs that lives outside the graph.
   They are parameters like any other, so no value is ever written into Cypher.
+
+**Paging.** A query whose result grows with the graph (every tie, every interview
+behind a tie) declares ``page: {key: source, unless: [ngo]}``: called without the
+``unless`` parameters it gives a first page of :data:`DEFAULT_PAGE_SIZE` rows in a stable
+order and a cursor for the next (:attr:`Result.more <graphmodel.stores.base.Result.more>`),
+never a silently cut result. ``key`` is the column the rows are ordered by first, the id
+of the node each row hangs from (its *anchor*); the query restricts its anchors with the
+``{{in_page(x.id)}}`` fragment, so a page reads only the anchors in the page's range of
+ids (a keyset on ``id``, not an offset) and the work after it is done for that page only.
+The cursor is ``<anchor id>~<rows of it already given>``. ``page_size=None`` (``--all``)
+gives every row in one call.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -85,12 +99,17 @@ def _statement_fragments() -> dict[str, str]:
     return cypher_fragments()
 
 
+def _page_fragments() -> dict[str, str]:
+    return {"in_page": "(($page_from IS NULL OR $1 >= $page_from) AND ($page_to IS NULL OR $1 <= $page_to))"}
+
+
 #: Where ``{{name}}`` fragments come from: functions returning {name: Cypher}.
 FRAGMENT_SOURCES: tuple[Callable[[], dict[str, str]], ...] = (
     _chain_fragments,
     _temporal_fragments,
     _trust_fragments,
     _statement_fragments,
+    _page_fragments,
 )
 #: Context parameters a query may ask for with ``context: [...]``, and what gives their value.
 CONTEXT: dict[str, tuple[str, Callable[[], Any]]] = {
@@ -147,10 +166,25 @@ def expand_fragments(text: str, path: Path | str = "<query>") -> str:
     return text
 
 
+#: Rows in a page of a paged query when the caller does not say (``--page-size``).
+DEFAULT_PAGE_SIZE = 1000
+#: The parameters a paged query's ``{{in_page(...)}}`` reads: the first and last anchor id of a page.
+PAGE_PARAMS = ("page_from", "page_to")
+#: Anchors in a page's first window, and at most in any window.
+FIRST_WINDOW, MAX_WINDOW = 50, 100_000
+#: The anchors of the next window: node ids after ``$after``, in the order a paged query sorts them.
+ANCHORS: LiteralString = (
+    "MATCH (n) WHERE n.id IS NOT NULL AND ($after IS NULL OR n.id > $after) AND NOT n:Staged "
+    "RETURN n.id AS id ORDER BY id LIMIT $n"
+)
+
 __all__ = [
     "CONTEXT",
+    "DEFAULT_PAGE_SIZE",
+    "Paging",
     "Param",
     "Query",
+    "TruncatedResult",
     "expand_fragments",
     "find_query",
     "fragments",
@@ -218,6 +252,15 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """How a query pages (its header's ``page:``): ``key`` orders the rows first and holds each row's
+    anchor id; a call that gives any of ``unless`` is narrow and not paged."""
+
+    key: str
+    unless: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Query:
     """A named, parameterised, read-only Cypher query."""
 
@@ -229,6 +272,12 @@ class Query:
     notes: str = ""
     #: Context parameters graphmodel passes itself (see :data:`CONTEXT`).
     context: tuple[str, ...] = ()
+    #: How the query pages, if it does (the header's ``page:``).
+    page: Paging | None = None
+
+    def pages(self, bound: dict[str, Any]) -> bool:
+        """Whether a call with these (bound) parameters is paged: the query pages and none of ``unless`` is given."""
+        return self.page is not None and all(bound.get(p) is None for p in self.page.unless)
 
     def bind(self, given: dict[str, Any] | None = None) -> dict[str, Any]:
         """All parameters with defaults filled in; unknown or missing ones raise :class:`QueryError`."""
@@ -288,11 +337,29 @@ def parse_query(text: str, path: Path) -> Query:
     unknown = [c for c in context if c not in CONTEXT or c in params]
     if unknown:
         raise QueryError(f"{path}: unknown context parameter(s) {', '.join(unknown)}; known: {', '.join(CONTEXT)}")
-    undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params) - set(context))
+    page = _paging(meta.get("page"), params, path)
+    paging = set(PAGE_PARAMS) if page else set()
+    undeclared = sorted(set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)) - set(params) - set(context) - paging)
     if undeclared:
         raise QueryError(f"{path}: uses undeclared parameters {', '.join(undeclared)}")
+    if page and not set(PAGE_PARAMS) <= set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)):
+        raise QueryError(f"{path}: a paged query restricts its anchors with {{{{in_page(...)}}}}")
     notes = " ".join(str(meta.get("notes") or "").split())
-    return Query(str(meta["name"]), " ".join(str(meta["description"]).split()), body, path, params, notes, context)
+    description = " ".join(str(meta["description"]).split())
+    return Query(str(meta["name"]), description, body, path, params, notes, context, page)
+
+
+def _paging(spec: Any, params: dict[str, Param], path: Path) -> Paging | None:
+    """The header's ``page:`` as a :class:`Paging` (None without one); a bad one raises :class:`QueryError`."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or set(spec) - {"key", "unless"}:
+        raise QueryError(f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...]}}")
+    unless = tuple(spec.get("unless") or ())
+    unknown = [p for p in unless if p not in params]
+    if unknown:
+        raise QueryError(f"{path}: 'page: unless' names unknown parameter(s) {', '.join(unknown)}")
+    return Paging(spec["key"], unless)
 
 
 def plain_query(text: str, path: Path) -> Query:
@@ -361,10 +428,22 @@ def find_query(name_or_path: str) -> Query:
     return queries[name_or_path]
 
 
-def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = None) -> Result:
+def run_query(
+    store: Store,
+    query: str | Query,
+    params: dict[str, Any] | None = None,
+    *,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    after: str | None = None,
+) -> Result:
     """Run a library query (by name or object) read-only on ``store``.
 
-    ``run_query(...).dataframe()`` gives a pandas DataFrame.
+    ``run_query(...).dataframe()`` gives a pandas DataFrame. A paged query (``as_of``,
+    ``evidence``, ``round_changes``) called without an NGO gives its first ``page_size`` rows;
+    when more follow, ``result.more`` is the cursor to pass as ``after`` for the next page,
+    ``result.note`` says so and a :class:`TruncatedResult` warning is issued (nothing is cut
+    silently). ``page_size=None`` gives every row (every row after ``after``, if given).
+    Other queries, and paged ones narrowed to an NGO, always give every row.
     """
     q = find_query(query) if isinstance(query, str) else query
     try:
@@ -373,8 +452,90 @@ def run_query(store: Store, query: str | Query, params: dict[str, Any] | None = 
         raise QueryError(f"{q.path}: {exc}") from None
     bound = q.bind(params)
     bound.update({name: CONTEXT[name][1]() for name in q.context})
-    # The text comes from a query file, not from user-supplied values.
-    return store.run(cast(LiteralString, q.cypher), bound, write=False)
+    if q.page is not None:
+        bound.update(dict.fromkeys(PAGE_PARAMS))
+    if page_size is not None and page_size < 1:
+        raise QueryError(f"page size must be at least 1, not {page_size}")
+    if after is not None and not q.pages(bound):
+        raise QueryError(f"query {q.name!r} gives every row here: it has no next page to start after")
+    if (page_size is None and after is None) or not q.pages(bound):
+        # The text comes from a query file, not from user-supplied values.
+        return store.run(cast(LiteralString, q.cypher), bound, write=False)
+    # page_size None after a cursor: every row after it
+    result = _page(store, q, bound, page_size or sys.maxsize, _cursor(after) if after is not None else None)
+    if result.more is not None:
+        warnings.warn(TruncatedResult(f"{q.name}: {result.note}"), stacklevel=2)
+    return result
+
+
+class TruncatedResult(UserWarning):
+    """A paged query gave its first rows only (see :attr:`Result.note <graphmodel.stores.base.Result.note>`)."""
+
+
+def _cursor(text: str) -> tuple[str, int]:
+    """A cursor's anchor id and how many of its rows were given.
+
+    >>> _cursor("ag-yn~wf~3")
+    ('ag-yn~wf', 3)
+    """
+    anchor, sep, given = str(text).rpartition("~")
+    if not sep or not given.isdigit() or not anchor:
+        raise QueryError(f"{text!r} is not a page cursor (it looks like ID~N: the 'more' of the page before)")
+    return anchor, int(given)
+
+
+def _page(store: Store, q: Query, bound: dict[str, Any], size: int, cursor: tuple[str, int] | None) -> Result:
+    """One page of ``size`` rows of a paged query, after ``cursor``.
+
+    The anchors are taken in windows of ids (:data:`ANCHORS`), each run of the query reading
+    only the anchors from the window's first id to its last: the cursor's anchor again
+    (its first rows, already given, are dropped), then the ones after it, until the page
+    is full with a row to spare (so we know more follow) or no anchor is left.
+    """
+    from graphmodel.stores.base import Result
+
+    assert q.page is not None
+    rows: list[tuple[Any, ...]] = []
+    columns: list[str] = []
+    anchor, given = cursor if cursor is not None else (None, 0)
+    # The first window is small (an agency can hold hundreds of rows); later ones are sized
+    # from the rows per anchor seen so far.
+    last, window = anchor, min(size + 1, FIRST_WINDOW)
+    while len(rows) <= size:
+        ids = [r[0] for r in store.run(ANCHORS, {"after": last, "n": window}).rows]
+        if not ids and (anchor is None or last != anchor):
+            break
+        first = anchor if last == anchor and anchor is not None else ids[0]
+        result = store.run(
+            cast(LiteralString, q.cypher),
+            {**bound, "page_from": first, "page_to": ids[-1] if ids else first},
+            write=False,
+        )
+        columns = result.columns
+        if q.page.key not in columns:
+            raise QueryError(f"{q.path}: the page key {q.page.key!r} is not a column of the result")
+        key = columns.index(q.page.key)
+        skip = given if last == anchor else 0
+        before = len(rows)
+        for row in result.rows:
+            if skip and row[key] == anchor:
+                skip -= 1
+                continue
+            rows.append(row)
+        if len(ids) < window:
+            break
+        found, needed = len(rows) - before, size + 1 - len(rows)
+        grown = window * 4 if found == 0 else math.ceil(needed * window / found * 1.25)
+        last, window = ids[-1], max(1, min(grown, MAX_WINDOW))
+    if not columns:  # no anchor at all: the columns still come from the query
+        columns = store.run(cast(LiteralString, q.cypher), {**bound, "page_from": "", "page_to": ""}).columns
+    if len(rows) <= size:
+        return Result(columns, rows)
+    page = rows[:size]
+    key = columns.index(q.page.key)
+    end = page[-1][key]
+    n = sum(1 for row in page if row[key] == end) + (given if end == anchor else 0)
+    return Result(columns, page, more=f"{end}~{n}")
 
 
 def _param_line(param: Param) -> str:
@@ -407,6 +568,18 @@ def render_library(queries: dict[str, Query]) -> str:
         "`graphmodel.queries.run_query(store, NAME, {key: value}).dataframe()`. Every query runs in a read",
         "transaction on the embedded store and on Neo4j alike, and gives the same rows on both.",
         "",
+        "**Paging.** The queries marked *paged* below return, when called without an NGO, a first page of",
+        f"{DEFAULT_PAGE_SIZE:,} rows in a stable order and say that more rows follow, with the cursor of the next",
+        "page: `graphmodel query evidence` prints `first 1,000 rows of a larger result; the next page:",
+        "--after 'ag-…~4'; every row: --all` on standard error. Options: `--page-size N`, `--after CURSOR`,",
+        "`--all` (every row, in one call). From Python: `run_query(store, NAME, params, page_size=N,",
+        "after=CURSOR)`, `page_size=None` for every row; a page that is not the whole result has",
+        "`result.more` (the next cursor), `result.note`, and issues a `TruncatedResult` warning. In the shell,",
+        "`:more` gives the next page of the last `:run`, `:all` every row, `:page N` sets the page size; in a",
+        "notebook, `%cypher --query evidence --all`. A page is a keyset on the id of the node each row hangs",
+        "from (its source): the query reads only the sources in the page's range of ids, so a page costs",
+        "about the same wherever it starts, and the pages together are exactly the whole result.",
+        "",
         "| query | what it answers |",
         "| --- | --- |",
     ]
@@ -415,6 +588,13 @@ def render_library(queries: dict[str, Query]) -> str:
         lines += ["", f"## {q.name}", "", q.description, ""]
         if q.notes:
             lines += [q.notes, ""]
+        if q.page is not None:
+            unless = " or ".join(f"`{p}`" for p in q.page.unless)
+            lines += [
+                f"Paged (see above) when called without {unless}: rows in order of `{q.page.key}` first, "
+                f"{DEFAULT_PAGE_SIZE:,} to a page; `--all` for every row.",
+                "",
+            ]
         lines += ["Parameters:", ""] if q.params else ["No parameters."]
         lines += [_param_line(p) for p in q.params.values()]
         if q.context:

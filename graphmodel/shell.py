@@ -8,6 +8,9 @@ Statements run read-only; each prints its rows and how long it took. Commands::
     :params                list the parameters;  :params clear  forgets them
     :queries               the query library
     :run NAME [k=v ...]    run a library query by name (parameters set with :param apply too)
+    :more                  the next page of the last :run (as_of, evidence, round_changes page)
+    :all                   every row of the last :run
+    :page N                rows in a page (default 1000)
     :format table|csv|json how results print
     :exit                  leave (or Ctrl-D)
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +33,7 @@ from rich.text import Text
 
 from graphmodel.commands.base import FORMATS, _parse_params, _print_result, console, errors, resolve_name
 from graphmodel.errors import GraphmodelError
-from graphmodel.queries import Query, _any_value, library, plain_query, run_query
+from graphmodel.queries import DEFAULT_PAGE_SIZE, Query, TruncatedResult, _any_value, library, plain_query, run_query
 from graphmodel.stores.base import Store
 
 HELP = __doc__.split("Commands::")[1].split("On a terminal")[0].rstrip() if __doc__ else ""
@@ -56,6 +60,10 @@ class Shell:
         self.fmt = fmt
         self.timing = timing
         self.params: dict[str, Any] = {}
+        self.page_size = DEFAULT_PAGE_SIZE
+        #: The last paged :run (query, its parameters) and the cursor of its next page.
+        self._last: tuple[Query, dict[str, Any]] | None = None
+        self._more: str | None = None
 
     def execute(self, text: str) -> bool:
         """Run one statement or command; False when the shell should end."""
@@ -96,6 +104,15 @@ class Shell:
                 raise GraphmodelError(":run needs a query name (:queries lists them)")
             query = library()[resolve_name(words[0], library(), "query")]
             self._run(query, _parse_params(words[1:]))
+        elif name in (":more", ":all"):
+            if self._last is None or (name == ":more" and self._more is None):
+                raise GraphmodelError(f"{name}: no paged result to continue (:run a query first)")
+            query, given = self._last
+            self._run(query, given, after=self._more if name == ":more" else None, every=name == ":all")
+        elif name == ":page":
+            if not rest.isdigit() or int(rest) < 1:
+                raise GraphmodelError(":page takes a number of rows, e.g. :page 500")
+            self.page_size = int(rest)
         elif name == ":format":
             if rest not in FORMATS[:3]:
                 raise GraphmodelError(f":format takes one of {', '.join(FORMATS[:3])}")
@@ -104,18 +121,27 @@ class Shell:
             raise GraphmodelError(f"unknown command {name}; :help lists them")
         return True
 
-    def _run(self, query: Query, given: dict[str, Any]) -> None:
+    def _run(self, query: Query, given: dict[str, Any], *, after: str | None = None, every: bool = False) -> None:
         params = {k: v for k, v in self.params.items() if k in query.params and k not in given}
         missing = [p for p in query.params if p not in given and p not in params and query.params[p].required]
         if missing:
             raise GraphmodelError(f"set {', '.join('$' + m for m in missing)} first, e.g. :param {missing[0]}=...")
         started = time.perf_counter()
-        result = run_query(self.store, query, {**params, **given})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TruncatedResult)  # said below, in the shell's words
+            result = run_query(
+                self.store, query, {**params, **given}, page_size=None if every else self.page_size, after=after
+            )
         took = time.perf_counter() - started
+        self._last, self._more = ((query, {**params, **given}), result.more) if query.page else (None, None)
         _print_result(result, self.fmt, None if query.name == "shell" else query.name)
         if self.timing:
             rows = len(result.rows)
             errors.print(Text(f"{rows} row{'s' if rows != 1 else ''} in {took * 1000:.0f} ms", style="dim"))
+        if result.more is not None:
+            errors.print(
+                Text(f"first {len(result.rows):,} rows of a larger result: :more for the next page, :all for every row")
+            )
 
 
 def statements(lines: Iterable[str]) -> Iterator[str]:

@@ -64,6 +64,7 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path, monkeypatch: pytest.M
 
     queries = results["queries"]["embedded"]
     assert "access_paths:point" in queries and "gatekeepers:global" in queries
+    assert "as_of:global_all" in queries and queries["as_of:global"]["mean_rows"] <= 1000
     assert all(q["calls"] >= 1 and q["median_ms"] > 0 for q in queries.values())
 
     rederived = results["derived"]["embedded"]

@@ -32,10 +32,37 @@ class Statement:
 
 @dataclass
 class Result:
-    """Columns and rows of a query, with values as plain Python data."""
+    """Columns and rows of a query, with values as plain Python data.
+
+    A paged library query (see :mod:`graphmodel.queries`) may hold only the first rows of
+    a larger result: then :attr:`more` is the cursor of the next page and :attr:`note`
+    says so; a complete result has ``more`` None.
+
+    >>> r = Result(["id"], [("a",)], more="a~1")
+    >>> r.complete, r.note
+    (False, "first 1 row of a larger result; next page: after='a~1' (CLI --after 'a~1'); every row: page_size=None (CLI --all)")
+    """
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
+    #: The cursor of the next page when this is one page of a larger result; None when complete.
+    more: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether these are all the rows (not one page of more)."""
+        return self.more is None
+
+    @property
+    def note(self) -> str:
+        """What a reader must be told about a page ("" for a complete result)."""
+        if self.more is None:
+            return ""
+        n = len(self.rows)
+        return (
+            f"first {n:,} row{'s' if n != 1 else ''} of a larger result; "
+            f"next page: after={self.more!r} (CLI --after {self.more!r}); every row: page_size=None (CLI --all)"
+        )
 
     def records(self) -> list[dict[str, Any]]:
         """Rows as dicts keyed by column."""

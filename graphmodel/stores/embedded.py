@@ -35,6 +35,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, LiteralString, TypeVar
 
+from falkordb.exceptions import SchemaVersionMismatchException
+
 from graphmodel.errors import StoreError
 from graphmodel.schema import Schema
 from graphmodel.stores.base import BulkSession, LoadSession, Result, Staging, Statement, Store
@@ -66,6 +68,30 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 #: How long a bulk load waits for the unique constraints built over everything it wrote.
 BULK_CONSTRAINT_SECONDS = 900.0
+
+
+class _NotScalar(Exception):
+    """A cell of a reply that is not a plain scalar or a list of them (a node, a map, a path ...)."""
+
+
+#: Compact reply cell types (FalkorDB's result-set format): null, string, integer, boolean, double, array.
+_NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY = 1, 2, 3, 4, 5, 6
+#: Cells whose value the reply already holds as Python wants it (text decoded by the client).
+_AS_IS = frozenset((_STRING, _INTEGER))
+
+
+def _cell(kind: int, value: Any) -> Any:
+    if kind == _NULL:
+        return None
+    if kind == _DOUBLE:
+        return float(value)
+    if kind == _BOOLEAN:
+        return value == "true" or value == b"true"
+    if kind == _ARRAY:
+        return [v if k in _AS_IS else _cell(k, v) for k, v in value]
+    raise _NotScalar
+
+
 #: Statements a load may hand on ahead of the thread writing them to the staging copy.
 STAGE_QUEUE = 64
 
@@ -167,7 +193,10 @@ class EmbeddedStore(Store):
             rows = plain_rows(response)
             if rows is not None:
                 return Result([str(h[1]) for h in response[0]], rows)
-            result = QueryResult(graph, response)
+            try:
+                result = QueryResult(graph, response)
+            except SchemaVersionMismatchException:  # the client's label names are stale: let it refresh
+                result = graph.ro_query(cypher, dict(params or {}))
         except Exception as exc:
             raise self._error(exc) from exc
         columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
