@@ -110,3 +110,16 @@ def mini(tmp_path: Path) -> Path:
     target = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", target)
     return target
+
+
+@pytest.fixture(scope="module")
+def both(embedded_server: EmbeddedStore, neo4j_server: Store) -> Iterator[tuple[Store, Store]]:
+    """Both servers (embedded, Neo4j), emptied and loaded with the paper sample once per test module."""
+    from graphmodel.api import load_package
+    from graphmodel.sample import sample_path
+
+    embedded_server.delete_all()
+    _reset_neo4j(neo4j_server)
+    for db in (embedded_server, neo4j_server):
+        load_package(db, sample_path(), name="paper")
+    yield embedded_server, neo4j_server

@@ -8,16 +8,12 @@ missing Neo4j fails these tests (see ``conftest.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from graphmodel.api import load_package
 from graphmodel.queries import library, run_query
-from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store
-from graphmodel.stores.embedded import EmbeddedStore
 
 NGOS = [f"ngo-y0{i}" for i in range(1, 9)] + [f"ngo-n0{i}" for i in range(1, 8)] + [f"ngo-h0{i}" for i in range(1, 8)]
 
@@ -70,18 +66,6 @@ CASES: dict[str, list[dict[str, Any]]] = {
     "trust_by_group": [{}, {"by": "registration"}, {"by": "province", "basis": "stated"}, {"by": "issue_area"}],
     "unjoined_mobilisations": [{}, {"ngo": "ngo-y01"}],
 }
-
-
-@pytest.fixture(scope="module")
-def both(embedded_server: EmbeddedStore, neo4j_server: Store) -> Iterator[tuple[Store, Store]]:
-    """Both servers, emptied and loaded with the paper sample once for this module."""
-    from tests.conftest import _reset_neo4j
-
-    embedded_server.delete_all()
-    _reset_neo4j(neo4j_server)
-    for db in (embedded_server, neo4j_server):
-        load_package(db, sample_path(), name="paper")
-    yield embedded_server, neo4j_server
 
 
 def test_every_library_query_has_cases() -> None:

@@ -9,17 +9,14 @@ the unpaged call, in the same order.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from graphmodel.api import load_package
 from graphmodel.errors import QueryError
 from graphmodel.queries import library, run_query
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Result, Store
-from graphmodel.stores.embedded import EmbeddedStore
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("as_of", {"date": "2011"}),
@@ -29,18 +26,6 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("round_changes", {}),
     ("round_changes", {"system": "Communist Party"}),
 ]
-
-
-@pytest.fixture(scope="module")
-def both(embedded_server: EmbeddedStore, neo4j_server: Store) -> Iterator[tuple[Store, Store]]:
-    """Both servers, emptied and loaded with the paper sample once for this module."""
-    from tests.conftest import _reset_neo4j
-
-    embedded_server.delete_all()
-    _reset_neo4j(neo4j_server)
-    for db in (embedded_server, neo4j_server):
-        load_package(db, sample_path(), name="paper")
-    yield embedded_server, neo4j_server
 
 
 def pages(store: Store, name: str, params: dict[str, Any], size: int) -> list[Result]:
