@@ -99,6 +99,8 @@ def _removed(plan: LoadPlan) -> set[str]:
 
 #: The values of a tie that a chain, or its derived tie, depends on (besides its type, ends and key).
 CHAIN_VALUES = ("round", "start", "evidence", "basis")
+#: The values a chain tie's row carries: those and the NGO a mobilisation serves.
+_TIE_VALUES = ("round", "on_behalf_of", "start", "evidence", "basis")
 
 
 def unchanged_updates(session: LoadSession, plan: LoadPlan, schema: Schema) -> set[str]:
@@ -275,7 +277,7 @@ def _from_records(records: Iterable[TieRecord]) -> tuple[Rows, Rows, Rows]:
             "target_label": tie.target_label,
             "type": tie.type,
             "key": tie.key,
-            **{k: tie.props.get(k) for k in ("round", "on_behalf_of", "start", "evidence", "basis")},
+            **{k: tie.props.get(k) for k in _TIE_VALUES},
         }
         if tie.type in (DIRECT, HEAD) and tie.source_label == "NGO":
             heads[tie.source].append(row)
@@ -349,7 +351,7 @@ def _own_graph(ngo: str, heads: list[dict[str, Any]], steps: list[dict[str, Any]
     return graph
 
 
-_EDGE_DATA = ("type", "round", "on_behalf_of", "start", "evidence", "basis")
+_EDGE_DATA = ("type", *_TIE_VALUES)
 
 
 def _props(graph: nx.MultiDiGraph, chain: Chain) -> dict[str, Any]:
