@@ -57,6 +57,7 @@ __all__ = [
     "MAX_CHAIN",
     "STEP",
     "Chain",
+    "ChainTies",
     "UnjoinedMobilisation",
     "chain_paths",
     "cypher_fragments",
@@ -184,25 +185,132 @@ def _labels(graph: nx.Graph) -> dict[Hashable, Any]:
     return {n: d.get("label") for n, d in graph.nodes(data=True)}
 
 
-def _useful(graph: nx.MultiDiGraph, ngo: Hashable, rnd: Any) -> set[Hashable]:
-    """Nodes from which supervision lines lead to a body that mobilises for ``ngo`` in ``rnd``."""
-    sources = {u for u, _, d in graph.edges(data=True) if d.get("type") == STEP and _serves(d, ngo, rnd)}
-    seen, queue = set(sources), deque(sources)
-    while queue:
-        v = queue.popleft()
-        for u, _, d in graph.in_edges(v, data=True):
-            if d.get("type") == LINE and u not in seen:
-                seen.add(u)
-                queue.append(u)
-    return seen
-
-
 def _serves(data: dict[str, Any], ngo: Hashable, rnd: Any) -> bool:
     return data.get("on_behalf_of") == ngo and data.get("round") == rnd and rnd is not None
 
 
+class ChainTies:
+    """The ties a chain may use, indexed in plain dicts for :func:`chain_paths`' search.
+
+    Built once for many NGOs: from a NetworkX graph (:meth:`of_graph`) or tie by tie
+    (:meth:`add`, as :mod:`graphmodel.engine.derived` does from its rows). Ties that no chain
+    can use are left out: a ``MOBILIZES`` tie without ``on_behalf_of`` or ``round``, ties of
+    other types. Parallel ties of one type keep the order they were added in: among paths through
+    the same nodes by the same types, :func:`chain_paths` keeps the first the search meets.
+
+    >>> ties = ChainTies({"ngo": "NGO", "county": "Agency", "twp": "Agency", "v": "Village"})
+    >>> ties.add("ngo", "county", "k1", HEAD, 1)
+    >>> ties.add("county", "twp", "k2", LINE, 1)
+    >>> ties.add("twp", "v", "k3", STEP, 1, "ngo")
+    >>> [c.nodes for c in chain_paths(ties, "ngo")]
+    [('ngo', 'county', 'twp', 'v')]
+    """
+
+    def __init__(self, labels: dict[Hashable, Any] | None = None) -> None:
+        #: Each node's label.
+        self.labels: dict[Hashable, Any] = labels if labels is not None else {}
+        self._first: dict[Hashable, list[tuple[Hashable, Any, str, Any]]] = defaultdict(list)
+        self._lines: dict[Hashable, list[tuple[Hashable, Any, str]]] = defaultdict(list)
+        self._lines_in: dict[Hashable, list[Hashable]] = defaultdict(list)
+        self._steps: dict[tuple[Hashable, Hashable, Any], list[tuple[Hashable, Any, str]]] = defaultdict(list)
+        self._sources: dict[tuple[Hashable, Any], set[Hashable]] = defaultdict(set)
+
+    def add(self, source: Hashable, target: Hashable, key: Any, kind: str, rnd: Any, on_behalf_of: Any = None) -> None:
+        """One tie ``source -> target`` of type ``kind`` in round ``rnd`` (``key`` tells parallel ties apart)."""
+        if kind in (DIRECT, HEAD):
+            self._first[source].append((target, key, kind, rnd))
+        elif kind == LINE:
+            self._lines[source].append((target, key, LINE))
+            self._lines_in[target].append(source)
+        elif kind == STEP and rnd is not None and on_behalf_of is not None:
+            self._steps[(source, on_behalf_of, rnd)].append((target, key, STEP))
+            self._sources[(on_behalf_of, rnd)].add(source)
+
+    @classmethod
+    def of_graph(cls, graph: nx.MultiDiGraph, ngo: Hashable | None = None) -> ChainTies:
+        """The chain ties of ``graph``; given ``ngo``, only those its chains may use (its own part of the graph)."""
+        ties = cls(_labels(graph))
+        if ngo is None:
+            for u, v, k, d in graph.edges(keys=True, data=True):
+                if d.get("type") in CHAIN_TYPES:
+                    ties.add(u, v, k, d["type"], d.get("round"), d.get("on_behalf_of"))
+            return ties
+        if ngo not in graph:
+            return ties
+        for _, v, k, d in graph.out_edges(ngo, keys=True, data=True):
+            if d.get("type") in (DIRECT, HEAD):
+                ties.add(ngo, v, k, d["type"], d.get("round"))
+        queue: deque[Hashable] = deque()
+        for u, v, k, d in graph.edges(keys=True, data=True):
+            if d.get("type") == STEP and d.get("on_behalf_of") == ngo:
+                ties.add(u, v, k, STEP, d.get("round"), ngo)
+                queue.append(u)
+        seen = set(queue)
+        while queue:  # the lines above the mobilisations on its behalf
+            for u, v, k, d in graph.in_edges(queue.popleft(), keys=True, data=True):
+                if d.get("type") == LINE:
+                    ties.add(u, v, k, LINE, d.get("round"))
+                    if u not in seen:
+                        seen.add(u)
+                        queue.append(u)
+        return ties
+
+    def _useful(self, ngo: Hashable, rnd: Any) -> set[Hashable]:
+        """Nodes from which supervision lines lead to a body that mobilises for ``ngo`` in ``rnd``."""
+        seen = set(self._sources.get((ngo, rnd), ()))
+        queue = deque(seen)
+        while queue:
+            for u in self._lines_in.get(queue.popleft(), ()):
+                if u not in seen:
+                    seen.add(u)
+                    queue.append(u)
+        return seen
+
+    def chains(self, source: Hashable, fieldwork_round: int | None = None) -> list[Chain]:
+        """Every chain path of the NGO ``source``, unsorted (see :func:`chain_paths`)."""
+        labels = self.labels
+        targets = set(target_labels())
+        lines, steps = self._lines, self._steps
+        out: list[Chain] = []
+        useful: dict[Any, set[Hashable]] = {}
+        for first, key, kind, rnd in self._first.get(source, ()):
+            if fieldwork_round is not None and rnd != fieldwork_round:
+                continue
+            if kind == DIRECT:
+                if labels.get(first) in targets:
+                    out.append(Chain(source, rnd, (source, first), (DIRECT,), (key,)))
+                continue
+            if rnd not in useful:
+                useful[rnd] = self._useful(source, rnd)
+            above = useful[rnd]
+            stack: list[tuple[tuple[Hashable, ...], tuple[str, ...], tuple[Any, ...]]] = [
+                ((source, first), (HEAD,), ((source, first, key),))
+            ]
+            while stack:
+                nodes, types, keys = stack.pop()
+                if len(types) >= MAX_CHAIN:
+                    continue
+                node = nodes[-1]
+                down = [t for t in lines.get(node, ()) if t[0] in above]
+                if rnd is not None:
+                    down.extend(steps.get((node, source, rnd), ()))
+                for nxt, k, kind in down:
+                    tie = (node, nxt, k)
+                    if tie in keys:
+                        continue
+                    if kind == STEP and labels.get(nxt) in targets:
+                        out.append(Chain(source, rnd, (*nodes, nxt), (*types, STEP), (*keys, tie)))
+                    else:
+                        stack.append(((*nodes, nxt), (*types, kind), (*keys, tie)))
+        return out
+
+
 def chain_paths(
-    graph: nx.MultiDiGraph, ngo: Hashable | None = None, fieldwork_round: int | None = None, *, distinct: bool = True
+    graph: nx.MultiDiGraph | ChainTies,
+    ngo: Hashable | None = None,
+    fieldwork_round: int | None = None,
+    *,
+    distinct: bool = True,
 ) -> list[Chain]:
     """Every chain of ``ngo`` (or of every NGO), as the query ``access_paths`` lists them, sorted.
 
@@ -211,45 +319,15 @@ def chain_paths(
     are one chain: the one with the fewest ``SUPERVISES`` steps, then the first by its
     tie types in text order (the query's ``{{chain_preference}}``); without, every path
     is kept. ``fieldwork_round`` keeps chains whose first tie is of that round.
+    ``graph``: a NetworkX graph, or its chain ties already indexed (:class:`ChainTies`).
     """
-    labels = _labels(graph)
-    targets = set(target_labels())
+    ties = graph if isinstance(graph, ChainTies) else ChainTies.of_graph(graph, ngo)
+    labels = ties.labels
     ngos = [ngo] if ngo is not None else sorted((n for n, lb in labels.items() if lb == "NGO"), key=str)
     out: list[Chain] = []
     for source in ngos:
-        if source not in graph:
-            continue
-        useful: dict[Any, set[Hashable]] = {}
-        for _, first, key, d in graph.out_edges(source, keys=True, data=True):
-            rnd = d.get("round")
-            if fieldwork_round is not None and rnd != fieldwork_round:
-                continue
-            if d.get("type") == DIRECT and labels.get(first) in targets:
-                out.append(Chain(source, rnd, (source, first), (DIRECT,), (key,)))
-                continue
-            if d.get("type") != HEAD:
-                continue
-            if rnd not in useful:
-                useful[rnd] = _useful(graph, source, rnd)
-            stack: list[tuple[tuple[Hashable, ...], tuple[str, ...], tuple[Any, ...]]] = [
-                ((source, first), (HEAD,), ((source, first, key),))
-            ]
-            while stack:
-                nodes, types, keys = stack.pop()
-                if len(types) >= MAX_CHAIN:
-                    continue
-                for _, nxt, k, e in graph.out_edges(nodes[-1], keys=True, data=True):
-                    tie = (nodes[-1], nxt, k)
-                    if tie in keys:
-                        continue
-                    kind = e.get("type")
-                    if kind == STEP and _serves(e, source, rnd):
-                        if labels.get(nxt) in targets:
-                            out.append(Chain(source, rnd, (*nodes, nxt), (*types, STEP), (*keys, tie)))
-                        else:
-                            stack.append(((*nodes, nxt), (*types, STEP), (*keys, tie)))
-                    elif kind == LINE and nxt in useful[rnd]:
-                        stack.append(((*nodes, nxt), (*types, LINE), (*keys, tie)))
+        if source in labels:
+            out.extend(ties.chains(source, fieldwork_round))
     if distinct:
         best: dict[tuple[Any, ...], Chain] = {}
         for chain in out:

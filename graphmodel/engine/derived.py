@@ -33,19 +33,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import networkx as nx
-
 from graphmodel import statements as cy
 from graphmodel.chains import (
     CHAIN_TYPES,
     DERIVED,
-    DERIVED_PROPERTIES,
     DIRECT,
     HEAD,
     LINE,
     STEP,
     Chain,
-    chain_paths,
+    ChainTies,
     target_labels,
 )
 from graphmodel.engine.plan import LoadPlan
@@ -270,15 +267,20 @@ def _from_records(records: Iterable[TieRecord]) -> tuple[Rows, Rows, Rows]:
     for tie in records:
         if tie.type not in CHAIN_TYPES:
             continue
+        get = tie.props.get
         row = {
             "source": tie.source,
             "source_label": tie.source_label,
             "target": tie.target,
             "target_label": tie.target_label,
             "type": tie.type,
-            "key": tie.key,
-            **{k: tie.props.get(k) for k in _TIE_VALUES},
-        }
+            "key": str(get("_key")),
+            "round": get("round"),
+            "on_behalf_of": get("on_behalf_of"),
+            "start": get("start"),
+            "evidence": get("evidence"),
+            "basis": get("basis"),
+        }  # the type, ends, key and _TIE_VALUES
         if tie.type in (DIRECT, HEAD) and tie.source_label == "NGO":
             heads[tie.source].append(row)
         elif tie.type == STEP and row["on_behalf_of"] is not None:
@@ -289,12 +291,22 @@ def _from_records(records: Iterable[TieRecord]) -> tuple[Rows, Rows, Rows]:
 
 
 def _ties(heads: Rows, steps: Rows, lines: Rows) -> Iterator[TieRecord]:
-    """A derived tie for every chain path of the NGOs in ``heads``."""
+    """A derived tie for every chain path of the NGOs in ``heads``: one index of their chain ties, searched NGO by NGO."""
+    labels: dict[str, str | None] = {}
+    ties = ChainTies(labels)
+    data: dict[str, dict[str, Any]] = {}  # the rows by tie key
+    for rows in (*heads.values(), *steps.values(), *lines.values()):
+        for r in rows:
+            labels[r["target"]] = r["target_label"]
+            labels.setdefault(r["source"], r.get("source_label"))
+            ties.add(r["source"], r["target"], r["key"], r["type"], r["round"], r["on_behalf_of"])
+            data[r["key"]] = r
+    for ngo in heads:
+        labels[ngo] = "NGO"
     for ngo in sorted(heads):
-        graph = _own_graph(ngo, heads[ngo], steps.get(ngo, []), lines)
-        for chain in chain_paths(graph, ngo, distinct=False):
+        for chain in ties.chains(ngo):  # chain_paths(ties, ngo, distinct=False), in search order (not sorted)
             target = chain.target
-            yield TieRecord(DERIVED, "NGO", ngo, graph.nodes[target]["label"], str(target), _props(graph, chain))
+            yield TieRecord(DERIVED, "NGO", ngo, labels[target] or "", str(target), _props(data, chain))
 
 
 def _lines_into(
@@ -330,35 +342,10 @@ def _lines_into(
     return into
 
 
-def _own_graph(ngo: str, heads: list[dict[str, Any]], steps: list[dict[str, Any]], lines: Rows) -> nx.MultiDiGraph:
-    """The NGO's part of the graph: its first ties, the mobilisations on its behalf, the lines above them."""
-    rows = [*heads, *steps]
-    queue = [r["source"] for r in steps]
-    done: set[str] = set()
-    while queue:
-        node = queue.pop()
-        if node not in done:
-            done.add(node)
-            rows.extend(lines.get(node, ()))
-            queue.extend(r["source"] for r in lines.get(node, ()))
-    labels: dict[str, str | None] = {ngo: "NGO"}
-    for row in rows:
-        labels[row["target"]] = row["target_label"]
-        labels.setdefault(row["source"], row.get("source_label"))
-    graph = nx.MultiDiGraph()
-    graph.add_nodes_from((node, {"label": label}) for node, label in labels.items())
-    graph.add_edges_from((r["source"], r["target"], r["key"], {k: r[k] for k in _EDGE_DATA}) for r in rows)
-    return graph
-
-
-_EDGE_DATA = ("type", *_TIE_VALUES)
-
-
-def _props(graph: nx.MultiDiGraph, chain: Chain) -> dict[str, Any]:
+def _props(data: dict[str, dict[str, Any]], chain: Chain) -> dict[str, Any]:
     # a direct chain's key is the tie's key alone, a chain through the state's are (source, target, key)
-    edges = [k if isinstance(k, tuple) else (*chain.nodes, k) for k in chain.keys]
-    last = graph.edges[edges[-1]]
-    ties = [str(key) for _, _, key in edges]
+    ties = [str(k[2] if isinstance(k, tuple) else k) for k in chain.keys]
+    last = data[ties[-1]]
     props: dict[str, Any] = {
         "_key": hashlib.sha1(" ".join([str(chain.ngo), *ties]).encode()).hexdigest(),
         "round": chain.round,
@@ -366,10 +353,12 @@ def _props(graph: nx.MultiDiGraph, chain: Chain) -> dict[str, Any]:
         "bodies": list(chain.bodies),
         "types": list(chain.types),
         "ties": ties,
-        "chain": f"{chain.round}:" + ">".join(str(x) for x in chain.nodes),
-        "start": last.get("start"),
-        "evidence": last.get("evidence"),
-        "basis": last.get("basis"),
+        "chain": f"{chain.round}:" + ">".join(map(str, chain.nodes)),
     }
-    assert set(props) <= set(DERIVED_PROPERTIES)
-    return {k: v for k, v in props.items() if v is not None and v != []}
+    if not props["bodies"]:
+        del props["bodies"]
+    for name in ("start", "evidence", "basis"):
+        value = last.get(name)
+        if value is not None and value != []:
+            props[name] = value
+    return props
