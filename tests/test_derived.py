@@ -11,13 +11,21 @@ import pytest
 
 import graphmodel.engine.derived
 from graphmodel.api import load_package
-from graphmodel.chains import DERIVED, chain_paths
+from graphmodel.chains import DERIVED, DERIVED_PROPERTIES, Chain, ChainTies, chain_paths
+from graphmodel.engine.derived import _props
 from graphmodel.engine.load import LoadOptions
 from graphmodel.engine.plan import RemovalRules
 from graphmodel.export import to_networkx
 from graphmodel.fingerprint import fingerprint
+from graphmodel.queries import expand_fragments
 from graphmodel.sample import sample_path
 from graphmodel.stores.base import Store
+from graphmodel.synth import write_package
+
+#: Every chain path of every NGO, by the Cypher fragments of the one definition (no Python search).
+CHAIN_QUERY = (
+    "MATCH (n:NGO) MATCH {{chain_path}} WHERE {{chain_where}} RETURN n.id, t.id, [r IN relationships(p) | r._key]"
+)
 
 
 def derived(store: Store) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -172,3 +180,43 @@ def test_a_new_supervision_line_rederives_only_the_ngos_it_can_reach(
     shutil.copytree(sample_path(), tmp_path / "again")
     load_package(store, tmp_path / "again", name="scratch", options=LoadOptions(rules=_allow_removals()))
     assert derived(store) == first
+
+
+@pytest.mark.parametrize("package", ["sample", "synth"])
+def test_derived_ties_are_the_chain_querys_paths_for_every_ngo(store: Store, tmp_path: Path, package: str) -> None:
+    """A first load's derived ties (one index of every NGO's chain ties) are the paths the Cypher chain pattern finds."""
+    folder = sample_path() if package == "sample" else tmp_path / "synth"
+    if package == "synth":
+        write_package(folder, "tiny", seed=0)
+    load_package(store, folder, name=package)
+    expected = sorted((a, b, tuple(keys)) for a, b, keys in store.run(expand_fragments(CHAIN_QUERY)).rows)
+    assert len({ngo for ngo, _, _ in expected}) > 1 and any(len(keys) > 3 for _, _, keys in expected)
+    assert derived(store) == expected
+    # and the Python search on the exported graph, through its own index of the graph, agrees
+    assert chains(store) == expected
+
+
+def test_chain_ties_index_keeps_parallel_ties_apart() -> None:
+    """Two mobilisations between the same bodies are two chain paths; a tie is never used twice."""
+    ties = ChainTies({"ngo": "NGO", "county": "Agency", "twp": "Agency", "v": "Village"})
+    ties.add("ngo", "county", "h", "COOPERATES_WITH", 1)
+    ties.add("county", "twp", "m1", "MOBILIZES", 1, "ngo")
+    ties.add("county", "twp", "m2", "MOBILIZES", 1, "ngo")
+    ties.add("twp", "county", "back", "SUPERVISES", 1)  # a loop: no path goes round it twice
+    ties.add("twp", "v", "m3", "MOBILIZES", 1, "ngo")
+    ties.add("twp", "v", "other", "MOBILIZES", 1, "someone-else")
+    ties.add("twp", "v", "late", "MOBILIZES", 2, "ngo")
+    paths = [[k[2] for k in c.keys] for c in chain_paths(ties, "ngo", distinct=False)]
+    assert sorted(paths) == sorted(
+        [["h", "m1", "m3"], ["h", "m2", "m3"], ["h", "m1", "back", "m2", "m3"], ["h", "m2", "back", "m1", "m3"]]
+    )
+    # one chain per round and nodes: of the two parallel mobilisations, the one the search meets first (as before the index)
+    distinct = [[k[2] for k in c.keys] for c in chain_paths(ties, "ngo")]
+    assert distinct == [["h", "m2", "back", "m1", "m3"], ["h", "m2", "m3"]]
+
+
+def test_derived_tie_properties_are_declared() -> None:
+    chain = Chain("n", 1, ("n", "a", "t"), ("COOPERATES_WITH", "MOBILIZES"), (("n", "a", "k1"), ("a", "t", "k2")))
+    props = _props({"k2": {"start": "2010", "evidence": ["Y1"], "basis": "reported"}}, chain)
+    assert set(props) == set(DERIVED_PROPERTIES)
+    assert props["ties"] == ["k1", "k2"] and props["chain"] == "1:n>a>t" and props["bodies"] == ["a"]
