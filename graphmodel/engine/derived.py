@@ -1,7 +1,8 @@
 """Derived ties: every access chain kept as a ``REACHES`` tie from the NGO to its village or school.
 
 The chains are those of :func:`graphmodel.chains.chain_paths` (the one definition, run
-on each NGO's own part of the graph), one derived tie per chain path, so the global
+NGO by NGO on one :class:`~graphmodel.chains.ChainTies` index of every NGO's chain ties,
+no NetworkX graph), one derived tie per chain path, so the global
 questions (``gatekeepers``, ``mediated_reach``, the trust queries) read a tie per chain
 instead of searching paths through the whole administrative hierarchy.
 
