@@ -100,7 +100,10 @@ def _statement_fragments() -> dict[str, str]:
 
 
 def _page_fragments() -> dict[str, str]:
-    return {"in_page": "(($page_from IS NULL OR $1 >= $page_from) AND ($page_to IS NULL OR $1 <= $page_to))"}
+    # The anchors come as internal node ids: the query finds each by id (no label needed, no scan)
+    # with `MATCH (a)-[r]->(b) WHERE id(a) = anchor`. (Not `MATCH (a) WHERE id(a) = anchor` on a line
+    # of its own, which FalkorDB 4 fails to parse inside a UNION.)
+    return {"in_page": "UNWIND $page_nodes AS $1"}
 
 
 #: Where ``{{name}}`` fragments come from: functions returning {name: Cypher}.
@@ -168,15 +171,26 @@ def expand_fragments(text: str, path: Path | str = "<query>") -> str:
 
 #: Rows in a page of a paged query when the caller does not say (``--page-size``).
 DEFAULT_PAGE_SIZE = 1000
-#: The parameters a paged query's ``{{in_page(...)}}`` reads: the first and last anchor id of a page.
-PAGE_PARAMS = ("page_from", "page_to")
-#: Anchors in a page's first window, and at most in any window.
-FIRST_WINDOW, MAX_WINDOW = 50, 100_000
-#: The anchors of the next window: node ids after ``$after``, in the order a paged query sorts them.
+#: The parameter a paged query's ``{{in_page(...)}}`` reads: the internal ids of the anchor nodes of a run.
+PAGE_PARAMS = ("page_nodes",)
+#: Anchors read at a time (one scan of the nodes each), and rows one run of a paged query aims
+#: at when every row is asked for (``--all``): the result is read in runs of about this many rows,
+#: so no transaction holds it all (Neo4j's ``db.memory.transaction.max``).
+ANCHOR_BATCH, ALL_RUN_ROWS = 2000, 5 * DEFAULT_PAGE_SIZE
+#: Ties one run reads at most (what a run holds grows with the ties it reads, even when few
+#: of them make rows, as in ``round_changes``).
+RUN_TIES = 10_000
+#: The next anchors: node ids from ``$from`` on (every id when null), in the order a paged query
+#: sorts them, with the internal node id the query finds each by and its ties out (the rows an
+#: anchor gives grow with them; one with none gives none). Interviews never anchor: their ties
+#: (WITH, MENTIONS) are left out of every paged query. ``coalesce`` rather than ``$from IS NULL OR``
+#: keeps the filter a plain range.
 ANCHORS: LiteralString = (
-    "MATCH (n) WHERE n.id IS NOT NULL AND ($after IS NULL OR n.id > $after) AND NOT n:Staged "
-    "RETURN n.id AS id ORDER BY id LIMIT $n"
+    "MATCH (n) WHERE n.id >= coalesce($from, '') AND NOT n:Staged AND NOT n:Interview "
+    "WITH n.id AS id, n ORDER BY id LIMIT $n RETURN id, id(n) AS node, size([(n)-->() | 1]) AS ties"
 )
+#: The nodes a narrow call's anchor id names (a paged query narrowed by the parameter named like its key).
+ANCHOR: LiteralString = "MATCH (n) WHERE n.id = $id AND NOT n:Staged RETURN id(n) AS node"
 
 __all__ = [
     "CONTEXT",
@@ -343,7 +357,7 @@ def parse_query(text: str, path: Path) -> Query:
     if undeclared:
         raise QueryError(f"{path}: uses undeclared parameters {', '.join(undeclared)}")
     if page and not set(PAGE_PARAMS) <= set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)):
-        raise QueryError(f"{path}: a paged query restricts its anchors with {{{{in_page(...)}}}}")
+        raise QueryError(f"{path}: a paged query finds its anchors with {{{{in_page(...)}}}}")
     notes = " ".join(str(meta.get("notes") or "").split())
     description = " ".join(str(meta["description"]).split())
     return Query(str(meta["name"]), description, body, path, params, notes, context, page)
@@ -452,17 +466,20 @@ def run_query(
         raise QueryError(f"{q.path}: {exc}") from None
     bound = q.bind(params)
     bound.update({name: CONTEXT[name][1]() for name in q.context})
-    if q.page is not None:
-        bound.update(dict.fromkeys(PAGE_PARAMS))
     if page_size is not None and page_size < 1:
         raise QueryError(f"page size must be at least 1, not {page_size}")
     if after is not None and not q.pages(bound):
         raise QueryError(f"query {q.name!r} gives every row here: it has no next page to start after")
-    if (page_size is None and after is None) or not q.pages(bound):
+    if q.page is not None and not q.pages(bound):
+        # Narrow: its own branches find the rows; a parameter named like the key names the one anchor.
+        anchor = bound.get(q.page.key)
+        nodes = [r[0] for r in store.run(ANCHOR, {"id": anchor}).rows] if anchor is not None else []
+        bound["page_nodes"] = nodes
+    if not q.pages(bound):
         # The text comes from a query file, not from user-supplied values.
         return store.run(cast(LiteralString, q.cypher), bound, write=False)
-    # page_size None after a cursor: every row after it
-    result = _page(store, q, bound, page_size or sys.maxsize, _cursor(after) if after is not None else None)
+    # page_size None: every row (after the cursor, if given), read in runs of bounded size
+    result = _page(store, q, bound, page_size, _cursor(after) if after is not None else None)
     if result.more is not None:
         warnings.warn(TruncatedResult(f"{q.name}: {result.note}"), stacklevel=2)
     return result
@@ -484,54 +501,64 @@ def _cursor(text: str) -> tuple[str, int]:
     return anchor, int(given)
 
 
-def _page(store: Store, q: Query, bound: dict[str, Any], size: int, cursor: tuple[str, int] | None) -> Result:
-    """One page of ``size`` rows of a paged query, after ``cursor``.
+def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, cursor: tuple[str, int] | None) -> Result:
+    """One page of ``size`` rows of a paged query (every row when None), after ``cursor``.
 
-    The anchors are taken in windows of ids (:data:`ANCHORS`), each run of the query reading
-    only the anchors from the window's first id to its last: the cursor's anchor again
-    (its first rows, already given, are dropped), then the ones after it, until the page
-    is full with a row to spare (so we know more follow) or no anchor is left.
+    The anchors are read in id order (:data:`ANCHORS`), from the cursor's anchor on (its first
+    rows, already given, are dropped). Each run of the query reads a window of them, found by
+    internal id, until the page is full with a row to spare (so we know more follow) or no
+    anchor is left. A window holds as many anchors as the rows still needed call for, judged
+    from their ties and the rows per tie seen so far, and is aimed at :data:`ALL_RUN_ROWS` rows
+    and :data:`RUN_TIES` ties at most, so that no run (one transaction) holds much; anchors without ties
+    give no rows and are not run.
     """
     from graphmodel.stores.base import Result
 
     assert q.page is not None
+    limit = size if size is not None else sys.maxsize
     rows: list[tuple[Any, ...]] = []
     columns: list[str] = []
     anchor, given = cursor if cursor is not None else (None, 0)
-    # The first window is small (an agency can hold hundreds of rows); later ones are sized
-    # from the rows per anchor seen so far.
-    last, window = anchor, min(size + 1, FIRST_WINDOW)
-    while len(rows) <= size:
-        ids = [r[0] for r in store.run(ANCHORS, {"after": last, "n": window}).rows]
-        if not ids and (anchor is None or last != anchor):
+    pending: list[tuple[Any, ...]] = []  # anchors read, not yet run: (id, node, ties)
+    start, exhausted, first = anchor, False, True
+    ties_run, rows_run = 0, 0
+    while len(rows) <= limit:
+        if not pending and not exhausted:
+            batch = store.run(ANCHORS, {"from": start, "n": ANCHOR_BATCH + 1}).rows
+            exhausted = len(batch) <= ANCHOR_BATCH
+            if batch and start is not None and batch[0][0] == start and not first:
+                batch = batch[1:]  # ANCHORS starts at ``start`` itself: the cursor's anchor once, not again
+            pending = [tuple(r) for r in batch[:ANCHOR_BATCH]]
+            if pending:
+                start, first = pending[-1][0], False
+        if not pending:
             break
-        first = anchor if last == anchor and anchor is not None else ids[0]
-        result = store.run(
-            cast(LiteralString, q.cypher),
-            {**bound, "page_from": first, "page_to": ids[-1] if ids else first},
-            write=False,
-        )
+        # rows per tie so far (a tie gives about one row until runs say otherwise)
+        per_tie = rows_run / ties_run if ties_run else 1.0
+        budget = min(min(limit + 1 - len(rows), ALL_RUN_ROWS) / max(per_tie, 1e-3), RUN_TIES)
+        window, ties = [], 0
+        while pending and (not window or ties + pending[0][2] <= budget):
+            ties += pending[0][2]
+            window.append(pending.pop(0))
+        if ties == 0:
+            continue  # none of these anchors has a tie: no rows
+        result = store.run(cast(LiteralString, q.cypher), {**bound, "page_nodes": [w[1] for w in window]}, write=False)
         columns = result.columns
         if q.page.key not in columns:
             raise QueryError(f"{q.path}: the page key {q.page.key!r} is not a column of the result")
         key = columns.index(q.page.key)
-        skip = given if last == anchor else 0
-        before = len(rows)
+        skip = given if window[0][0] == anchor else 0
+        ties_run, rows_run = ties_run + ties, rows_run + len(result.rows)
         for row in result.rows:
             if skip and row[key] == anchor:
                 skip -= 1
                 continue
             rows.append(row)
-        if len(ids) < window:
-            break
-        found, needed = len(rows) - before, size + 1 - len(rows)
-        grown = window * 4 if found == 0 else math.ceil(needed * window / found * 1.25)
-        last, window = ids[-1], max(1, min(grown, MAX_WINDOW))
-    if not columns:  # no anchor at all: the columns still come from the query
-        columns = store.run(cast(LiteralString, q.cypher), {**bound, "page_from": "", "page_to": ""}).columns
-    if len(rows) <= size:
+    if not columns:  # no row at all: the columns still come from the query
+        columns = store.run(cast(LiteralString, q.cypher), {**bound, "page_nodes": []}).columns
+    if len(rows) <= limit:
         return Result(columns, rows)
-    page = rows[:size]
+    page = rows[:limit]
     key = columns.index(q.page.key)
     end = page[-1][key]
     n = sum(1 for row in page if row[key] == end) + (given if end == anchor else 0)
