@@ -38,10 +38,11 @@ CALL {
   WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
-  // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none);
-  // ends taken from the tie, since a labelled end makes FalkorDB scan the index once per node
+  // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none: as ''
+  // it is looked up in the index, where `= null` makes FalkorDB scan every MOBILIZES tie, in every
+  // run of a page); ends taken from the tie, since a labelled end makes FalkorDB scan the index once per node
   MATCH ()-[r:MOBILIZES]->()
-  WHERE r.on_behalf_of = $ngo
+  WHERE r.on_behalf_of = coalesce($ngo, '')
   WITH r, startNode(r) AS a, endNode(r) AS b
   WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b

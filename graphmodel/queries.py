@@ -38,10 +38,10 @@ gives every row in one call.
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 import warnings
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -173,10 +173,10 @@ def expand_fragments(text: str, path: Path | str = "<query>") -> str:
 DEFAULT_PAGE_SIZE = 1000
 #: The parameter a paged query's ``{{in_page(...)}}`` reads: the internal ids of the anchor nodes of a run.
 PAGE_PARAMS = ("page_nodes",)
-#: Anchors read at a time (one scan of the nodes each), and rows one run of a paged query aims
+#: Anchors read at first and at most at a time (one scan of the nodes each), and rows one run of a paged query aims
 #: at when every row is asked for (``--all``): the result is read in runs of about this many rows,
 #: so no transaction holds it all (Neo4j's ``db.memory.transaction.max``).
-ANCHOR_BATCH, ALL_RUN_ROWS = 2000, 5 * DEFAULT_PAGE_SIZE
+FIRST_BATCH, ANCHOR_BATCH, ALL_RUN_ROWS = 200, 10_000, 5 * DEFAULT_PAGE_SIZE
 #: Ties one run reads at most (what a run holds grows with the ties it reads, even when few
 #: of them make rows, as in ``round_changes``).
 RUN_TIES = 10_000
@@ -519,27 +519,28 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, curso
     rows: list[tuple[Any, ...]] = []
     columns: list[str] = []
     anchor, given = cursor if cursor is not None else (None, 0)
-    pending: list[tuple[Any, ...]] = []  # anchors read, not yet run: (id, node, ties)
-    start, exhausted, first = anchor, False, True
+    pending: deque[tuple[Any, ...]] = deque()  # anchors read, not yet run: (id, node, ties)
+    start, exhausted, first, batch_size = anchor, False, True, FIRST_BATCH
     ties_run, rows_run = 0, 0
     while len(rows) <= limit:
         if not pending and not exhausted:
-            batch = store.run(ANCHORS, {"from": start, "n": ANCHOR_BATCH + 1}).rows
-            exhausted = len(batch) <= ANCHOR_BATCH
+            batch = store.run(ANCHORS, {"from": start, "n": batch_size + 1}).rows
+            exhausted = len(batch) <= batch_size
             if batch and start is not None and batch[0][0] == start and not first:
                 batch = batch[1:]  # ANCHORS starts at ``start`` itself: the cursor's anchor once, not again
-            pending = [tuple(r) for r in batch[:ANCHOR_BATCH]]
+            pending = deque(tuple(r) for r in batch[:batch_size])
             if pending:
-                start, first = pending[-1][0], False
+                start, first, batch_size = pending[-1][0], False, min(batch_size * 5, ANCHOR_BATCH)
         if not pending:
             break
-        # rows per tie so far (a tie gives about one row until runs say otherwise)
-        per_tie = rows_run / ties_run if ties_run else 1.0
-        budget = min(min(limit + 1 - len(rows), ALL_RUN_ROWS) / max(per_tie, 1e-3), RUN_TIES)
+        # The ties that should give the rows still needed (a quarter more, as a run costs more
+        # than a few extra rows), from the rows per tie so far (one until a run says otherwise).
+        per_tie = rows_run / ties_run if rows_run else 1.0
+        budget = min(1.25 * min(limit + 1 - len(rows), ALL_RUN_ROWS) / per_tie, RUN_TIES)
         window, ties = [], 0
         while pending and (not window or ties + pending[0][2] <= budget):
             ties += pending[0][2]
-            window.append(pending.pop(0))
+            window.append(pending.popleft())
         if ties == 0:
             continue  # none of these anchors has a tie: no rows
         result = store.run(cast(LiteralString, q.cypher), {**bound, "page_nodes": [w[1] for w in window]}, write=False)
