@@ -132,7 +132,8 @@ def neo4j_require_empty(store: Any) -> None:
 def neo4j_wipe(store: Any) -> None:
     """Empty the database (constraints and indexes stay)."""
     with _session() as session:
-        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+        # batches small enough for a 100 MB transaction limit (GRAPHMODEL_NEO4J_TX_MEMORY=100m)
+        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS").consume()
 
 
 def _kind(values: Iterable[Any]) -> str:

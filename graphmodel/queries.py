@@ -28,11 +28,17 @@ behind a tie) declares ``page: {key: source, unless: [ngo]}``: called without th
 ``unless`` parameters it gives a first page of :data:`DEFAULT_PAGE_SIZE` rows in a stable
 order and a cursor for the next (:attr:`Result.more <graphmodel.stores.base.Result.more>`),
 never a silently cut result. ``key`` is the column the rows are ordered by first, the id
-of the node each row hangs from (its *anchor*); the query restricts its anchors with the
-``{{in_page(x.id)}}`` fragment, so a page reads only the anchors in the page's range of
-ids (a keyset on ``id``, not an offset) and the work after it is done for that page only.
-The cursor is ``<anchor id>~<rows of it already given>``. ``page_size=None`` (``--all``)
-gives every row in one call.
+of the node each row hangs from (its *anchor*). The library reads the anchors in id order
+(:data:`ANCHORS`, with their internal node ids and their ties out) and runs the query over a
+window of them at a time: ``{{in_page(anchor)}}`` gives one row per anchor node of the run
+(``anchor``, its internal id, matched with ``WHERE id(a) = anchor``: found by id, no label
+needed, no scan), so a run reads only its window (a keyset on ``id``, not an offset) and the
+work after it is done for that window only. The cursor is ``<anchor id>~<rows of it already
+given>``. ``page_size=None`` (``--all``) gives every row, read window by window in runs of
+bounded size (:data:`ALL_RUN_ROWS`, :data:`RUN_TIES`), so no transaction holds the whole
+result. A call narrowed by an ``unless`` parameter is one run whose own branches find its
+rows; if the query has a parameter named like the key (``evidence``'s ``source``), its value
+names the one anchor.
 """
 
 from __future__ import annotations
@@ -600,13 +606,14 @@ def render_library(queries: dict[str, Query]) -> str:
         f"{DEFAULT_PAGE_SIZE:,} rows in a stable order and say that more rows follow, with the cursor of the next",
         "page: `graphmodel query evidence` prints `first 1,000 rows of a larger result; the next page:",
         "--after 'ag-…~4'; every row: --all` on standard error. Options: `--page-size N`, `--after CURSOR`,",
-        "`--all` (every row, in one call). From Python: `run_query(store, NAME, params, page_size=N,",
+        "`--all` (every row). From Python: `run_query(store, NAME, params, page_size=N,",
         "after=CURSOR)`, `page_size=None` for every row; a page that is not the whole result has",
         "`result.more` (the next cursor), `result.note`, and issues a `TruncatedResult` warning. In the shell,",
         "`:more` gives the next page of the last `:run`, `:all` every row, `:page N` sets the page size; in a",
         "notebook, `%cypher --query evidence --all`. A page is a keyset on the id of the node each row hangs",
-        "from (its source): the query reads only the sources in the page's range of ids, so a page costs",
-        "about the same wherever it starts, and the pages together are exactly the whole result.",
+        "from (its source): the query reads only the sources of the page, each found by its internal id, so a",
+        "page costs about the same wherever it starts, and the pages together are exactly the whole result.",
+        "`--all` reads the pages in runs of a few thousand rows, so it fits a server's per-transaction memory.",
         "",
         "| query | what it answers |",
         "| --- | --- |",
