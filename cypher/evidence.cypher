@@ -9,7 +9,7 @@
 //   type: {type: string, default: null, choices: [SPONSORS, APPROVES, FUNDS, MOBILIZES, SUPERVISES, COOPERATES_WITH, SUPPORTS, INSTRUCTS, INFLUENCES, REGISTERED_WITH, WORKS_IN, DISTRUSTS, ACCEPTS, VOUCHES_FOR], description: Only ties of this type.}
 //   target: {type: string, default: null, description: Only ties to this node id.}
 //   round: {type: integer, default: null, description: Only ties observed in this fieldwork round.}
-// page: {key: source, unless: [ngo, source]}
+// page: {key: source, unless: [ngo, source], anchor: source}
 // notes: >-
 //   With no parameter, every tie is listed. Ties from interviews themselves (WITH,
 //   MENTIONS) are left out. An interview id that names no loaded interview still gets

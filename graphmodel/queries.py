@@ -37,8 +37,8 @@ work after it is done for that window only. The cursor is ``<anchor id>~<rows of
 given>``. ``page_size=None`` (``--all``) gives every row, read window by window in runs of
 bounded size (:data:`ALL_RUN_ROWS`, :data:`RUN_TIES`), so no transaction holds the whole
 result. A call narrowed by an ``unless`` parameter is one run whose own branches find its
-rows; if the query has a parameter named like the key (``evidence``'s ``source``), its value
-names the one anchor.
+rows; ``page: {anchor: PARAMETER}`` names a parameter whose value is then the one anchor
+(``evidence``'s ``source``). ``page: {label: NGO}`` lists only the anchors of that label.
 """
 
 from __future__ import annotations
@@ -186,16 +186,34 @@ FIRST_BATCH, ANCHOR_BATCH, ALL_RUN_ROWS = 200, 10_000, 5 * DEFAULT_PAGE_SIZE
 #: Ties one run reads at most (what a run holds grows with the ties it reads, even when few
 #: of them make rows, as in ``round_changes``).
 RUN_TIES = 10_000
-#: The next anchors: node ids from ``$from`` on (every id when null), in the order a paged query
-#: sorts them, with the internal node id the query finds each by and its ties out (the rows an
-#: anchor gives grow with them; one with none gives none). Interviews never anchor: their ties
-#: (WITH, MENTIONS) are left out of every paged query. ``coalesce`` rather than ``$from IS NULL OR``
-#: keeps the filter a plain range.
-ANCHORS: LiteralString = (
-    "MATCH (n) WHERE n.id >= coalesce($from, '') AND NOT n:Staged AND NOT n:Interview "
-    "WITH n.id AS id, n ORDER BY id LIMIT $n RETURN id, id(n) AS node, size([(n)-->() | 1]) AS ties"
-)
-#: The nodes a narrow call's anchor id names (a paged query narrowed by the parameter named like its key).
+#: A name a ``page: {label: ...}`` may give (it is written into the anchor listing's Cypher).
+_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@cache
+def anchors_cypher(label: str | None = None) -> LiteralString:
+    """The next anchors: node ids from ``$from`` on (every id when null), of ``label`` if given,
+    in the order a paged query sorts them, with the internal node id the query finds each by and
+    its ties (the rows an anchor gives grow with them; one with none gives none). Interviews never
+    anchor: their ties (WITH, MENTIONS) are left out of every paged query. ``coalesce`` rather
+    than ``$from IS NULL OR`` keeps the filter a plain range (an index range with a label).
+
+    >>> anchors_cypher("NGO")[:12]
+    'MATCH (n:NGO'
+    """
+    if label is not None and not _LABEL.match(label):
+        raise QueryError(f"{label!r} is not a label")
+    node = f"n:{label}" if label else "n"
+    return cast(
+        LiteralString,
+        f"MATCH ({node}) WHERE n.id >= coalesce($from, '') AND NOT n:Staged AND NOT n:Interview "
+        "WITH n.id AS id, n ORDER BY id LIMIT $n RETURN id, id(n) AS node, size([(n)--() | 1]) AS ties",
+    )
+
+
+#: The anchors of a query whose ``page:`` names no label: any node.
+ANCHORS: LiteralString = anchors_cypher()
+#: The nodes a narrow call's anchor id names (``page: {anchor: PARAMETER}``).
 ANCHOR: LiteralString = "MATCH (n) WHERE n.id = $id AND NOT n:Staged RETURN id(n) AS node"
 
 __all__ = [
@@ -274,10 +292,15 @@ class Param:
 @dataclass(frozen=True)
 class Paging:
     """How a query pages (its header's ``page:``): ``key`` orders the rows first and holds each row's
-    anchor id; a call that gives any of ``unless`` is narrow and not paged."""
+    anchor id; a call that gives any of ``unless`` is narrow and not paged: one run, with no anchor
+    but the one ``anchor`` names."""
 
     key: str
     unless: tuple[str, ...] = ()
+    #: The label of the anchors, if they have one (the listing then reads that label's id index).
+    label: str | None = None
+    #: A parameter that, given, names the one anchor of a narrow call (``evidence``'s ``source``).
+    anchor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -373,13 +396,23 @@ def _paging(spec: Any, params: dict[str, Param], path: Path) -> Paging | None:
     """The header's ``page:`` as a :class:`Paging` (None without one); a bad one raises :class:`QueryError`."""
     if spec is None:
         return None
-    if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or set(spec) - {"key", "unless"}:
-        raise QueryError(f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...]}}")
+    if (
+        not isinstance(spec, dict)
+        or not isinstance(spec.get("key"), str)
+        or set(spec) - {"key", "unless", "label", "anchor"}
+    ):
+        raise QueryError(
+            f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...], label: LABEL, anchor: PARAMETER}}"
+        )
     unless = tuple(spec.get("unless") or ())
-    unknown = [p for p in unless if p not in params]
+    anchor = spec.get("anchor")
+    unknown = [p for p in (*unless, anchor) if p is not None and p not in params]
     if unknown:
-        raise QueryError(f"{path}: 'page: unless' names unknown parameter(s) {', '.join(unknown)}")
-    return Paging(spec["key"], unless)
+        raise QueryError(f"{path}: 'page' names unknown parameter(s) {', '.join(unknown)}")
+    label = spec.get("label")
+    if label is not None and (not isinstance(label, str) or not _LABEL.match(label)):
+        raise QueryError(f"{path}: 'page: label' is not a label: {label!r}")
+    return Paging(spec["key"], unless, label, anchor)
 
 
 def plain_query(text: str, path: Path) -> Query:
@@ -477,8 +510,8 @@ def run_query(
     if after is not None and not q.pages(bound):
         raise QueryError(f"query {q.name!r} gives every row here: it has no next page to start after")
     if q.page is not None and not q.pages(bound):
-        # Narrow: its own branches find the rows; a parameter named like the key names the one anchor.
-        anchor = bound.get(q.page.key)
+        # Narrow: its own branches find the rows, and the window branch reads the one anchor named, if any.
+        anchor = bound.get(q.page.anchor) if q.page.anchor else None
         nodes = [r[0] for r in store.run(ANCHOR, {"id": anchor}).rows] if anchor is not None else []
         bound["page_nodes"] = nodes
     if not q.pages(bound):
@@ -530,7 +563,7 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, curso
     ties_run, rows_run = 0, 0
     while len(rows) <= limit:
         if not pending and not exhausted:
-            batch = store.run(ANCHORS, {"from": start, "n": batch_size + 1}).rows
+            batch = store.run(anchors_cypher(q.page.label), {"from": start, "n": batch_size + 1}).rows
             exhausted = len(batch) <= batch_size
             if batch and start is not None and batch[0][0] == start and not first:
                 batch = batch[1:]  # ANCHORS starts at ``start`` itself: the cursor's anchor once, not again

@@ -66,3 +66,14 @@ def test_every_row_fits_a_transaction_memory_limit(county: tuple[Store, Store], 
     assert theirs.complete and ours.complete
     assert len(theirs.rows) > 4 * ALL_RUN_ROWS, "the result must need several runs"
     assert theirs.rows == ours.rows
+
+
+@pytest.mark.parametrize("name", ["trust_sources", "trust_trajectory"])
+def test_every_ngo_of_the_trust_queries_on_both_stores(county: tuple[Store, Store], name: str) -> None:
+    """The trust queries page by NGO (anchors of one label): every row, read in runs, is the same on both stores."""
+    embedded, neo4j = county
+    theirs = run_query(neo4j, name, {}, page_size=None)
+    ours = run_query(embedded, name, {}, page_size=None)
+    assert theirs.complete and ours.complete
+    assert len(ours.rows) > 100
+    assert theirs.rows == ours.rows
