@@ -9,7 +9,7 @@
 //   type: {type: string, default: null, choices: [SPONSORS, APPROVES, FUNDS, MOBILIZES, SUPERVISES, COOPERATES_WITH, SUPPORTS, INSTRUCTS, INFLUENCES, REGISTERED_WITH, WORKS_IN, DISTRUSTS, ACCEPTS, VOUCHES_FOR], description: Only ties of this type.}
 //   target: {type: string, default: null, description: Only ties to this node id.}
 //   round: {type: integer, default: null, description: Only ties observed in this fieldwork round.}
-// page: {key: source, unless: [ngo, source]}
+// page: {key: source, unless: [ngo, source], anchor: source}
 // notes: >-
 //   With no parameter, every tie is listed. Ties from interviews themselves (WITH,
 //   MENTIONS) are left out. An interview id that names no loaded interview still gets
@@ -29,19 +29,21 @@ CALL {
   WHERE NOT a:Interview AND NOT a:Staged AND a.id <> $ngo AND {{recorded(r)}}
   RETURN a, r, b
   UNION ALL
-  // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none);
-  // ends taken from the tie, since a labelled end makes FalkorDB scan the index once per node
+  // MOBILIZES ties on its behalf, from the index on on_behalf_of (a null $ngo matches none: as ''
+  // it is looked up in the index, where `= null` makes FalkorDB scan every MOBILIZES tie, in every
+  // run of a page); ends taken from the tie, since a labelled end makes FalkorDB scan the index once per node
   MATCH ()-[r:MOBILIZES]->()
-  WHERE r.on_behalf_of = $ngo
+  WHERE r.on_behalf_of = coalesce($ngo, '')
   WITH r, startNode(r) AS a, endNode(r) AS b
   WHERE NOT a:Staged AND NOT b:Staged AND a.id <> $ngo AND b.id <> $ngo
   RETURN a, r, b
   UNION ALL
-  // Without one: every tie, or (paged) the ties from the sources of this page, found by id
-  // (the UNWIND keeps this branch from running when $ngo is given).
+  // Without one: the ties from the sources of this run (a window of the page), each found by
+  // its internal id (the UNWIND keeps this branch from running when $ngo is given).
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS everything
+  {{in_page(anchor)}}
   MATCH (a)-[r]->(b)
-  WHERE {{in_page(a.id)}} AND NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
+  WHERE id(a) = anchor AND NOT a:Interview AND NOT a:Staged AND NOT b:Staged AND {{recorded(r)}}
   RETURN a, r, b
 }
 WITH a, r, b

@@ -5,6 +5,7 @@
 //   WORKS_IN), with counts and a status: `reaches`, `not applicable` (it reaches no
 //   village or school, e.g. an urban NGO), or with a round `not observed` (no tie of
 //   that round touches the NGO: no one revisited it, so its counts are empty, not 0).
+// page: {key: ngo, unless: [ngo], label: NGO}
 // params:
 //   ngo: {type: string, default: null, description: Only this NGO.}
 //   round: {type: integer, default: null, description: Only ties (and chains) observed in this fieldwork round.}
@@ -15,13 +16,15 @@
 //   sorted. Chains follow graphmodel/chains.py and rounds graphmodel/temporal.py (a
 //   node is observed in a round when a tie of that round, interviews included, touches it).
 CALL {
-  // The NGO from the id index when $ngo is given, else every NGO (the UNWIND keeps
-  // this second branch from running when $ngo is given).
+  // The NGO from the id index when $ngo is given, else the NGOs of this run (a window of the
+  // page, each found by its internal id; the UNWIND keeps this branch from running when $ngo is given).
   MATCH (n:NGO {id: $ngo})
   RETURN n
   UNION ALL
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
+  {{in_page(anchor)}}
   MATCH (n:NGO)
+  WHERE id(n) = anchor
   RETURN n
 }
 // FalkorDB treats n as unbound in a MATCH right after a CALL with UNION: WITH first.

@@ -8,6 +8,7 @@
 //   date, interviews, basis, and the survey trust (Table 4) of the institution it
 //   belongs to in 2011 and 2015.
 // context: [survey_trust]
+// page: {key: ngo, unless: [ngo], label: NGO}
 // params:
 //   ngo: {type: string, default: null, description: Only this NGO.}
 //   basis: {type: string, default: null, choices: [stated, illustrative], description: Only sources with this basis (stated keeps to what the paper says).}
@@ -22,13 +23,15 @@
 //   (null for self-governing village committees); `trust_2011` and `trust_2015` its
 //   Table 4 shares (%), and `trust_change` their difference.
 CALL {
-  // The NGO from the id index when $ngo is given, else every NGO (the UNWIND keeps
-  // this second branch from running when $ngo is given).
+  // The NGO from the id index when $ngo is given, else the NGOs of this run (a window of the
+  // page, each found by its internal id; the UNWIND keeps this branch from running when $ngo is given).
   MATCH (n:NGO {id: $ngo})
   RETURN n
   UNION ALL
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
+  {{in_page(anchor)}}
   MATCH (n:NGO)
+  WHERE id(n) = anchor
   RETURN n
 }
 {{trust_sources}}

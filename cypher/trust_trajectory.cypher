@@ -5,6 +5,7 @@
 //   dates, the state ties that came before it ended, and what followed it
 //   (acceptance, participation, formalistic compliance); and each acceptance with the
 //   state ties that came before it. One row per stance, in date order.
+// page: {key: ngo, unless: [ngo], label: NGO}
 // params:
 //   ngo: {type: string, default: null, description: Only this NGO.}
 //   basis: {type: string, default: null, choices: [stated, illustrative], description: Only stances with this basis.}
@@ -21,7 +22,9 @@ CALL {
   RETURN n
   UNION ALL
   UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
+  {{in_page(anchor)}}
   MATCH (n:NGO)
+  WHERE id(n) = anchor
   RETURN n
 }
 {{trust_sources}}

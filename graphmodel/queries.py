@@ -28,20 +28,26 @@ behind a tie) declares ``page: {key: source, unless: [ngo]}``: called without th
 ``unless`` parameters it gives a first page of :data:`DEFAULT_PAGE_SIZE` rows in a stable
 order and a cursor for the next (:attr:`Result.more <graphmodel.stores.base.Result.more>`),
 never a silently cut result. ``key`` is the column the rows are ordered by first, the id
-of the node each row hangs from (its *anchor*); the query restricts its anchors with the
-``{{in_page(x.id)}}`` fragment, so a page reads only the anchors in the page's range of
-ids (a keyset on ``id``, not an offset) and the work after it is done for that page only.
-The cursor is ``<anchor id>~<rows of it already given>``. ``page_size=None`` (``--all``)
-gives every row in one call.
+of the node each row hangs from (its *anchor*). The library reads the anchors in id order
+(:data:`ANCHORS`, with their internal node ids and their ties out) and runs the query over a
+window of them at a time: ``{{in_page(anchor)}}`` gives one row per anchor node of the run
+(``anchor``, its internal id, matched with ``WHERE id(a) = anchor``: found by id, no label
+needed, no scan), so a run reads only its window (a keyset on ``id``, not an offset) and the
+work after it is done for that window only. The cursor is ``<anchor id>~<rows of it already
+given>``. ``page_size=None`` (``--all``) gives every row, read window by window in runs of
+bounded size (:data:`ALL_RUN_ROWS`, :data:`RUN_TIES`), so no transaction holds the whole
+result. A call narrowed by an ``unless`` parameter is one run whose own branches find its
+rows; ``page: {anchor: PARAMETER}`` names a parameter whose value is then the one anchor
+(``evidence``'s ``source``). ``page: {label: NGO}`` lists only the anchors of that label.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 import warnings
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -100,7 +106,10 @@ def _statement_fragments() -> dict[str, str]:
 
 
 def _page_fragments() -> dict[str, str]:
-    return {"in_page": "(($page_from IS NULL OR $1 >= $page_from) AND ($page_to IS NULL OR $1 <= $page_to))"}
+    # The anchors come as internal node ids: the query finds each by id (no label needed, no scan)
+    # with `MATCH (a)-[r]->(b) WHERE id(a) = anchor`. (Not `MATCH (a) WHERE id(a) = anchor` on a line
+    # of its own, which FalkorDB 4 fails to parse inside a UNION.)
+    return {"in_page": "UNWIND $page_nodes AS $1"}
 
 
 #: Where ``{{name}}`` fragments come from: functions returning {name: Cypher}.
@@ -168,15 +177,44 @@ def expand_fragments(text: str, path: Path | str = "<query>") -> str:
 
 #: Rows in a page of a paged query when the caller does not say (``--page-size``).
 DEFAULT_PAGE_SIZE = 1000
-#: The parameters a paged query's ``{{in_page(...)}}`` reads: the first and last anchor id of a page.
-PAGE_PARAMS = ("page_from", "page_to")
-#: Anchors in a page's first window, and at most in any window.
-FIRST_WINDOW, MAX_WINDOW = 50, 100_000
-#: The anchors of the next window: node ids after ``$after``, in the order a paged query sorts them.
-ANCHORS: LiteralString = (
-    "MATCH (n) WHERE n.id IS NOT NULL AND ($after IS NULL OR n.id > $after) AND NOT n:Staged "
-    "RETURN n.id AS id ORDER BY id LIMIT $n"
-)
+#: The parameter a paged query's ``{{in_page(...)}}`` reads: the internal ids of the anchor nodes of a run.
+PAGE_PARAMS = ("page_nodes",)
+#: Anchors read at first and at most at a time (one scan of the nodes each), and rows one run of a paged query aims
+#: at when every row is asked for (``--all``): the result is read in runs of about this many rows,
+#: so no transaction holds it all (Neo4j's ``db.memory.transaction.max``).
+FIRST_BATCH, ANCHOR_BATCH, ALL_RUN_ROWS = 200, 10_000, 5 * DEFAULT_PAGE_SIZE
+#: Ties one run reads at most (what a run holds grows with the ties it reads, even when few
+#: of them make rows, as in ``round_changes``).
+RUN_TIES = 10_000
+#: A name a ``page: {label: ...}`` may give (it is written into the anchor listing's Cypher).
+_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@cache
+def anchors_cypher(label: str | None = None) -> LiteralString:
+    """The next anchors: node ids from ``$from`` on (every id when null), of ``label`` if given,
+    in the order a paged query sorts them, with the internal node id the query finds each by and
+    its ties (the rows an anchor gives grow with them; one with none gives none). Interviews never
+    anchor: their ties (WITH, MENTIONS) are left out of every paged query. ``coalesce`` rather
+    than ``$from IS NULL OR`` keeps the filter a plain range (an index range with a label).
+
+    >>> anchors_cypher("NGO")[:12]
+    'MATCH (n:NGO'
+    """
+    if label is not None and not _LABEL.match(label):
+        raise QueryError(f"{label!r} is not a label")
+    node = f"n:{label}" if label else "n"
+    return cast(
+        LiteralString,
+        f"MATCH ({node}) WHERE n.id >= coalesce($from, '') AND NOT n:Staged AND NOT n:Interview "
+        "WITH n.id AS id, n ORDER BY id LIMIT $n RETURN id, id(n) AS node, size([(n)--() | 1]) AS ties",
+    )
+
+
+#: The anchors of a query whose ``page:`` names no label: any node.
+ANCHORS: LiteralString = anchors_cypher()
+#: The nodes a narrow call's anchor id names (``page: {anchor: PARAMETER}``).
+ANCHOR: LiteralString = "MATCH (n) WHERE n.id = $id AND NOT n:Staged RETURN id(n) AS node"
 
 __all__ = [
     "CONTEXT",
@@ -254,10 +292,15 @@ class Param:
 @dataclass(frozen=True)
 class Paging:
     """How a query pages (its header's ``page:``): ``key`` orders the rows first and holds each row's
-    anchor id; a call that gives any of ``unless`` is narrow and not paged."""
+    anchor id; a call that gives any of ``unless`` is narrow and not paged: one run, with no anchor
+    but the one ``anchor`` names."""
 
     key: str
     unless: tuple[str, ...] = ()
+    #: The label of the anchors, if they have one (the listing then reads that label's id index).
+    label: str | None = None
+    #: A parameter that, given, names the one anchor of a narrow call (``evidence``'s ``source``).
+    anchor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -343,7 +386,7 @@ def parse_query(text: str, path: Path) -> Query:
     if undeclared:
         raise QueryError(f"{path}: uses undeclared parameters {', '.join(undeclared)}")
     if page and not set(PAGE_PARAMS) <= set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", body)):
-        raise QueryError(f"{path}: a paged query restricts its anchors with {{{{in_page(...)}}}}")
+        raise QueryError(f"{path}: a paged query finds its anchors with {{{{in_page(...)}}}}")
     notes = " ".join(str(meta.get("notes") or "").split())
     description = " ".join(str(meta["description"]).split())
     return Query(str(meta["name"]), description, body, path, params, notes, context, page)
@@ -353,13 +396,23 @@ def _paging(spec: Any, params: dict[str, Param], path: Path) -> Paging | None:
     """The header's ``page:`` as a :class:`Paging` (None without one); a bad one raises :class:`QueryError`."""
     if spec is None:
         return None
-    if not isinstance(spec, dict) or not isinstance(spec.get("key"), str) or set(spec) - {"key", "unless"}:
-        raise QueryError(f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...]}}")
+    if (
+        not isinstance(spec, dict)
+        or not isinstance(spec.get("key"), str)
+        or set(spec) - {"key", "unless", "label", "anchor"}
+    ):
+        raise QueryError(
+            f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...], label: LABEL, anchor: PARAMETER}}"
+        )
     unless = tuple(spec.get("unless") or ())
-    unknown = [p for p in unless if p not in params]
+    anchor = spec.get("anchor")
+    unknown = [p for p in (*unless, anchor) if p is not None and p not in params]
     if unknown:
-        raise QueryError(f"{path}: 'page: unless' names unknown parameter(s) {', '.join(unknown)}")
-    return Paging(spec["key"], unless)
+        raise QueryError(f"{path}: 'page' names unknown parameter(s) {', '.join(unknown)}")
+    label = spec.get("label")
+    if label is not None and (not isinstance(label, str) or not _LABEL.match(label)):
+        raise QueryError(f"{path}: 'page: label' is not a label: {label!r}")
+    return Paging(spec["key"], unless, label, anchor)
 
 
 def plain_query(text: str, path: Path) -> Query:
@@ -452,17 +505,20 @@ def run_query(
         raise QueryError(f"{q.path}: {exc}") from None
     bound = q.bind(params)
     bound.update({name: CONTEXT[name][1]() for name in q.context})
-    if q.page is not None:
-        bound.update(dict.fromkeys(PAGE_PARAMS))
     if page_size is not None and page_size < 1:
         raise QueryError(f"page size must be at least 1, not {page_size}")
     if after is not None and not q.pages(bound):
         raise QueryError(f"query {q.name!r} gives every row here: it has no next page to start after")
-    if (page_size is None and after is None) or not q.pages(bound):
+    if q.page is not None and not q.pages(bound):
+        # Narrow: its own branches find the rows, and the window branch reads the one anchor named, if any.
+        anchor = bound.get(q.page.anchor) if q.page.anchor else None
+        nodes = [r[0] for r in store.run(ANCHOR, {"id": anchor}).rows] if anchor is not None else []
+        bound["page_nodes"] = nodes
+    if not q.pages(bound):
         # The text comes from a query file, not from user-supplied values.
         return store.run(cast(LiteralString, q.cypher), bound, write=False)
-    # page_size None after a cursor: every row after it
-    result = _page(store, q, bound, page_size or sys.maxsize, _cursor(after) if after is not None else None)
+    # page_size None: every row (after the cursor, if given), read in runs of bounded size
+    result = _page(store, q, bound, page_size, _cursor(after) if after is not None else None)
     if result.more is not None:
         warnings.warn(TruncatedResult(f"{q.name}: {result.note}"), stacklevel=2)
     return result
@@ -484,54 +540,65 @@ def _cursor(text: str) -> tuple[str, int]:
     return anchor, int(given)
 
 
-def _page(store: Store, q: Query, bound: dict[str, Any], size: int, cursor: tuple[str, int] | None) -> Result:
-    """One page of ``size`` rows of a paged query, after ``cursor``.
+def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, cursor: tuple[str, int] | None) -> Result:
+    """One page of ``size`` rows of a paged query (every row when None), after ``cursor``.
 
-    The anchors are taken in windows of ids (:data:`ANCHORS`), each run of the query reading
-    only the anchors from the window's first id to its last: the cursor's anchor again
-    (its first rows, already given, are dropped), then the ones after it, until the page
-    is full with a row to spare (so we know more follow) or no anchor is left.
+    The anchors are read in id order (:data:`ANCHORS`), from the cursor's anchor on (its first
+    rows, already given, are dropped). Each run of the query reads a window of them, found by
+    internal id, until the page is full with a row to spare (so we know more follow) or no
+    anchor is left. A window holds as many anchors as the rows still needed call for, judged
+    from their ties and the rows per tie seen so far, and is aimed at :data:`ALL_RUN_ROWS` rows
+    and :data:`RUN_TIES` ties at most, so that no run (one transaction) holds much; anchors without ties
+    give no rows and are not run.
     """
     from graphmodel.stores.base import Result
 
     assert q.page is not None
+    limit = size if size is not None else sys.maxsize
     rows: list[tuple[Any, ...]] = []
     columns: list[str] = []
     anchor, given = cursor if cursor is not None else (None, 0)
-    # The first window is small (an agency can hold hundreds of rows); later ones are sized
-    # from the rows per anchor seen so far.
-    last, window = anchor, min(size + 1, FIRST_WINDOW)
-    while len(rows) <= size:
-        ids = [r[0] for r in store.run(ANCHORS, {"after": last, "n": window}).rows]
-        if not ids and (anchor is None or last != anchor):
+    pending: deque[tuple[Any, ...]] = deque()  # anchors read, not yet run: (id, node, ties)
+    start, exhausted, first, batch_size = anchor, False, True, FIRST_BATCH
+    ties_run, rows_run = 0, 0
+    while len(rows) <= limit:
+        if not pending and not exhausted:
+            batch = store.run(anchors_cypher(q.page.label), {"from": start, "n": batch_size + 1}).rows
+            exhausted = len(batch) <= batch_size
+            if batch and start is not None and batch[0][0] == start and not first:
+                batch = batch[1:]  # ANCHORS starts at ``start`` itself: the cursor's anchor once, not again
+            pending = deque(tuple(r) for r in batch[:batch_size])
+            if pending:
+                start, first, batch_size = pending[-1][0], False, min(batch_size * 5, ANCHOR_BATCH)
+        if not pending:
             break
-        first = anchor if last == anchor and anchor is not None else ids[0]
-        result = store.run(
-            cast(LiteralString, q.cypher),
-            {**bound, "page_from": first, "page_to": ids[-1] if ids else first},
-            write=False,
-        )
+        # The ties that should give the rows still needed (a quarter more, as a run costs more
+        # than a few extra rows), from the rows per tie so far (one until a run says otherwise).
+        per_tie = rows_run / ties_run if rows_run else 1.0
+        budget = min(1.25 * min(limit + 1 - len(rows), ALL_RUN_ROWS) / per_tie, RUN_TIES)
+        window, ties = [], 0
+        while pending and (not window or ties + pending[0][2] <= budget):
+            ties += pending[0][2]
+            window.append(pending.popleft())
+        if ties == 0:
+            continue  # none of these anchors has a tie: no rows
+        result = store.run(cast(LiteralString, q.cypher), {**bound, "page_nodes": [w[1] for w in window]}, write=False)
         columns = result.columns
         if q.page.key not in columns:
             raise QueryError(f"{q.path}: the page key {q.page.key!r} is not a column of the result")
         key = columns.index(q.page.key)
-        skip = given if last == anchor else 0
-        before = len(rows)
+        skip = given if window[0][0] == anchor else 0
+        ties_run, rows_run = ties_run + ties, rows_run + len(result.rows)
         for row in result.rows:
             if skip and row[key] == anchor:
                 skip -= 1
                 continue
             rows.append(row)
-        if len(ids) < window:
-            break
-        found, needed = len(rows) - before, size + 1 - len(rows)
-        grown = window * 4 if found == 0 else math.ceil(needed * window / found * 1.25)
-        last, window = ids[-1], max(1, min(grown, MAX_WINDOW))
-    if not columns:  # no anchor at all: the columns still come from the query
-        columns = store.run(cast(LiteralString, q.cypher), {**bound, "page_from": "", "page_to": ""}).columns
-    if len(rows) <= size:
+    if not columns:  # no row at all: the columns still come from the query
+        columns = store.run(cast(LiteralString, q.cypher), {**bound, "page_nodes": []}).columns
+    if len(rows) <= limit:
         return Result(columns, rows)
-    page = rows[:size]
+    page = rows[:limit]
     key = columns.index(q.page.key)
     end = page[-1][key]
     n = sum(1 for row in page if row[key] == end) + (given if end == anchor else 0)
@@ -572,13 +639,14 @@ def render_library(queries: dict[str, Query]) -> str:
         f"{DEFAULT_PAGE_SIZE:,} rows in a stable order and say that more rows follow, with the cursor of the next",
         "page: `graphmodel query evidence` prints `first 1,000 rows of a larger result; the next page:",
         "--after 'ag-…~4'; every row: --all` on standard error. Options: `--page-size N`, `--after CURSOR`,",
-        "`--all` (every row, in one call). From Python: `run_query(store, NAME, params, page_size=N,",
+        "`--all` (every row). From Python: `run_query(store, NAME, params, page_size=N,",
         "after=CURSOR)`, `page_size=None` for every row; a page that is not the whole result has",
         "`result.more` (the next cursor), `result.note`, and issues a `TruncatedResult` warning. In the shell,",
         "`:more` gives the next page of the last `:run`, `:all` every row, `:page N` sets the page size; in a",
         "notebook, `%cypher --query evidence --all`. A page is a keyset on the id of the node each row hangs",
-        "from (its source): the query reads only the sources in the page's range of ids, so a page costs",
-        "about the same wherever it starts, and the pages together are exactly the whole result.",
+        "from (its source): the query reads only the sources of the page, each found by its internal id, so a",
+        "page costs about the same wherever it starts, and the pages together are exactly the whole result.",
+        "`--all` reads the pages in runs of a few thousand rows, so it fits a server's per-transaction memory.",
         "",
         "| query | what it answers |",
         "| --- | --- |",

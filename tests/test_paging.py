@@ -25,6 +25,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("evidence", {"type": "MOBILIZES"}),
     ("round_changes", {}),
     ("round_changes", {"system": "Communist Party"}),
+    ("mediated_reach", {}),
+    ("trust_sources", {}),
+    ("trust_sources", {"basis": "stated"}),
+    ("trust_trajectory", {}),
 ]
 
 
