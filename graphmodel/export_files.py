@@ -378,42 +378,107 @@ def write_csv(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) ->
 
     Keeps the store's names: ``label`` and ``type`` columns; lists joined with ``;``; text a
     spreadsheet would run as a formula escaped (:func:`graphmodel.output.spreadsheet_safe`).
-    The columns are the union over all rows, so the rows are gathered (flattened) first.
+    The columns are the union over all rows (of the attributes that are not None), so the rows
+    are gathered first, each as a tuple of its values and its shape (:class:`_CsvShapes`); once
+    the columns are known, one getter per shape picks a row's cells.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    node_rows = sorted(((str(n), flat(d)) for n, d in nodes), key=_first)
-    node_cols = sorted({k for _, d in node_rows for k in d} - {"label"})
     nodes_file, edges_file = folder / "nodes.csv", folder / "edges.csv"
+    shapes = _CsvShapes(1)
+    gather = shapes.gather
+    # (id, number, shape, values): the number settles equal ids as a stable sort would (values are never compared)
+    node_rows = []
+    add = node_rows.append
+    for i, (n, d) in enumerate(nodes):
+        node = str(n)
+        add((node, i, *gather((node, *d.values(), ""), d)))
+    node_rows.sort()
+    node_cols = sorted(shapes.columns - {"label"})
     with nodes_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["id", "label", *node_cols])
-        writer.writerows(_safe_row([n, d.get("label", ""), *(d.get(c, "") for c in node_cols)]) for n, d in node_rows)
+        cells = shapes.getters(["label", *node_cols], lead=["id"])
+        writer.writerows(cells[shape](values) for _, _, shape, values in node_rows)
     del node_rows
-    tie_rows = sorted(((u, v, k, flat(d)) for u, v, k, d in ties), key=_three)
-    edge_cols = sorted({k for *_, d in tie_rows for k in d} - {"type", "_key"})
+    shapes = _CsvShapes(3)
+    gather = shapes.gather
+    tie_rows = [(u, v, k, i, *gather((u, v, k, *d.values(), ""), d)) for i, (u, v, k, d) in enumerate(ties)]
+    tie_rows.sort()
+    edge_cols = sorted(shapes.columns - {"type", "_key"})
     with edges_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["source", "target", "type", "key", *edge_cols])
-        writer.writerows(
-            _safe_row([u, v, d.get("type", ""), k, *(d.get(c, "") for c in edge_cols)]) for u, v, k, d in tie_rows
-        )
+        cells = shapes.getters(["type", *edge_cols], lead=["source", "target"], after_first=["key"])
+        writer.writerows(cells[shape](values) for *_, shape, values in tie_rows)
     return [nodes_file, edges_file]
 
 
-def _first(row: tuple[Any, ...]) -> Any:
-    return row[0]
+class _CsvShapes:
+    """The shapes of CSV rows: per shape (attribute names, types of the row's values), what to do with its values.
 
-
-def _three(row: tuple[Any, ...]) -> tuple[Any, Any, Any]:
-    return row[0], row[1], row[2]
-
-
-def _safe_row(values: list[Any]) -> list[Any]:
-    """Text cells a spreadsheet would run as formulas, escaped (see :func:`graphmodel.output.spreadsheet_safe`).
-
-    A row with no cell starting like a formula (nearly all) is returned as it is after one search.
+    A row's values are ``lead`` values (the id, or source, target and key), its attributes'
+    values in the attributes' order, then ``""`` (the cell of a column the row has no value
+    for). :meth:`gather` joins lists (as :func:`flat`) and escapes formulas
+    (:func:`graphmodel.output.spreadsheet_safe`, after one search of the row's text values
+    joined), and records which attributes have values, for the columns.
     """
-    if not _FORMULA_CELL.search(_SEP + _SEP.join(map(str, values))):
-        return values
-    return [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]
+
+    def __init__(self, lead: int) -> None:
+        self.lead = lead
+        self.shapes: dict[tuple[tuple[str, ...], tuple[type, ...]], int] = {}
+        self.names: list[tuple[str, ...]] = []
+        self.texts: list[Any] = []  # per shape: a getter of the text values (after lists are joined)
+        self.lists: list[tuple[int, ...]] = []  # per shape: positions of list values
+        self.columns: set[str] = set()
+
+    def gather(self, values: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[int, tuple[Any, ...]]:
+        """A row's shape number and values, lists joined and formulas escaped."""
+        key = (tuple(attrs), tuple(map(type, values)))
+        shape = self.shapes.get(key)
+        if shape is None:
+            shape = self._add(key)
+        lists = self.lists[shape]
+        if lists:
+            joined = list(values)
+            for i in lists:
+                joined[i] = ";".join(map(str, joined[i]))
+            values = tuple(joined)
+        if _FORMULA_CELL.search(_SEP + _SEP.join(self.texts[shape](values))):
+            values = tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in values)
+        return shape, values
+
+    def _add(self, key: tuple[tuple[str, ...], tuple[type, ...]]) -> int:
+        names, kinds = key
+        shape = self.shapes[key] = len(self.names)
+        self.names.append(names)
+        lists = tuple(i for i, kind in enumerate(kinds) if issubclass(kind, list | tuple))
+        texts = [i for i, kind in enumerate(kinds[:-1]) if kind is str or i in lists]
+        self.lists.append(lists)
+        self.texts.append(_getter(texts))
+        self.columns.update(
+            name for name, kind in zip(names, kinds[self.lead :], strict=False) if kind is not type(None)
+        )
+        return shape
+
+    def getters(
+        self, columns: list[str], *, lead: list[str], after_first: tuple[str, ...] | list[str] = ()
+    ) -> list[Any]:
+        """Per shape, a getter of a row's cells: the lead values, ``after_first`` lead values after ``columns[0]``."""
+        out = []
+        for names in self.names:
+            where = {name: self.lead + i for i, name in enumerate(names)}
+            picked = [where.get(c, -1) for c in columns]
+            positions = [*range(len(lead)), picked[0], *range(len(lead), len(lead) + len(after_first)), *picked[1:]]
+            out.append(itemgetter(*positions))
+        return out
+
+
+def _getter(positions: list[int]) -> Any:
+    """``itemgetter`` that always returns a tuple."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    if positions:
+        only = positions[0]
+        return lambda values: (values[only],)
+    return lambda values: ()
