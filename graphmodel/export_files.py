@@ -184,14 +184,22 @@ class _Templates:
         self.declared, self.scope, self.line = declared, scope, line
         self.needs = _ATTR_NEEDS if in_attribute else _TEXT_NEEDS
         self.entities = _ATTR_ENTITIES if in_attribute else {}
-        self.made: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, Any, bool]] = {}
+        self.made: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, Any, tuple[Any, ...] | None]] = {}
 
-    def _make(self, names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[str, Any, bool]:
+    def _make(self, names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[str, Any, tuple[Any, ...] | None]:
         keep = [i for i, v in enumerate(values) if v is not None]
         ids = (self.declared.id(self.scope, names[i], _flat_value(values[i])) for i in keep)
         template = "".join(self.line.replace("{id}", i) for i in ids)
         pick = itemgetter(*keep) if len(keep) > 1 else (lambda v: (v[keep[0]],)) if keep else (lambda v: ())
-        return template, pick, all(type(values[i]) in _AS_STR for i in keep)
+        if all(type(values[i]) in _AS_STR for i in keep):
+            return template, pick, None
+        # per value, how it becomes text: str for text and whole numbers, lists joined, the rest by _text
+        kinds = [type(values[i]) for i in keep]
+        return (
+            template,
+            pick,
+            tuple(str if k in _AS_STR else _joined if issubclass(k, list | tuple) else _text for k in kinds),
+        )
 
     def __call__(self, data: dict[str, Any]) -> str:
         values = tuple(data.values())
@@ -199,14 +207,23 @@ class _Templates:
         made = self.made.get(shape)
         if made is None:
             made = self.made[shape] = self._make(shape[0], values)
-        template, pick, plain = made
-        texts = tuple(map(str, pick(values))) if plain else tuple(_text(_flat_value(v)) for v in pick(values))
+        template, pick, convert = made
+        texts = (
+            tuple(map(str, pick(values)))
+            if convert is None
+            else tuple([f(v) for f, v in zip(convert, pick(values), strict=True)])
+        )
         joined = _SEP.join(texts)
         if not self.needs.search(joined):
             return template % texts
         if joined.count(_SEP) != len(texts) - 1:  # a value holds the separator: escape one by one
             return template % tuple(escape(t, self.entities) for t in texts)
         return template % tuple(escape(joined, self.entities).split(_SEP))
+
+
+def _joined(value: list[Any] | tuple[Any, ...]) -> str:
+    """A list or tuple as text: its items joined with ``;`` (as :func:`flat`)."""
+    return ";".join(map(str, value))
 
 
 def _flat_value(value: Any) -> Any:
