@@ -469,8 +469,9 @@ class _CsvShapes:
         names, kinds = key
         shape = self.shapes[key] = len(self.names)
         self.names.append(names)
-        lists = tuple(i for i, kind in enumerate(kinds) if issubclass(kind, list | tuple))
-        texts = [i for i, kind in enumerate(kinds[:-1]) if kind is str or i in lists]
+        # attribute values only: the lead values (ids) are written as they are, as before
+        lists = tuple(i for i, kind in enumerate(kinds) if i >= self.lead and issubclass(kind, list | tuple))
+        texts = [i for i, kind in enumerate(kinds[:-1]) if issubclass(kind, str) or i in lists]
         self.lists.append(lists)
         self.texts.append(_getter(texts))
         self.columns.update(

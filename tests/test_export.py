@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -138,6 +139,7 @@ def test_csv_equals_plain_rows(tmp_path: Path) -> None:
     g.add_node("=a", label="NGO", name='Mountain, "Spring"', staff=-3, share=-2.5, active=True)
     g.add_node("c", label="Village", name="-x", only_none=None, tags=("t1", 2))
     g.add_node("d", name="no label", score=float("nan"))
+    g.add_node("e", label="Agency", name=np.str_("=text of a str subclass"))
     g.add_edge("b", "=a", key="k2", type="SUPPORTS", evidence=["Y134", "+Y158"], round=1, end=None)
     g.add_edge("b", "=a", key="k1", type="APPROVES", start="2010-03", _key="k1", weight=-1)
     g.add_edge("c", "b", key="@k", type="MOBILIZES", on_behalf_of="=a", note="line\nbreak")
@@ -147,6 +149,7 @@ def test_csv_equals_plain_rows(tmp_path: Path) -> None:
     for name, expected in (("nodes", nodes), ("edges", ties)):
         with (tmp_path / "csv" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
             assert list(csv.reader(fh)) == expected, name
+    assert "'=text of a str subclass" in nodes[-1]  # node e, last by id
     assert "only_none" not in nodes[0] and "end" not in ties[0]  # a column that only ever holds None is left out
     assert nodes[1][:2] == ["'=a", "NGO"] and "'@y" not in str(nodes)  # escaped: the id; a list's later item stays
 
