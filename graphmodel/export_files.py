@@ -184,14 +184,22 @@ class _Templates:
         self.declared, self.scope, self.line = declared, scope, line
         self.needs = _ATTR_NEEDS if in_attribute else _TEXT_NEEDS
         self.entities = _ATTR_ENTITIES if in_attribute else {}
-        self.made: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, Any, bool]] = {}
+        self.made: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[str, Any, tuple[Any, ...] | None]] = {}
 
-    def _make(self, names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[str, Any, bool]:
+    def _make(self, names: tuple[str, ...], values: tuple[Any, ...]) -> tuple[str, Any, tuple[Any, ...] | None]:
         keep = [i for i, v in enumerate(values) if v is not None]
         ids = (self.declared.id(self.scope, names[i], _flat_value(values[i])) for i in keep)
         template = "".join(self.line.replace("{id}", i) for i in ids)
         pick = itemgetter(*keep) if len(keep) > 1 else (lambda v: (v[keep[0]],)) if keep else (lambda v: ())
-        return template, pick, all(type(values[i]) in _AS_STR for i in keep)
+        if all(type(values[i]) in _AS_STR for i in keep):
+            return template, pick, None
+        # per value, how it becomes text: str for text and whole numbers, lists joined, the rest by _text
+        kinds = [type(values[i]) for i in keep]
+        return (
+            template,
+            pick,
+            tuple(str if k in _AS_STR else _joined if issubclass(k, list | tuple) else _text for k in kinds),
+        )
 
     def __call__(self, data: dict[str, Any]) -> str:
         values = tuple(data.values())
@@ -199,14 +207,23 @@ class _Templates:
         made = self.made.get(shape)
         if made is None:
             made = self.made[shape] = self._make(shape[0], values)
-        template, pick, plain = made
-        texts = tuple(map(str, pick(values))) if plain else tuple(_text(_flat_value(v)) for v in pick(values))
+        template, pick, convert = made
+        texts = (
+            tuple(map(str, pick(values)))
+            if convert is None
+            else tuple([f(v) for f, v in zip(convert, pick(values), strict=True)])
+        )
         joined = _SEP.join(texts)
         if not self.needs.search(joined):
             return template % texts
         if joined.count(_SEP) != len(texts) - 1:  # a value holds the separator: escape one by one
             return template % tuple(escape(t, self.entities) for t in texts)
         return template % tuple(escape(joined, self.entities).split(_SEP))
+
+
+def _joined(value: list[Any] | tuple[Any, ...]) -> str:
+    """A list or tuple as text: its items joined with ``;`` (as :func:`flat`)."""
+    return ";".join(map(str, value))
 
 
 def _flat_value(value: Any) -> Any:
@@ -378,42 +395,108 @@ def write_csv(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) ->
 
     Keeps the store's names: ``label`` and ``type`` columns; lists joined with ``;``; text a
     spreadsheet would run as a formula escaped (:func:`graphmodel.output.spreadsheet_safe`).
-    The columns are the union over all rows, so the rows are gathered (flattened) first.
+    The columns are the union over all rows (of the attributes that are not None), so the rows
+    are gathered first, each as a tuple of its values and its shape (:class:`_CsvShapes`); once
+    the columns are known, one getter per shape picks a row's cells.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    node_rows = sorted(((str(n), flat(d)) for n, d in nodes), key=_first)
-    node_cols = sorted({k for _, d in node_rows for k in d} - {"label"})
     nodes_file, edges_file = folder / "nodes.csv", folder / "edges.csv"
+    shapes = _CsvShapes(1)
+    gather = shapes.gather
+    # (id, number, shape, values): the number settles equal ids as a stable sort would (values are never compared)
+    node_rows = []
+    add = node_rows.append
+    for i, (n, d) in enumerate(nodes):
+        node = str(n)
+        add((node, i, *gather((node, *d.values(), ""), d)))
+    node_rows.sort()
+    node_cols = sorted(shapes.columns - {"label"})
     with nodes_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["id", "label", *node_cols])
-        writer.writerows(_safe_row([n, d.get("label", ""), *(d.get(c, "") for c in node_cols)]) for n, d in node_rows)
+        cells = shapes.getters(["label", *node_cols], lead=["id"])
+        writer.writerows(cells[shape](values) for _, _, shape, values in node_rows)
     del node_rows
-    tie_rows = sorted(((u, v, k, flat(d)) for u, v, k, d in ties), key=_three)
-    edge_cols = sorted({k for *_, d in tie_rows for k in d} - {"type", "_key"})
+    shapes = _CsvShapes(3)
+    gather = shapes.gather
+    tie_rows = [(u, v, k, i, *gather((u, v, k, *d.values(), ""), d)) for i, (u, v, k, d) in enumerate(ties)]
+    tie_rows.sort()
+    edge_cols = sorted(shapes.columns - {"type", "_key"})
     with edges_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["source", "target", "type", "key", *edge_cols])
-        writer.writerows(
-            _safe_row([u, v, d.get("type", ""), k, *(d.get(c, "") for c in edge_cols)]) for u, v, k, d in tie_rows
-        )
+        cells = shapes.getters(["type", *edge_cols], lead=["source", "target"], after_first=["key"])
+        writer.writerows(cells[shape](values) for *_, shape, values in tie_rows)
     return [nodes_file, edges_file]
 
 
-def _first(row: tuple[Any, ...]) -> Any:
-    return row[0]
+class _CsvShapes:
+    """The shapes of CSV rows: per shape (attribute names, types of the row's values), what to do with its values.
 
-
-def _three(row: tuple[Any, ...]) -> tuple[Any, Any, Any]:
-    return row[0], row[1], row[2]
-
-
-def _safe_row(values: list[Any]) -> list[Any]:
-    """Text cells a spreadsheet would run as formulas, escaped (see :func:`graphmodel.output.spreadsheet_safe`).
-
-    A row with no cell starting like a formula (nearly all) is returned as it is after one search.
+    A row's values are ``lead`` values (the id, or source, target and key), its attributes'
+    values in the attributes' order, then ``""`` (the cell of a column the row has no value
+    for). :meth:`gather` joins lists (as :func:`flat`) and escapes formulas
+    (:func:`graphmodel.output.spreadsheet_safe`, after one search of the row's text values
+    joined), and records which attributes have values, for the columns.
     """
-    if not _FORMULA_CELL.search(_SEP + _SEP.join(map(str, values))):
-        return values
-    return [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]
+
+    def __init__(self, lead: int) -> None:
+        self.lead = lead
+        self.shapes: dict[tuple[tuple[str, ...], tuple[type, ...]], int] = {}
+        self.names: list[tuple[str, ...]] = []
+        self.texts: list[Any] = []  # per shape: a getter of the text values (after lists are joined)
+        self.lists: list[tuple[int, ...]] = []  # per shape: positions of list values
+        self.columns: set[str] = set()
+
+    def gather(self, values: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[int, tuple[Any, ...]]:
+        """A row's shape number and values, lists joined and formulas escaped."""
+        key = (tuple(attrs), tuple(map(type, values)))
+        shape = self.shapes.get(key)
+        if shape is None:
+            shape = self._add(key)
+        lists = self.lists[shape]
+        if lists:
+            joined = list(values)
+            for i in lists:
+                joined[i] = ";".join(map(str, joined[i]))
+            values = tuple(joined)
+        if _FORMULA_CELL.search(_SEP + _SEP.join(self.texts[shape](values))):
+            values = tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in values)
+        return shape, values
+
+    def _add(self, key: tuple[tuple[str, ...], tuple[type, ...]]) -> int:
+        names, kinds = key
+        shape = self.shapes[key] = len(self.names)
+        self.names.append(names)
+        # attribute values only: the lead values (ids) are written as they are, as before
+        lists = tuple(i for i, kind in enumerate(kinds) if i >= self.lead and issubclass(kind, list | tuple))
+        texts = [i for i, kind in enumerate(kinds[:-1]) if issubclass(kind, str) or i in lists]
+        self.lists.append(lists)
+        self.texts.append(_getter(texts))
+        self.columns.update(
+            name for name, kind in zip(names, kinds[self.lead :], strict=False) if kind is not type(None)
+        )
+        return shape
+
+    def getters(
+        self, columns: list[str], *, lead: list[str], after_first: tuple[str, ...] | list[str] = ()
+    ) -> list[Any]:
+        """Per shape, a getter of a row's cells: the lead values, ``after_first`` lead values after ``columns[0]``."""
+        out = []
+        for names in self.names:
+            where = {name: self.lead + i for i, name in enumerate(names)}
+            picked = [where.get(c, -1) for c in columns]
+            positions = [*range(len(lead)), picked[0], *range(len(lead), len(lead) + len(after_first)), *picked[1:]]
+            out.append(itemgetter(*positions))
+        return out
+
+
+def _getter(positions: list[int]) -> Any:
+    """``itemgetter`` that always returns a tuple."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    if positions:
+        only = positions[0]
+        return lambda values: (values[only],)
+    return lambda values: ()

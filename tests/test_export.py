@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -108,6 +109,49 @@ def test_graphml_gexf_and_csv_files(tmp_path: Path) -> None:
     ]
     with pytest.raises(GraphmodelError, match="unknown export format"):
         write_graph(g, tmp_path / "x", "dot")
+
+
+def _csv_by_dicts(graph: nx.MultiDiGraph) -> tuple[list[list[str]], list[list[str]]]:
+    """CSV rows written the plain way (one flattened dict per row, then each cell looked up): the reference."""
+    from graphmodel.export_files import flat
+    from graphmodel.output import spreadsheet_safe
+
+    def safe(values: list[object]) -> list[str]:
+        cells = [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]
+        return ["" if c is None else str(c) for c in cells]
+
+    nodes = sorted(((str(n), flat(d)) for n, d in graph.nodes(data=True)), key=lambda r: r[0])
+    node_cols = sorted({k for _, d in nodes for k in d} - {"label"})
+    ties = sorted(((u, v, k, flat(d)) for u, v, k, d in graph.edges(keys=True, data=True)), key=lambda r: r[:3])
+    edge_cols = sorted({k for *_, d in ties for k in d} - {"type", "_key"})
+    return (
+        [["id", "label", *node_cols]]
+        + [safe([n, d.get("label", ""), *(d.get(c, "") for c in node_cols)]) for n, d in nodes],
+        [["source", "target", "type", "key", *edge_cols]]
+        + [safe([u, v, d.get("type", ""), k, *(d.get(c, "") for c in edge_cols)]) for u, v, k, d in ties],
+    )
+
+
+def test_csv_equals_plain_rows(tmp_path: Path) -> None:
+    """Rows of many shapes (lists, None, formulas in ids, names and lists, numbers) as the plain way writes them."""
+    g = nx.MultiDiGraph()
+    g.add_node("b", label="Agency", name="=HYPERLINK(1)", aliases=["x", "@y"], level=3, note=None)
+    g.add_node("=a", label="NGO", name='Mountain, "Spring"', staff=-3, share=-2.5, active=True)
+    g.add_node("c", label="Village", name="-x", only_none=None, tags=("t1", 2))
+    g.add_node("d", name="no label", score=float("nan"))
+    g.add_node("e", label="Agency", name=np.str_("=text of a str subclass"))
+    g.add_edge("b", "=a", key="k2", type="SUPPORTS", evidence=["Y134", "+Y158"], round=1, end=None)
+    g.add_edge("b", "=a", key="k1", type="APPROVES", start="2010-03", _key="k1", weight=-1)
+    g.add_edge("c", "b", key="@k", type="MOBILIZES", on_behalf_of="=a", note="line\nbreak")
+    g.add_edge("=a", "c", key="k3", evidence=[], type="WORKS_IN")
+    write_graph(g, tmp_path / "csv", "csv")
+    nodes, ties = _csv_by_dicts(g)
+    for name, expected in (("nodes", nodes), ("edges", ties)):
+        with (tmp_path / "csv" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            assert list(csv.reader(fh)) == expected, name
+    assert "'=text of a str subclass" in nodes[-1]  # node e, last by id
+    assert "only_none" not in nodes[0] and "end" not in ties[0]  # a column that only ever holds None is left out
+    assert nodes[1][:2] == ["'=a", "NGO"] and "'@y" not in str(nodes)  # escaped: the id; a list's later item stays
 
 
 def test_cli_export(tmp_path: Path) -> None:

@@ -182,6 +182,29 @@ def test_fast_subset_betweenness_on_many_components(
     assert fast[[n for n in nodes if n.startswith("big")]].sum() > 0
 
 
+def test_fast_subset_betweenness_on_numbered_nodes() -> None:
+    """Nodes that are numbers (one text), added out of order: ordered as text, values as NetworkX's."""
+    g = nx.relabel_nodes(_random_multigraph(3, n=40, p=0.08), {f"v{i:02d}": (i * 7) % 40 for i in range(40)})
+    g = nx.relabel_nodes(g, {5: "five"})
+    rng = random.Random(3)
+    nodes = list(g)
+    sources, targets = rng.sample(nodes, 12), rng.sample(nodes, 15)
+    fast = subset_betweenness(g, sources, targets)["betweenness"]
+    assert fast.index.tolist() == sorted(g, key=str)  # 10 before 9, "five" among them
+    plain = nx.betweenness_centrality_subset(nx.DiGraph(g), sources, targets, normalized=False)
+    np.testing.assert_allclose(fast.to_numpy(), [plain[n] for n in fast.index], rtol=1e-12, atol=1e-12)
+    assert fast.sum() > 0
+
+
+def test_csr_rows_in_number_order_with_sorted_successors() -> None:
+    from graphmodel.metrics.access import _csr
+
+    g = nx.DiGraph([("c", "a"), ("a", "c"), ("a", "b"), ("b", "a"), ("c", "b"), ("d", "a")])  # added out of order
+    indptr, indices = _csr(g, {"a": 0, "b": 1, "c": 2, "d": 3, "e": 4})  # e: in the index, not in the graph
+    assert indptr.tolist() == [0, 2, 3, 5, 6, 6]
+    assert indices.tolist() == [1, 2, 0, 0, 1, 0]
+
+
 def _layered(seed: int) -> nx.MultiDiGraph:
     """A small administrative hierarchy with NGOs, typed like an export."""
     rng = random.Random(seed)

@@ -116,15 +116,28 @@ def _stderr(total: np.ndarray, total_sq: np.ndarray, k: int, population: int) ->
 def _csr(graph: nx.DiGraph, index: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray]:
     """CSR adjacency of ``graph`` with nodes numbered by ``index``, each row's successors sorted."""
     n = len(index)
+    number = index.__getitem__
     succ = graph._succ  # networkx's own dicts (the public views wrap each row): no edge tuples are made
-    rows = np.fromiter(map(index.__getitem__, succ), dtype=np.int64, count=len(succ))
+    rows = np.fromiter(map(number, succ), dtype=np.int64, count=len(succ))
     counts = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
-    heads = np.repeat(rows, counts)
-    tails = np.fromiter(map(index.__getitem__, chain.from_iterable(succ.values())), dtype=np.int64, count=len(heads))
-    indices = tails[np.lexsort((tails, heads))]
+    tails = np.fromiter(map(number, chain.from_iterable(succ.values())), dtype=np.int64, count=int(counts.sum()))
+    # one sort of head * n + tail puts the ties in row order, each row's successors sorted
+    pairs = np.repeat(rows * n, counts)
+    pairs += tails
+    pairs.sort()
+    heads = pairs // n
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(heads, minlength=n), out=indptr[1:])
-    return indptr, indices
+    pairs -= heads * n
+    return indptr, pairs
+
+
+def _sorted_as_text(items: Iterable[Hashable]) -> list[Hashable]:
+    """``sorted(items, key=str)``; without calling ``str`` when every item is text already."""
+    items = list(items)
+    if set(map(type, items)) <= {str}:
+        return sorted(items)
+    return sorted(items, key=str)
 
 
 def _components(
@@ -209,52 +222,61 @@ def _brandes_subset(
         src = sources[start:stop]
         start = stop
         sizes = comp_size[src]
-        offset = np.cumsum(sizes) - sizes - comp_first[src]  # slot of (source i, node v): offset[i] + v
-        visited = np.zeros(int(sizes.sum()), dtype=bool)
-        stamp = np.empty(len(visited), dtype=np.int32)
-        node, owner, sigma = src, np.arange(len(src), dtype=np.int64), np.ones(len(src))
-        visited[offset + node] = True
+        # the nodes this batch can reach lie in [low, high): its sources' components (contiguous when renumbered)
+        low, high = int(comp_first[src].min()), int((comp_first[src] + sizes).max())
+        cells = int(sizes.sum())
+        # slot of (source i, node v): base[i] + v
+        base = (np.cumsum(sizes) - sizes - comp_first[src]).astype(np.int64)
+        visited = np.zeros(cells, dtype=bool)
+        stamp = np.empty(cells, dtype=np.int64)
+        node, sigma = src, np.ones(len(src))
+        visited[base + node] = True
         levels: list[tuple[np.ndarray, np.ndarray]] = [(node, sigma)]
         links: list[tuple[np.ndarray, np.ndarray]] = []
         while True:
             deg = degree[node]
-            m = int(deg.sum())
+            reach = np.cumsum(deg)
+            m = int(reach[-1])
             if m == 0:
                 break
-            before = np.cumsum(deg) - deg
-            parent = np.repeat(np.arange(len(node)), deg)
-            key = indices[np.repeat(indptr[node] - before, deg) + np.arange(m)] + np.repeat(offset[owner], deg)
+            parent = np.repeat(np.arange(len(node), dtype=np.int64), deg)
+            key = indices[np.repeat(indptr[node] - reach + deg, deg) + np.arange(m)] + np.repeat(base, deg)
             fresh = ~visited[key]
             if not fresh.any():
                 break
             parent, key = parent[fresh], key[fresh]
             # number the distinct (source, node) pairs without sorting: the last link to each stands for it
-            wide = len(key) >= 1 << 31  # more links than int32 numbers (not met in practice)
-            link = np.arange(len(key), dtype=np.int64 if wide else np.int32)
-            slot = np.empty(len(visited), dtype=np.int64) if wide else stamp
-            slot[key] = link
-            last = slot[key]
+            link = np.arange(len(key), dtype=np.int64)
+            stamp[key] = link
+            last = stamp[key]
             one = np.flatnonzero(last == link)
             number = np.empty(len(key), dtype=np.int64)
-            number[one] = np.arange(len(one))
+            number[one] = np.arange(len(one), dtype=np.int64)
             inverse = number[last]
             level_keys = key[one]
             sigma = np.bincount(inverse, weights=sigma[parent], minlength=len(one))
             visited[level_keys] = True
-            owner = owner[parent[one]]
-            node = level_keys - offset[owner]
+            base = base[parent[one]]
+            node = level_keys - base
             levels.append((node, sigma))
             links.append((parent, inverse))
+        # dependencies, deepest level first: delta(v) = sigma(v) * sum over v's successors w (target(w) + delta(w)) / sigma(w)
         delta = np.zeros(len(levels[-1][0]))
+        nodes, deltas = [], []
         for depth in range(len(levels) - 1, 0, -1):
             node, sigma = levels[depth]
-            total += np.bincount(node, weights=delta, minlength=n)
-            if squares:
-                total_sq += np.bincount(node, weights=delta * delta, minlength=n)
+            nodes.append(node)
+            deltas.append(delta)
             coeff = (delta + is_target[node]) / sigma
             parent, inverse = links[depth - 1]
             parent_sigma = levels[depth - 1][1]
-            delta = np.bincount(parent, weights=parent_sigma[parent] * coeff[inverse], minlength=len(parent_sigma))
+            delta = parent_sigma * np.bincount(parent, weights=coeff[inverse], minlength=len(parent_sigma))
+        if nodes:
+            at = np.concatenate(nodes) - low
+            dependency = np.concatenate(deltas)
+            total[low:high] += np.bincount(at, weights=dependency, minlength=high - low)
+            if squares:
+                total_sq[low:high] += np.bincount(at, weights=dependency * dependency, minlength=high - low)
     if components is not None:
         total, total_sq = total[position], total_sq[position]
     return total, total_sq
@@ -283,9 +305,9 @@ def subset_betweenness(
     """
     if graph.is_multigraph() or not graph.is_directed():
         graph = nx.DiGraph(graph)
-    order = sorted(graph, key=str)
-    source_list = sorted((s for s in set(sources) if s in graph), key=str)
-    target_set = set(targets).intersection(graph.nodes)
+    order = _sorted_as_text(graph)
+    source_list = _sorted_as_text(set(sources).intersection(graph._node))
+    target_set = set(targets).intersection(graph._node)
     picked = _sample(source_list, k, seed)
     if method == "networkx":
         simple = nx.DiGraph(graph)
@@ -295,11 +317,12 @@ def subset_betweenness(
         column = np.array([values[v] * scale for v in order])
         stderr = np.full(len(order), np.nan if len(picked) < len(source_list) else 0.0)
     elif method == "fast":
-        index = {v: i for i, v in enumerate(order)}
+        index = dict(zip(order, range(len(order)), strict=True))
+        number = index.__getitem__
         indptr, indices = _csr(graph, index)
         is_target = np.zeros(len(order))
-        is_target[[index[t] for t in target_set]] = 1.0
-        src = np.array([index[s] for s in picked], dtype=np.int64)
+        is_target[np.fromiter(map(number, target_set), dtype=np.int64, count=len(target_set))] = 1.0
+        src = np.fromiter(map(number, picked), dtype=np.int64, count=len(picked))
         components = _components(indptr, indices, src)
         exact = len(picked) == len(source_list)
         total, total_sq = _brandes_subset(indptr, indices, src, is_target, components, squares=not exact)
