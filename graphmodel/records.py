@@ -120,7 +120,7 @@ class NodeRecord(tuple):  # type: ignore[type-arg]
     @property
     def props(self) -> dict[str, Any]:
         """Every property by name, ``_hash`` last (a new dict on every call)."""
-        props = dict(zip(self[2], self[4:], strict=True))
+        props = dict(zip(self[2], self[4:], strict=False))  # names and values were made together
         if self[3] is not None:
             props["_hash"] = _text(self[3])
         return props
@@ -190,10 +190,11 @@ class TieRecord(tuple):  # type: ignore[type-arg]
     @property
     def props(self) -> dict[str, Any]:
         """Every property by name, ``_key`` and ``_hash`` last (a new dict on every call)."""
-        props = dict(zip(self[5], self[7:], strict=True))
+        props = dict(zip(self[5], self[7:], strict=False))  # names and values were made together
         ident = self[6]
         if type(ident) is bytes:
-            props["_key"], props["_hash"] = ident[:10].hex(), ident[10:].hex()
+            text = ident.hex()
+            props["_key"], props["_hash"] = text[:20], text[20:]
             return props
         key, hash_ = ident
         if key is not None:
