@@ -21,7 +21,7 @@ from pydantic_core import SchemaValidator, core_schema
 
 from graphmodel.errors import InvalidPackage, Problem
 from graphmodel.gcpause import gc_paused
-from graphmodel.records import NodeRecord, Records, TieRecord, digest
+from graphmodel.records import NodeRecord, Records, TieRecord, digest_bytes, shared_names
 from graphmodel.schema import Property, Schema
 from graphmodel.tables import RawPackage, Row, Table
 
@@ -252,14 +252,15 @@ def _model(schema: Schema, name: str, props: dict[str, Property]) -> _RowModel:
 
 
 def _clean(
-    validated: tuple[dict[str, Any], dict[str, Any] | None, set[str]], body: dict[str, str], texts: dict[str, str]
+    validated: tuple[dict[str, Any], dict[str, Any] | None, set[str]], body: dict[str, str], texts: dict[Any, Any]
 ) -> dict[str, Any]:
     """A row's values as ``model_dump`` gives them, without the empty ones.
 
     pydantic returns a new string for every text value: a value equal to its cell is the
     cell's own string (already shared by the reader), and other texts (items of a list)
     one string per distinct text from ``texts``, so a million records do not hold a
-    million copies of the same dates, names and ids.
+    million copies of the same dates, names and ids; lists (``evidence``) likewise, one per
+    distinct list (keyed by its tuple in ``texts``): records share them and nothing changes them.
 
     >>> cell = "".join(["Y", "1"])
     >>> values = _clean(({"id": "Y1", "evidence": ["Y2"], "note": None}, None, set()), {"id": cell}, {})
@@ -277,6 +278,7 @@ def _clean(
                 v = cell if cell == v else texts.setdefault(v, v)
             elif type(v) is list:
                 v = [texts.setdefault(x, x) if type(x) is str else x for x in v]
+                v = texts.setdefault(tuple(v), v)  # one list per distinct list: nothing changes them
             out[k] = v
     return out
 
@@ -302,8 +304,8 @@ class _Context:
     problems: list[Problem]
     #: Ids on rows that failed validation: references to them are not reported again.
     invalid: set[str] = field(default_factory=set)
-    #: One string per distinct text that is not a cell's own (see :func:`_clean`).
-    texts: dict[str, str] = field(default_factory=dict)
+    #: One string per distinct text that is not a cell's own, one list per distinct list (see :func:`_clean`).
+    texts: dict[Any, Any] = field(default_factory=dict)
 
     def report(self, table: Table, row: int, column: str, reason: str) -> None:
         self.problems.append(Problem(table.source, row, column, reason))
@@ -371,7 +373,7 @@ PARSE_CHUNK = 2_000
 
 
 def _parse_all(
-    bodies: Iterable[dict[str, str]], model: _RowModel, texts: dict[str, str]
+    bodies: Iterable[dict[str, str]], model: _RowModel, texts: dict[Any, Any]
 ) -> list[dict[str, Any] | None]:
     """Every row's clean values, validated :data:`PARSE_CHUNK` rows per call; None for each row
     of a chunk that has a problem.
@@ -392,9 +394,8 @@ def _parse_all(
     return out
 
 
-def _provenance(ctx: _Context, source: str, row: Row) -> dict[str, Any]:
-    """Where a record comes from: its package, file (or sheet) and row."""
-    return {"_package": ctx.package.name, "_file": source, "_row": row.number}
+#: Where a record comes from, the last properties of every record: its package, file (or sheet) and row.
+_PROVENANCE = ("_package", "_file", "_row")
 
 
 #: Property-name tuples shared by validated rows with the same filled-in properties.
@@ -461,19 +462,38 @@ def _pending(tie: _Tie, key: bytes) -> _Pending:
 def _tie_key(identity: list[Any]) -> bytes:
     """A tie's key (the :func:`~graphmodel.records.digest` of its identity) as its 10 bytes, not 20 characters.
 
+    >>> from graphmodel.records import digest
     >>> _tie_key(["a", "FUNDS", "b"]).hex() == digest(["a", "FUNDS", "b"])
     True
     """
-    return bytes.fromhex(digest(identity))
+    return digest_bytes(identity)
 
 
 def _tie_record(pending: _Pending, ctx: _Context, labels: dict[str, str]) -> TieRecord:
-    """The record of a pending tie: its properties with provenance, key and hash."""
+    """The record of a pending tie: its properties with provenance, key and hash.
+
+    The dict its hash needs is transient; the record keeps the values in one tuple.
+    """
     shape, source, target, row, key = pending[:5]
-    props = dict(zip(shape[2:], pending[5:], strict=True))
-    props.update(_provenance(ctx, shape[0], row), _key=key.hex())
-    props["_hash"] = digest(props)
-    return TieRecord(shape[1], labels[source], source, labels[target], target, props)
+    names = _record_names(shape)
+    values = (*pending[5:], ctx.package.name, shape[0], row.number)
+    props = dict(zip(names, values, strict=True))
+    props["_key"] = key.hex()
+    ends = (shape[1], labels[source], source, labels[target], target)
+    return TieRecord.of(ends, names, key, digest_bytes(props), values)
+
+
+#: Record names per pending shape: its property names, then the provenance's.
+_RECORD_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _record_names(shape: tuple[str, ...]) -> tuple[str, ...]:
+    names = _RECORD_NAMES.get(shape)
+    if names is None:
+        if len(_RECORD_NAMES) >= 4096:
+            _RECORD_NAMES.clear()
+        names = _RECORD_NAMES[shape] = shared_names((*shape[2:], *_PROVENANCE))
+    return names
 
 
 def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
@@ -612,7 +632,7 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node]) -> Iterator[_Tie]:
             if values is None or not all(ends):
                 continue
             interview, code, ngo = ends
-            values.update(ngo=ngo, evidence=[interview])
+            values.update(ngo=ngo, evidence=ctx.texts.setdefault((interview,), [interview]))
             interview_node = nodes.get(interview)
             interview_props = interview_node.props if interview_node is not None else {}
             if "round" in interview_props:
@@ -837,11 +857,11 @@ def validate_in_steps(
 
     records = Records(package.name)
     for node in nodes.values():
-        props = node.props
+        names = shared_names((*node._names, *_PROVENANCE))
+        values = (*node._values, package.name, node.table.source, node.row.number)
         node._values = ()  # the record holds them from here on
-        props.update(_provenance(ctx, node.table.source, node.row))
-        props["_hash"] = digest(props)
-        records.nodes.append(NodeRecord(node.label, props["id"], props))
+        props = dict(zip(names, values, strict=True))  # for the hash only
+        records.nodes.append(NodeRecord.of(node.label, props["id"], names, digest_bytes(props), values))
     nodes.clear()
     yield records.nodes
     for first in range(0, len(pending), STEP_TIES):
