@@ -405,7 +405,7 @@ def write_csv(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) ->
     shapes = _CsvShapes(1)
     gather = shapes.gather
     # (id, number, shape, values): the number settles equal ids as a stable sort would (values are never compared)
-    node_rows = []
+    node_rows: list[tuple[Any, int, int, Any]] = []
     add = node_rows.append
     for i, (n, d) in enumerate(nodes):
         node = str(n)

@@ -576,7 +576,8 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, curso
         # than a few extra rows), from the rows per tie so far (one until a run says otherwise).
         per_tie = rows_run / ties_run if rows_run else 1.0
         budget = min(1.25 * min(limit + 1 - len(rows), ALL_RUN_ROWS) / per_tie, RUN_TIES)
-        window, ties = [], 0
+        window: list[tuple[Any, ...]] = []
+        ties = 0
         while pending and (not window or ties + pending[0][2] <= budget):
             ties += pending[0][2]
             window.append(pending.popleft())

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 from graphmodel import statements as cy
@@ -293,7 +293,7 @@ def _from_records(records: Iterable[TieRecord]) -> tuple[Rows, Rows, Rows]:
 
 def _ties(heads: Rows, steps: Rows, lines: Rows) -> Iterator[TieRecord]:
     """A derived tie for every chain path of the NGOs in ``heads``: one index of their chain ties, searched NGO by NGO."""
-    labels: dict[str, str | None] = {}
+    labels: dict[Hashable, Any] = {}
     ties = ChainTies(labels)
     data: dict[str, dict[str, Any]] = {}  # the rows by tie key
     for rows in (*heads.values(), *steps.values(), *lines.values()):

@@ -136,7 +136,7 @@ def _sorted_as_text(items: Iterable[Hashable]) -> list[Hashable]:
     """``sorted(items, key=str)``; without calling ``str`` when every item is text already."""
     items = list(items)
     if set(map(type, items)) <= {str}:
-        return sorted(items)
+        return sorted(items)  # type: ignore[type-var]  # every item is a str here
     return sorted(items, key=str)
 
 
