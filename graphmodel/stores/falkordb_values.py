@@ -99,7 +99,7 @@ def _param(value: Any) -> str:
     if kind is str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if kind is dict:
-        return "{" + ",".join([_key(k) + _param(v) for k, v in value.items()]) + "}"
+        return _map_param(value)
     if kind is list or kind is tuple:
         return "[" + ",".join(map(_param, value)) + "]"
     if value is None:
@@ -109,6 +109,21 @@ def _param(value: Any) -> str:
     from falkordb.helpers import stringify_param_value  # any other type (a subclass, bytes): the client's own way
 
     return str(stringify_param_value(value))
+
+
+def _map_param(value: dict[Any, Any]) -> str:
+    """A map; its text values inline (most of a load's values: one call fewer each)."""
+    parts = []
+    keys = _KEYS
+    for k, v in value.items():
+        key = keys.get(k) if type(k) is str else None
+        if key is None:
+            key = _key(k)
+        if type(v) is str:
+            parts.append(key + '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        else:
+            parts.append(key + _param(v))
+    return "{" + ",".join(parts) + "}"
 
 
 def params_header(params: dict[str, Any] | None) -> str:
