@@ -82,7 +82,8 @@ def _unjoined(store: Store, report: LoadReport) -> list[str]:
     """Mobilisations on behalf of the package's NGOs that join no access chain: reported, never dropped."""
     from graphmodel.chains import unjoined_warnings
 
-    ngos = sorted({str(t.props["on_behalf_of"]) for t in report.plan.records.ties if t.props.get("on_behalf_of")})
+    wanted = ("on_behalf_of",)
+    ngos = sorted({str(ngo) for t in report.plan.records.ties for ngo in t.pick(wanted) if ngo})
     if len(ngos) > CHECK_NGOS:
         return [
             f"mobilisations on behalf of {len(ngos)} NGOs were not checked against the access chains at load "

@@ -91,6 +91,20 @@ def _split(props: dict[str, Any], *special: str) -> tuple[list[Any], tuple[str, 
     return taken, shared_names(tuple(props)), tuple(props.values())
 
 
+#: Where the wanted properties sit in records of one shape: {(names, wanted): positions}.
+_PICKS: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, ...]] = {}
+
+
+def _positions(names: tuple[str, ...], wanted: tuple[str, ...], first: int) -> tuple[int, ...]:
+    """The tuple positions of ``wanted`` in a record whose values start at ``first`` (-1: absent)."""
+    where = _PICKS.get((names, wanted))
+    if where is None:
+        if len(_PICKS) >= _MAX_NAMES:
+            _PICKS.clear()
+        where = _PICKS[(names, wanted)] = tuple(first + names.index(w) if w in names else -1 for w in wanted)
+    return where
+
+
 class NodeRecord(tuple):  # type: ignore[type-arg]
     """A node as it will be stored: its label, id and every property (provenance included).
 
@@ -202,6 +216,14 @@ class TieRecord(tuple):  # type: ignore[type-arg]
         if hash_ is not None:
             props["_hash"] = _text(hash_)
         return props
+
+    def pick(self, wanted: tuple[str, ...]) -> tuple[Any, ...]:
+        """The values of the properties ``wanted`` (None when absent; not ``_key`` or ``_hash``), without :attr:`props`' dict.
+
+        >>> TieRecord("FUNDS", "Funder", "f-1", "NGO", "ngo-1", {"round": 1, "start": "2010"}).pick(("start", "end"))
+        ('2010', None)
+        """
+        return tuple(self[i] if i >= 0 else None for i in _positions(self[5], wanted, 7))
 
     @property
     def key(self) -> str:

@@ -111,3 +111,49 @@ def test_neo4j_transaction_out_of_memory_is_clear_and_not_retried(neo4j_server: 
         assert "needs more memory than the server allows" in str(info.value)
         assert "GRAPHMODEL_NEO4J_HEAP" in str(info.value)
     assert neo4j_server.run("MATCH (g:Graph) RETURN count(g)").rows == [(0,)]  # the load's lock rolled back too
+
+
+#: Parameter values of every shape a load sends, and a few it never does (the client's own way writes those).
+PARAMS = {
+    "rows": [
+        {"id": "ngo-1", "props": {"name": 'Spring "Water" \\ 云南', "staff": 3, "share": -2.5, "active": True}},
+        {"id": "", "props": {"evidence": ["Y134", "N142"], "none": None, "empty": [], "line": "a\nb\tc"}},
+        {"id": "x", "props": {"big": 10**20, "tiny": 1e-300, "false": False, "tuple": ("a", 1), "nested": [[1], {}]}},
+    ],
+    "package": "p`kg",  # a backtick in a value is plain text
+    "bytes": b"raw",
+    "subclass": type("Text", (str,), {})('sub"class'),
+    "n": 0,
+    "none": None,
+}
+
+
+def test_params_header_writes_the_clients_text() -> None:
+    """The embedded store's parameter header is the FalkorDB client's, character for character."""
+    from falkordb.graph import Graph
+
+    from graphmodel.stores.falkordb_values import params_header
+
+    class Client:  # the client's header builder, without a connection (it reads nothing of its graph)
+        _build_params_header = staticmethod(lambda params: Graph._build_params_header(None, params))  # type: ignore[arg-type]
+
+    client = Client()
+    assert params_header(PARAMS) == client._build_params_header(PARAMS)
+    assert params_header({}) == client._build_params_header({}) == "CYPHER "
+    assert params_header(None) == client._build_params_header(None) == ""
+    for bad in ({"": 1}, {"a`b": 1}, {"rows": [{"": 1}]}, {"rows": [{"a`b": 1}]}):
+        with pytest.raises(ValueError):
+            params_header(bad)
+        with pytest.raises(ValueError):
+            client._build_params_header(bad)
+
+
+def test_parameters_reach_the_embedded_server_unchanged(embedded: Store) -> None:
+    """Values written through the store's parameter header come back as they were sent."""
+    rows = PARAMS["rows"][:2]  # the third holds values a property cannot keep (an int beyond 64 bits, a map)
+    assert isinstance(rows, list)
+    sent = [{"id": str(i), "props": {k: v for k, v in r["props"].items() if k not in ("none", "empty")}}
+            for i, r in enumerate(rows)]  # fmt: skip
+    embedded.run("UNWIND $rows AS row CREATE (n:T {id: row.id}) SET n += row.props", {"rows": sent}, write=True)
+    got = embedded.run("MATCH (n:T) RETURN n.id AS id, properties(n) AS props ORDER BY id").rows
+    assert [(i, {k: v for k, v in p.items() if k != "id"}) for i, p in got] == [(r["id"], r["props"]) for r in sent]

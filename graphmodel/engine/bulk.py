@@ -144,10 +144,11 @@ def _write(
     upgrade = _upgrade(state, schema)
     # the derived ties every load keeps (engine/derived.py), from the records (they are the whole graph),
     # written like the load's own ties
-    session.ties(derived.from_records(records.ties))
-    lap("derived")
-    session.commit([*upgrade, _package_record(raw, plan, planner, schema, resolved.record)])
-    lap("commit")
+    with gc_paused():  # the collector's passes over every record would cost the derivation about half its time
+        session.ties(derived.from_records(records.ties))
+        lap("derived")
+        session.commit([*upgrade, _package_record(raw, plan, planner, schema, resolved.record)])
+        lap("commit")
     report = LoadReport(raw.name, plan, written=True, upgraded=bool(upgrade), bulk=True, timings=timings)
     if resolved.involved:  # as the ordinary path: which packages no longer follow the decisions in force
         report.affected = _affected(store, schema)

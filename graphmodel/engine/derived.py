@@ -47,7 +47,7 @@ from graphmodel.chains import (
     target_labels,
 )
 from graphmodel.engine.plan import LoadPlan
-from graphmodel.engine.writes import BATCH_ROWS, stage_ties
+from graphmodel.engine.writes import BATCH_ROWS, stage_rows
 from graphmodel.records import TieRecord
 from graphmodel.schema import Schema
 from graphmodel.stores.base import LoadSession, Result, Statement
@@ -63,6 +63,10 @@ BATCH = 5_000
 def from_records(records: Iterable[TieRecord]) -> list[TieRecord]:
     """The derived ties of a graph whose ties are all in ``records`` (a first load, a bulk load)."""
     return list(_ties(*_from_records(records)))
+
+
+#: A derived tie before it is a record: the NGO, the target's label, the target, the properties.
+Derived = tuple[str, str, str, dict[str, Any]]
 
 
 def new_ngos(
@@ -83,10 +87,16 @@ def new_ngos(
         steps = {ngo: rows for ngo, rows in steps.items() if ngo in heads}
         starts = {(r["source_label"], r["source"]) for rows in steps.values() for r in rows}
         lines = _lines_into(session, schema, starts, lines, _removed(plan))
-    ties = list(_ties(heads, steps, lines))
-    for statement in stage_ties(ties, staged, schema, package):
+    ahead: list[dict[str, Any]] = []
+    after: list[Derived] = []
+    for tie in _derived(heads, steps, lines):  # rows straight from the search: no records to build and take apart
+        if tie[0] in staged and tie[2] in staged:
+            ahead.append({"source": tie[0], "target": tie[2], "props": tie[3]})
+        else:
+            after.append(tie)
+    for statement in stage_rows(DERIVED, ahead, schema, package):
         session.write_ahead(statement)
-    return creates(schema, [t for t in ties if t.source not in staged or t.target not in staged])
+    return _creates(schema, after)
 
 
 def _removed(plan: LoadPlan) -> set[str]:
@@ -201,7 +211,7 @@ def rewrite(session: LoadSession, schema: Schema, ngos: set[str] | None) -> int:
     """
     if ngos is not None and not ngos:
         return 0
-    ties = list(_ties(*_from_graph(session, schema, ngos)))
+    ties = list(_derived(*_from_graph(session, schema, ngos)))
     if ngos is None:
         session.write(Statement(cy.delete_derived(schema, every=True), {}, 0))
     else:
@@ -209,16 +219,20 @@ def rewrite(session: LoadSession, schema: Schema, ngos: set[str] | None) -> int:
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             session.write(Statement(cy.delete_derived(schema, every=False), {"ids": batch}, len(batch)))
-    for statement in creates(schema, ties):
+    for statement in _creates(schema, ties):
         session.write(statement)
     return len(ties)
 
 
 def creates(schema: Schema, ties: list[TieRecord]) -> list[Statement]:
     """Statements creating derived ``ties`` (their old ones removed first), batched like the load's own ties."""
+    return _creates(schema, [(t.source, t.target_label, t.target, t.props) for t in ties])
+
+
+def _creates(schema: Schema, ties: list[Derived]) -> list[Statement]:
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for tie in ties:
-        by_label[tie.target_label].append({"source": tie.source, "target": tie.target, "props": tie.props})
+    for ngo, label, target, props in ties:
+        by_label[label].append({"source": ngo, "target": target, "props": props})
     return [
         Statement(
             cy.create_ties(schema, DERIVED, "NGO", label),
@@ -266,33 +280,40 @@ def _from_records(records: Iterable[TieRecord]) -> tuple[Rows, Rows, Rows]:
     steps: Rows = defaultdict(list)
     lines: Rows = defaultdict(list)
     for tie in records:
-        if tie.type not in CHAIN_TYPES:
+        kind = tie.type
+        if kind not in CHAIN_TYPES:
             continue
-        get = tie.props.get
+        rnd, on_behalf_of, start, evidence, basis = tie.pick(_TIE_VALUES)
         row = {
             "source": tie.source,
             "source_label": tie.source_label,
             "target": tie.target,
             "target_label": tie.target_label,
-            "type": tie.type,
-            "key": str(get("_key")),
-            "round": get("round"),
-            "on_behalf_of": get("on_behalf_of"),
-            "start": get("start"),
-            "evidence": get("evidence"),
-            "basis": get("basis"),
+            "type": kind,
+            "key": tie.key,
+            "round": rnd,
+            "on_behalf_of": on_behalf_of,
+            "start": start,
+            "evidence": evidence,
+            "basis": basis,
         }  # the type, ends, key and _TIE_VALUES
-        if tie.type in (DIRECT, HEAD) and tie.source_label == "NGO":
+        if kind in (DIRECT, HEAD) and tie.source_label == "NGO":
             heads[tie.source].append(row)
-        elif tie.type == STEP and row["on_behalf_of"] is not None:
-            steps[str(row["on_behalf_of"])].append(row)
-        elif tie.type == LINE:
+        elif kind == STEP and on_behalf_of is not None:
+            steps[str(on_behalf_of)].append(row)
+        elif kind == LINE:
             lines[tie.target].append(row)
     return heads, steps, lines
 
 
 def _ties(heads: Rows, steps: Rows, lines: Rows) -> Iterator[TieRecord]:
     """A derived tie for every chain path of the NGOs in ``heads``: one index of their chain ties, searched NGO by NGO."""
+    for ngo, label, target, props in _derived(heads, steps, lines):
+        yield TieRecord(DERIVED, "NGO", ngo, label, target, props)
+
+
+def _derived(heads: Rows, steps: Rows, lines: Rows) -> Iterator[Derived]:
+    """:func:`_ties` as (NGO, target label, target, properties), the records not built."""
     labels: dict[Hashable, Any] = {}
     ties = ChainTies(labels)
     data: dict[str, dict[str, Any]] = {}  # the rows by tie key
@@ -307,7 +328,7 @@ def _ties(heads: Rows, steps: Rows, lines: Rows) -> Iterator[TieRecord]:
     for ngo in sorted(heads):
         for chain in ties.chains(ngo):  # chain_paths(ties, ngo, distinct=False), in search order (not sorted)
             target = chain.target
-            yield TieRecord(DERIVED, "NGO", ngo, labels[target] or "", str(target), _props(data, chain))
+            yield str(ngo), labels[target] or "", str(target), _props(data, chain)
 
 
 def _lines_into(

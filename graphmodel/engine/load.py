@@ -200,19 +200,21 @@ def load(
     staged = 0 < options.stage_rows <= rows
     timings, lap = lap_timer()
 
-    with store.load_session(staged=staged) as session:
+    # validating, planning, deriving and writing build many objects and no cycles (see graphmodel.gcpause);
+    # the collector stays paused until the commit, writers' threads included (a collection's pass over
+    # every record cost the derivation about half its time)
+    with store.load_session(staged=staged) as session, gc_paused():
         stream = _Stream(session, progress, rows, options.pause)
-        with gc_paused():  # validating and planning build many objects and no cycles (see graphmodel.gcpause)
-            state = read_state(session, schema, raw.name)
-            _check_format(state, store)
-            planner = Planner(session, schema, state, priority=options.priority, diff=options.diff)
-            lookup = Lookup(session, schema, empty=not state.packages)
-            raw, resolved = _resolve(raw, schema, session, state)
-            lap("state")
-            records, deferred, live = _validate_and_write_ahead(raw, schema, planner, lookup, stream)
-            lap("validate")
-            plan = planner.finish(records, options.rules, _table_rows(raw))
-            lap("finish")
+        state = read_state(session, schema, raw.name)
+        _check_format(state, store)
+        planner = Planner(session, schema, state, priority=options.priority, diff=options.diff)
+        lookup = Lookup(session, schema, empty=not state.packages)
+        raw, resolved = _resolve(raw, schema, session, state)
+        lap("state")
+        records, deferred, live = _validate_and_write_ahead(raw, schema, planner, lookup, stream)
+        lap("validate")
+        plan = planner.finish(records, options.rules, _table_rows(raw))
+        lap("finish")
         if plan.refusals:
             raise plan.refusals[0]
         upgrade = _upgrade(state, schema)
@@ -230,14 +232,13 @@ def load(
         derived_after = derived.new_ngos(session, schema, plan, new, staged_ids, raw.name) if first or new else []
         same = set() if first else derived.unchanged_updates(session, plan, schema)  # read before the writes
         lap("derived")
-        with gc_paused():
-            todo = [
-                *removals(plan, schema),
-                *switch_live(live, schema, raw.name),
-                *merges(deferred, schema),
-                *upgrade,
-                _package_record(raw, plan, planner, schema, resolved.record),
-            ]
+        todo = [
+            *removals(plan, schema),
+            *switch_live(live, schema, raw.name),
+            *merges(deferred, schema),
+            *upgrade,
+            _package_record(raw, plan, planner, schema, resolved.record),
+        ]
         stream.write(todo)
         lap("write")
         for statement in derived_after:

@@ -17,7 +17,7 @@ from graphmodel.records import NodeRecord, TieRecord
 from graphmodel.schema import Schema
 from graphmodel.stores.base import Statement
 
-__all__ = ["BATCH_ROWS", "SWITCH_BATCH", "merges", "removals", "stage_nodes", "stage_ties", "switch_live"]
+__all__ = ["BATCH_ROWS", "SWITCH_BATCH", "merges", "removals", "stage_nodes", "stage_rows", "stage_ties", "switch_live"]
 
 #: Rows per statement.
 BATCH_ROWS = 2_000
@@ -91,11 +91,12 @@ def stage_ties(ties: Iterable[TieRecord], staged: set[str], schema: Schema, pack
     for tie in ties:
         if tie.source in staged and tie.target in staged:
             by_type[tie.type].append({"source": tie.source, "target": tie.target, "props": tie.props})
-    return [
-        Statement(cy.stage_ties(schema, rel), {"rows": batch, "package": package}, len(batch))
-        for rel, rows in sorted(by_type.items())
-        for batch in _batches(rows)
-    ]
+    return [statement for rel, rows in sorted(by_type.items()) for statement in stage_rows(rel, rows, schema, package)]
+
+
+def stage_rows(rel: str, rows: list[dict[str, Any]], schema: Schema, package: str) -> list[Statement]:
+    """:func:`stage_ties` for ties of one type already as rows of ``{source, target, props}`` (both ends staged)."""
+    return [Statement(cy.stage_ties(schema, rel), {"rows": b, "package": package}, len(b)) for b in _batches(rows)]
 
 
 def switch_live(staged: dict[str, list[str]], schema: Schema, package: str) -> list[Statement]:

@@ -1,4 +1,4 @@
-"""Plain rows straight from FalkorDB's compact replies, when every value is plain data.
+r"""Plain rows straight from FalkorDB's compact replies, when every value is plain data; parameters sent fast.
 
 FalkorDB's client turns each value of a compact reply into Python one call at a time
 (and :func:`graphmodel.stores.values.plain` then copies it again): at the national size
@@ -11,13 +11,22 @@ vector) returns None and the client's parser reads the reply as before.
 [('n1', {'a': 1, 'b': [2.5, None]})]
 >>> plain_rows([[[1, "n"]], [[[8, [1, [0], []]]]], []]) is None
 True
+
+Parameters travel as text before the query (``CYPHER rows=[...] UNWIND $rows ...``), which the
+client writes one value at a time through a chain of type checks: for a load's rows, more
+CPU than the server takes to write them. :func:`params_header` writes the same text (the
+client's own function writes any value of a type other than ``str``, ``dict``, ``list``,
+``tuple``, ``None``, ``int``, ``float`` or ``bool``), with a fast path per exact type.
+
+>>> params_header({"rows": [{"id": 'a"b', "n": 1, "ok": True, "xs": [1.5, None]}]})
+'CYPHER `rows`=[{`id`:"a\\"b",`n`:1,`ok`:True,`xs`:[1.5,null]}] '
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["plain_rows"]
+__all__ = ["params_header", "plain_rows"]
 
 _NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY, _MAP = 1, 2, 3, 4, 5, 6, 10
 _AS_IS = (_STRING, _INTEGER)
@@ -64,3 +73,64 @@ def _map(entries: list[Any]) -> dict[str, Any]:
     for key, (kind, value) in zip(pairs, pairs, strict=True):
         out[key] = value if kind in _AS_IS else _value([kind, value])
     return out
+
+
+#: Map keys as written (```name`:``), by key: a load's rows share a few names.
+_KEYS: dict[str, str] = {}
+
+
+def _key(key: Any) -> str:
+    text = _KEYS.get(key) if type(key) is str else None
+    if text is None:
+        name = key.decode() if isinstance(key, bytes) else str(key)
+        if name == "":
+            raise ValueError("Cypher map key cannot be empty")
+        if "`" in name:
+            raise ValueError(f"Cypher map key cannot contain a backtick: {name!r}")
+        text = "`" + name + "`:"
+        if type(key) is str and len(_KEYS) < 4096:
+            _KEYS[key] = text
+    return text
+
+
+def _param(value: Any) -> str:
+    """One value as the client's ``stringify_param_value`` writes it."""
+    kind = type(value)
+    if kind is str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if kind is dict:
+        return _map_param(value)
+    if kind is list or kind is tuple:
+        return "[" + ",".join(map(_param, value)) + "]"
+    if value is None:
+        return "null"
+    if kind is int or kind is float or kind is bool:
+        return str(value)
+    from falkordb.helpers import stringify_param_value  # any other type (a subclass, bytes): the client's own way
+
+    return str(stringify_param_value(value))
+
+
+def _map_param(value: dict[Any, Any]) -> str:
+    """A map; its text values inline (most of a load's values: one call fewer each)."""
+    parts = []
+    keys = _KEYS
+    for k, v in value.items():
+        key = keys.get(k) if type(k) is str else None
+        if key is None:
+            key = _key(k)
+        if type(v) is str:
+            parts.append(key + '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        else:
+            parts.append(key + _param(v))
+    return "{" + ",".join(parts) + "}"
+
+
+def params_header(params: dict[str, Any] | None) -> str:
+    """The ``CYPHER name=value ...`` text the client puts before a query (its ``_build_params_header``), faster."""
+    if not params:
+        return "" if params is None else "CYPHER "
+    parts = ["CYPHER "]
+    for name, value in params.items():
+        parts.append(_key(name)[:-1] + "=" + _param(value) + " ")
+    return "".join(parts)
