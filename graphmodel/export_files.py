@@ -33,8 +33,9 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable
-from operator import itemgetter
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from operator import call, itemgetter
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -49,6 +50,7 @@ __all__ = [
     "node_for_files",
     "tie_for_files",
     "write_csv",
+    "write_csv_counted",
     "write_gexf",
     "write_graphml",
 ]
@@ -399,36 +401,46 @@ def write_csv(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) ->
     are gathered first, each as a tuple of its values and its shape (:class:`_CsvShapes`); once
     the columns are known, one getter per shape picks a row's cells.
     """
+    return write_csv_counted(nodes, ties, folder)[0]
+
+
+def write_csv_counted(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) -> tuple[list[Path], int, int]:
+    """:func:`write_csv`, returning the files written and the numbers of nodes and ties."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     nodes_file, edges_file = folder / "nodes.csv", folder / "edges.csv"
     shapes = _CsvShapes(1)
     gather = shapes.gather
     # (id, number, shape, values): the number settles equal ids as a stable sort would (values are never compared)
-    node_rows: list[tuple[Any, int, int, Any]] = []
-    add = node_rows.append
-    for i, (n, d) in enumerate(nodes):
-        node = str(n)
-        add((node, i, *gather((node, *d.values(), ""), d)))
+    node_rows: list[tuple[Any, ...]] = [
+        (node := str(n), i, *gather((node, *d.values(), ""), d)) for i, (n, d) in enumerate(nodes)
+    ]
+    shapes.escape_formulas(node_rows)
     node_rows.sort()
     node_cols = sorted(shapes.columns - {"label"})
     with nodes_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["id", "label", *node_cols])
-        cells = shapes.getters(["label", *node_cols], lead=["id"])
-        writer.writerows(cells[shape](values) for _, _, shape, values in node_rows)
+        writer.writerows(shapes.cells(node_rows, ["label", *node_cols], lead=["id"]))
+    n_nodes = len(node_rows)
     del node_rows
     shapes = _CsvShapes(3)
     gather = shapes.gather
-    tie_rows = [(u, v, k, i, *gather((u, v, k, *d.values(), ""), d)) for i, (u, v, k, d) in enumerate(ties)]
+    tie_rows: list[tuple[Any, ...]] = [
+        (u, v, k, i, *gather((u, v, k, *d.values(), ""), d)) for i, (u, v, k, d) in enumerate(ties)
+    ]
+    shapes.escape_formulas(tie_rows)
     tie_rows.sort()
     edge_cols = sorted(shapes.columns - {"type", "_key"})
     with edges_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["source", "target", "type", "key", *edge_cols])
-        cells = shapes.getters(["type", *edge_cols], lead=["source", "target"], after_first=["key"])
-        writer.writerows(cells[shape](values) for *_, shape, values in tie_rows)
-    return [nodes_file, edges_file]
+        writer.writerows(shapes.cells(tie_rows, ["type", *edge_cols], lead=["source", "target"], after_first=["key"]))
+    return [nodes_file, edges_file], n_nodes, len(tie_rows)
+
+
+#: Rows whose text values are searched for formulas at once (one string of them all).
+_FORMULA_CHUNK = 1 << 14
 
 
 class _CsvShapes:
@@ -436,9 +448,10 @@ class _CsvShapes:
 
     A row's values are ``lead`` values (the id, or source, target and key), its attributes'
     values in the attributes' order, then ``""`` (the cell of a column the row has no value
-    for). :meth:`gather` joins lists (as :func:`flat`) and escapes formulas
-    (:func:`graphmodel.output.spreadsheet_safe`, after one search of the row's text values
-    joined), and records which attributes have values, for the columns.
+    for). :meth:`gather` joins lists (as :func:`flat`) and records which attributes have
+    values, for the columns; :meth:`escape_formulas` then escapes text a spreadsheet would
+    run (:func:`graphmodel.output.spreadsheet_safe`) in the rows whose text values, joined,
+    hold one.
     """
 
     def __init__(self, lead: int) -> None:
@@ -450,7 +463,7 @@ class _CsvShapes:
         self.columns: set[str] = set()
 
     def gather(self, values: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[int, tuple[Any, ...]]:
-        """A row's shape number and values, lists joined and formulas escaped."""
+        """A row's shape number and values, lists joined."""
         key = (tuple(attrs), tuple(map(type, values)))
         shape = self.shapes.get(key)
         if shape is None:
@@ -461,9 +474,25 @@ class _CsvShapes:
             for i in lists:
                 joined[i] = ";".join(map(str, joined[i]))
             values = tuple(joined)
-        if _FORMULA_CELL.search(_SEP + _SEP.join(self.texts[shape](values))):
-            values = tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in values)
         return shape, values
+
+    def escape_formulas(self, rows: list[tuple[Any, ...]]) -> None:
+        """Escape formulas in ``rows`` (each ending with its shape and values), in place.
+
+        A row is escaped when its text values joined hold a formula's start after a
+        separator (one search); the search runs first over many rows at once, and only a
+        group of rows where it finds one is searched row by row.
+        """
+        texts, shape_of, values_of = self.texts, itemgetter(-2), itemgetter(-1)
+        for start in range(0, len(rows), _FORMULA_CHUNK):
+            chunk = rows[start : start + _FORMULA_CHUNK]
+            every = chain.from_iterable(map(call, map(texts.__getitem__, map(shape_of, chunk)), map(values_of, chunk)))
+            if not _FORMULA_CELL.search(_SEP + _SEP.join(every)):
+                continue
+            for i, row in enumerate(chunk, start):
+                *lead, shape, values = row
+                if _FORMULA_CELL.search(_SEP + _SEP.join(texts[shape](values))):
+                    rows[i] = (*lead, shape, tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in values))
 
     def _add(self, key: tuple[tuple[str, ...], tuple[type, ...]]) -> int:
         names, kinds = key
@@ -490,6 +519,18 @@ class _CsvShapes:
             positions = [*range(len(lead)), picked[0], *range(len(lead), len(lead) + len(after_first)), *picked[1:]]
             out.append(itemgetter(*positions))
         return out
+
+    def cells(
+        self,
+        rows: list[tuple[Any, ...]],
+        columns: list[str],
+        *,
+        lead: list[str],
+        after_first: tuple[str, ...] | list[str] = (),
+    ) -> Iterator[tuple[Any, ...]]:
+        """Each row's cells (rows ending with their shape and values), by its shape's getter."""
+        getters = self.getters(columns, lead=lead, after_first=after_first)
+        return map(call, map(getters.__getitem__, map(itemgetter(-2), rows)), map(itemgetter(-1), rows))
 
 
 def _getter(positions: list[int]) -> Any:

@@ -35,14 +35,15 @@ def plain_rows(response: list[Any]) -> list[tuple[Any, ...]] | None:
     """
     if len(response) != 3 or isinstance(response[-1], Exception) or isinstance(response[0], Exception):
         return None
+    as_is, value = _AS_IS, _value
     try:
-        return [tuple(map(_value, row)) for row in response[1]]
+        # strings and integers, most cells, are taken as they are without a call
+        return [tuple([v if kind in as_is else value(kind, v) for kind, v in row]) for row in response[1]]
     except _NotPlain:
         return None
 
 
-def _value(cell: list[Any]) -> Any:
-    kind, value = cell
+def _value(kind: int, value: Any) -> Any:
     if kind in _AS_IS:
         return value
     if kind == _MAP:
@@ -50,7 +51,7 @@ def _value(cell: list[Any]) -> Any:
     if kind == _NULL:
         return None
     if kind == _ARRAY:
-        return list(map(_value, value))
+        return [v if k in _AS_IS else _value(k, v) for k, v in value]
     if kind == _DOUBLE:
         return float(value)
     if kind == _BOOLEAN:
@@ -59,8 +60,5 @@ def _value(cell: list[Any]) -> Any:
 
 
 def _map(entries: list[Any]) -> dict[str, Any]:
-    out = {}
     pairs = iter(entries)
-    for key, (kind, value) in zip(pairs, pairs, strict=True):
-        out[key] = value if kind in _AS_IS else _value([kind, value])
-    return out
+    return {key: v if kind in _AS_IS else _value(kind, v) for key, (kind, v) in zip(pairs, pairs, strict=False)}
