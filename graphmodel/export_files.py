@@ -33,11 +33,12 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import chain
 from operator import call, itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from graphmodel.engine.validate import partial_date_bounds
@@ -254,9 +255,30 @@ def _assemble(path: Path, header: str, body: Path, footer: str) -> None:
         body.unlink(missing_ok=True)
 
 
-def _body(path: Path) -> tuple[Path, IO[str]]:
+class _Parts:
+    """What an XML writer fills in: its body through ``write``, then the ``header`` and ``footer`` around it."""
+
+    def __init__(self, write: Callable[[str], int]) -> None:
+        self.write = write
+        self.header = self.footer = ""
+
+
+@contextmanager
+def _body_first(path: Path) -> Iterator[_Parts]:
+    """Write ``path`` body first: the body to a temporary file, then ``path`` = header + body + footer.
+
+    The writer sets the header and footer once the body is written (the XML formats declare
+    attributes before the first node, known only at the end); on an error nothing is assembled
+    and the temporary file is removed.
+    """
     body = path.with_name(f".{path.name}.{os.getpid()}.body")
-    return body, body.open("w", encoding="utf-8", buffering=_BUFFER)
+    try:
+        with body.open("w", encoding="utf-8", buffering=_BUFFER) as fh:
+            parts = _Parts(fh.write)
+            yield parts
+        _assemble(path, parts.header, body, parts.footer)
+    finally:
+        body.unlink(missing_ok=True)
 
 
 def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> tuple[int, int]:
@@ -268,20 +290,18 @@ def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) 
     path = Path(path)
     keys = _Declared(GRAPHML_TYPES, "d")
     n_nodes = n_ties = 0
-    body, fh = _body(path)
-    try:
-        with fh:
-            write = fh.write
-            line = '      <data key="{id}">%s</data>\n'
-            node_data = _Templates(keys, "node", line, in_attribute=False)
-            for node, attrs in nodes:
-                write(f"    <node id={_attr(str(node))}>\n{node_data(node_for_files(node, attrs))}    </node>\n")
-                n_nodes += 1
-            tie_data = _Templates(keys, "edge", line, in_attribute=False)
-            for source, target, key, attrs in ties:
-                ends = f"source={_attr(str(source))} target={_attr(str(target))} id={_attr(str(key))}"
-                write(f"    <edge {ends}>\n{tie_data(tie_for_files(attrs, gexf=False))}    </edge>\n")
-                n_ties += 1
+    with _body_first(path) as parts:
+        write = parts.write
+        line = '      <data key="{id}">%s</data>\n'
+        node_data = _Templates(keys, "node", line, in_attribute=False)
+        for node, attrs in nodes:
+            write(f"    <node id={_attr(str(node))}>\n{node_data(node_for_files(node, attrs))}    </node>\n")
+            n_nodes += 1
+        tie_data = _Templates(keys, "edge", line, in_attribute=False)
+        for source, target, key, attrs in ties:
+            ends = f"source={_attr(str(source))} target={_attr(str(target))} id={_attr(str(key))}"
+            write(f"    <edge {ends}>\n{tie_data(tie_for_files(attrs, gexf=False))}    </edge>\n")
+            n_ties += 1
         declared = "".join(
             f'  <key id="{kid}" for="{scope}" attr.name={quoteattr(name)} attr.type="{kind}" />\n'
             for scope, kid, name, kind in keys.order
@@ -293,9 +313,7 @@ def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) 
             'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
             f'{declared}  <graph edgedefault="directed">\n'
         )
-        _assemble(path, header, body, "  </graph>\n</graphml>\n")
-    finally:
-        body.unlink(missing_ok=True)
+        parts.header, parts.footer = header, "  </graph>\n</graphml>\n"
     return n_nodes, n_ties
 
 
@@ -315,31 +333,29 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
     attrs_of = _Declared(GEXF_TYPES, "")
     dated: set[str] = set()
     n_nodes = n_ties = 0
-    body, fh = _body(path)
-    try:
-        with fh:
-            write = fh.write
-            line = '          <attvalue for="{id}" value="%s" />\n'
-            node_values = _Templates(attrs_of, "node", line, in_attribute=True)
-            write("    <nodes>\n")
-            for node, attrs in nodes:
-                data = node_for_files(node, attrs)
-                node_id = str(data.pop("id", node))
-                head = f"      <node id={_attr(node_id)} label={_attr(str(data.pop('label', node)))}"
-                head += _own_attributes(data, _GEXF_NODE_OWN, dated)
-                write(_element(head, "node", node_values, data))
-                n_nodes += 1
-            write("    </nodes>\n    <edges>\n")
-            tie_values = _Templates(attrs_of, "edge", line, in_attribute=True)
-            for source, target, key, attrs in ties:
-                data = tie_for_files(attrs, gexf=True)
-                data["networkx_key"] = key
-                edge_id = str(data.pop("id", n_ties))
-                head = f"      <edge source={_attr(str(source))} target={_attr(str(target))} id={_attr(edge_id)}"
-                head += _own_attributes(data, _GEXF_TIE_OWN, dated)
-                write(_element(head, "edge", tie_values, data))
-                n_ties += 1
-            write("    </edges>\n")
+    with _body_first(path) as parts:
+        write = parts.write
+        line = '          <attvalue for="{id}" value="%s" />\n'
+        node_values = _Templates(attrs_of, "node", line, in_attribute=True)
+        write("    <nodes>\n")
+        for node, attrs in nodes:
+            data = node_for_files(node, attrs)
+            node_id = str(data.pop("id", node))
+            head = f"      <node id={_attr(node_id)} label={_attr(str(data.pop('label', node)))}"
+            head += _own_attributes(data, _GEXF_NODE_OWN, dated)
+            write(_element(head, "node", node_values, data))
+            n_nodes += 1
+        write("    </nodes>\n    <edges>\n")
+        tie_values = _Templates(attrs_of, "edge", line, in_attribute=True)
+        for source, target, key, attrs in ties:
+            data = tie_for_files(attrs, gexf=True)
+            data["networkx_key"] = key
+            edge_id = str(data.pop("id", n_ties))
+            head = f"      <edge source={_attr(str(source))} target={_attr(str(target))} id={_attr(edge_id)}"
+            head += _own_attributes(data, _GEXF_TIE_OWN, dated)
+            write(_element(head, "edge", tie_values, data))
+            n_ties += 1
+        write("    </edges>\n")
         if len(dated) > 1:
             raise GraphmodelError(f"cannot export GEXF: start and end dates mix kinds ({', '.join(sorted(dated))})")
         timing = f' mode="dynamic" timeformat="{dated.pop()}"' if dated else ' mode="static"'
@@ -360,9 +376,7 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
             f'  <meta lastmodifieddate="{time.strftime("%Y-%m-%d")}">\n    <creator>graphmodel</creator>\n  </meta>\n'
             f'  <graph defaultedgetype="directed"{timing}>\n' + "".join(declared)
         )
-        _assemble(path, header, body, "  </graph>\n</gexf>\n")
-    finally:
-        body.unlink(missing_ok=True)
+        parts.header, parts.footer = header, "  </graph>\n</gexf>\n"
     return n_nodes, n_ties
 
 
