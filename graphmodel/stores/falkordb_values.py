@@ -35,15 +35,14 @@ def plain_rows(response: list[Any]) -> list[tuple[Any, ...]] | None:
     """
     if len(response) != 3 or isinstance(response[-1], Exception) or isinstance(response[0], Exception):
         return None
-    as_is, value = _AS_IS, _value
     try:
-        # strings and integers, most cells, are taken as they are without a call
-        return [tuple([v if kind in as_is else value(kind, v) for kind, v in row]) for row in response[1]]
+        return [tuple(map(_value, row)) for row in response[1]]
     except _NotPlain:
         return None
 
 
-def _value(kind: int, value: Any) -> Any:
+def _value(cell: list[Any]) -> Any:
+    kind, value = cell
     if kind in _AS_IS:
         return value
     if kind == _MAP:
@@ -51,7 +50,7 @@ def _value(kind: int, value: Any) -> Any:
     if kind == _NULL:
         return None
     if kind == _ARRAY:
-        return [v if k in _AS_IS else _value(k, v) for k, v in value]
+        return list(map(_value, value))
     if kind == _DOUBLE:
         return float(value)
     if kind == _BOOLEAN:
@@ -60,5 +59,8 @@ def _value(kind: int, value: Any) -> Any:
 
 
 def _map(entries: list[Any]) -> dict[str, Any]:
+    out = {}
     pairs = iter(entries)
-    return {key: v if kind in _AS_IS else _value(kind, v) for key, (kind, v) in zip(pairs, pairs, strict=False)}
+    for key, (kind, value) in zip(pairs, pairs, strict=True):
+        out[key] = value if kind in _AS_IS else _value([kind, value])
+    return out
