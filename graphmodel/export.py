@@ -132,13 +132,16 @@ def read_store(
     ``(source, target, key, {"type": type, **properties})`` in (source, target, key) order within
     a type, keyed by the tie's ``_key`` (a second package's tie with the same key gets a ``'``);
     only ties whose ends were read, and of ``fieldwork_round`` when given. Consume the nodes
-    before the ties. Memory: one label's or one type's rows at a time, plus the node ids.
+    before the ties. A tie's ends are the very objects its nodes' ids are (the reply's own
+    copies are dropped): a graph made of them holds each id once, and numbering its nodes
+    by identity works (:func:`graphmodel.metrics.subset_betweenness`). Memory: one label's
+    or one type's rows at a time, plus the node ids.
     """
     schema = schema or load_schema()
     labels = list(labels) if labels is not None else None
     types = list(types) if types is not None else None
     _check_names(schema, labels, types)
-    seen: set[str] = set()
+    seen: dict[Any, Any] = {}  # each node id read, to itself: a tie's ends become these objects
     node_labels = labels if labels is not None else list(schema.data_labels)
     tie_types = types if types is not None else list(schema.relationships)
     reads = [cy.export_nodes(schema, label) for label in node_labels] + [
@@ -150,7 +153,9 @@ def read_store(
         for label in node_labels:
             rows = next(pages)
             rows.sort(key=_first)
-            seen.update(map(_first, rows))
+            ids = list(map(_first, rows))
+            seen.update(zip(ids, ids, strict=True))
+            del ids
             for node_id, props in rows:
                 props["label"] = label  # the read's own dict: no copy (a stored "label" is shadowed)
                 yield node_id, props
@@ -162,8 +167,10 @@ def read_store(
             rows.sort(key=_tie_order)
             ends: tuple[str, str] | None = None
             keys: set[str] = set()  # the keys of this pair of ends (rows are sorted by ends)
-            for source, target, props in rows:
-                if source not in seen or target not in seen:
+            node = seen.get
+            for row_source, row_target, props in rows:
+                source, target = node(row_source, _UNSEEN), node(row_target, _UNSEEN)
+                if source is _UNSEEN or target is _UNSEEN:
                     continue
                 if ends != (source, target):
                     ends, keys = (source, target), set()
@@ -178,6 +185,10 @@ def read_store(
             del rows
 
     return nodes(), ties()
+
+
+#: What ``read_store`` finds for a tie end that is no node read.
+_UNSEEN = object()
 
 
 def _read_ahead(store: Store, reads: list[LiteralString]) -> Iterator[list[tuple[Any, ...]]]:
@@ -293,24 +304,4 @@ def _write(nodes: Iterable[Node], ties: Iterable[Tie], path: Path, fmt: str) -> 
         return [path], *files.write_gexf(nodes, ties, path)
     if fmt != "csv":
         raise GraphmodelError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
-    counted = _Counted(nodes, ties)
-    written = files.write_csv(counted.nodes(), counted.ties(), path)
-    return written, counted.n_nodes, counted.n_ties
-
-
-class _Counted:
-    """Pass nodes and ties through, counting them."""
-
-    def __init__(self, nodes: Iterable[Node], ties: Iterable[Tie]) -> None:
-        self._nodes, self._ties = nodes, ties
-        self.n_nodes = self.n_ties = 0
-
-    def nodes(self) -> Iterator[Node]:
-        for node in self._nodes:
-            self.n_nodes += 1
-            yield node
-
-    def ties(self) -> Iterator[Tie]:
-        for tie in self._ties:
-            self.n_ties += 1
-            yield tie
+    return files.write_csv_counted(nodes, ties, path)

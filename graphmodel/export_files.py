@@ -33,10 +33,12 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import chain
+from operator import call, itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from graphmodel.engine.validate import partial_date_bounds
@@ -49,6 +51,7 @@ __all__ = [
     "node_for_files",
     "tie_for_files",
     "write_csv",
+    "write_csv_counted",
     "write_gexf",
     "write_graphml",
 ]
@@ -252,9 +255,30 @@ def _assemble(path: Path, header: str, body: Path, footer: str) -> None:
         body.unlink(missing_ok=True)
 
 
-def _body(path: Path) -> tuple[Path, IO[str]]:
+class _Parts:
+    """What an XML writer fills in: its body through ``write``, then the ``header`` and ``footer`` around it."""
+
+    def __init__(self, write: Callable[[str], int]) -> None:
+        self.write = write
+        self.header = self.footer = ""
+
+
+@contextmanager
+def _body_first(path: Path) -> Iterator[_Parts]:
+    """Write ``path`` body first: the body to a temporary file, then ``path`` = header + body + footer.
+
+    The writer sets the header and footer once the body is written (the XML formats declare
+    attributes before the first node, known only at the end); on an error nothing is assembled
+    and the temporary file is removed.
+    """
     body = path.with_name(f".{path.name}.{os.getpid()}.body")
-    return body, body.open("w", encoding="utf-8", buffering=_BUFFER)
+    try:
+        with body.open("w", encoding="utf-8", buffering=_BUFFER) as fh:
+            parts = _Parts(fh.write)
+            yield parts
+        _assemble(path, parts.header, body, parts.footer)
+    finally:
+        body.unlink(missing_ok=True)
 
 
 def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> tuple[int, int]:
@@ -266,20 +290,18 @@ def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) 
     path = Path(path)
     keys = _Declared(GRAPHML_TYPES, "d")
     n_nodes = n_ties = 0
-    body, fh = _body(path)
-    try:
-        with fh:
-            write = fh.write
-            line = '      <data key="{id}">%s</data>\n'
-            node_data = _Templates(keys, "node", line, in_attribute=False)
-            for node, attrs in nodes:
-                write(f"    <node id={_attr(str(node))}>\n{node_data(node_for_files(node, attrs))}    </node>\n")
-                n_nodes += 1
-            tie_data = _Templates(keys, "edge", line, in_attribute=False)
-            for source, target, key, attrs in ties:
-                ends = f"source={_attr(str(source))} target={_attr(str(target))} id={_attr(str(key))}"
-                write(f"    <edge {ends}>\n{tie_data(tie_for_files(attrs, gexf=False))}    </edge>\n")
-                n_ties += 1
+    with _body_first(path) as parts:
+        write = parts.write
+        line = '      <data key="{id}">%s</data>\n'
+        node_data = _Templates(keys, "node", line, in_attribute=False)
+        for node, attrs in nodes:
+            write(f"    <node id={_attr(str(node))}>\n{node_data(node_for_files(node, attrs))}    </node>\n")
+            n_nodes += 1
+        tie_data = _Templates(keys, "edge", line, in_attribute=False)
+        for source, target, key, attrs in ties:
+            ends = f"source={_attr(str(source))} target={_attr(str(target))} id={_attr(str(key))}"
+            write(f"    <edge {ends}>\n{tie_data(tie_for_files(attrs, gexf=False))}    </edge>\n")
+            n_ties += 1
         declared = "".join(
             f'  <key id="{kid}" for="{scope}" attr.name={quoteattr(name)} attr.type="{kind}" />\n'
             for scope, kid, name, kind in keys.order
@@ -291,9 +313,7 @@ def write_graphml(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) 
             'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
             f'{declared}  <graph edgedefault="directed">\n'
         )
-        _assemble(path, header, body, "  </graph>\n</graphml>\n")
-    finally:
-        body.unlink(missing_ok=True)
+        parts.header, parts.footer = header, "  </graph>\n</graphml>\n"
     return n_nodes, n_ties
 
 
@@ -313,31 +333,29 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
     attrs_of = _Declared(GEXF_TYPES, "")
     dated: set[str] = set()
     n_nodes = n_ties = 0
-    body, fh = _body(path)
-    try:
-        with fh:
-            write = fh.write
-            line = '          <attvalue for="{id}" value="%s" />\n'
-            node_values = _Templates(attrs_of, "node", line, in_attribute=True)
-            write("    <nodes>\n")
-            for node, attrs in nodes:
-                data = node_for_files(node, attrs)
-                node_id = str(data.pop("id", node))
-                head = f"      <node id={_attr(node_id)} label={_attr(str(data.pop('label', node)))}"
-                head += _own_attributes(data, _GEXF_NODE_OWN, dated)
-                write(_element(head, "node", node_values, data))
-                n_nodes += 1
-            write("    </nodes>\n    <edges>\n")
-            tie_values = _Templates(attrs_of, "edge", line, in_attribute=True)
-            for source, target, key, attrs in ties:
-                data = tie_for_files(attrs, gexf=True)
-                data["networkx_key"] = key
-                edge_id = str(data.pop("id", n_ties))
-                head = f"      <edge source={_attr(str(source))} target={_attr(str(target))} id={_attr(edge_id)}"
-                head += _own_attributes(data, _GEXF_TIE_OWN, dated)
-                write(_element(head, "edge", tie_values, data))
-                n_ties += 1
-            write("    </edges>\n")
+    with _body_first(path) as parts:
+        write = parts.write
+        line = '          <attvalue for="{id}" value="%s" />\n'
+        node_values = _Templates(attrs_of, "node", line, in_attribute=True)
+        write("    <nodes>\n")
+        for node, attrs in nodes:
+            data = node_for_files(node, attrs)
+            node_id = str(data.pop("id", node))
+            head = f"      <node id={_attr(node_id)} label={_attr(str(data.pop('label', node)))}"
+            head += _own_attributes(data, _GEXF_NODE_OWN, dated)
+            write(_element(head, "node", node_values, data))
+            n_nodes += 1
+        write("    </nodes>\n    <edges>\n")
+        tie_values = _Templates(attrs_of, "edge", line, in_attribute=True)
+        for source, target, key, attrs in ties:
+            data = tie_for_files(attrs, gexf=True)
+            data["networkx_key"] = key
+            edge_id = str(data.pop("id", n_ties))
+            head = f"      <edge source={_attr(str(source))} target={_attr(str(target))} id={_attr(edge_id)}"
+            head += _own_attributes(data, _GEXF_TIE_OWN, dated)
+            write(_element(head, "edge", tie_values, data))
+            n_ties += 1
+        write("    </edges>\n")
         if len(dated) > 1:
             raise GraphmodelError(f"cannot export GEXF: start and end dates mix kinds ({', '.join(sorted(dated))})")
         timing = f' mode="dynamic" timeformat="{dated.pop()}"' if dated else ' mode="static"'
@@ -358,9 +376,7 @@ def write_gexf(nodes: Iterable[Node], ties: Iterable[Tie], path: str | Path) -> 
             f'  <meta lastmodifieddate="{time.strftime("%Y-%m-%d")}">\n    <creator>graphmodel</creator>\n  </meta>\n'
             f'  <graph defaultedgetype="directed"{timing}>\n' + "".join(declared)
         )
-        _assemble(path, header, body, "  </graph>\n</gexf>\n")
-    finally:
-        body.unlink(missing_ok=True)
+        parts.header, parts.footer = header, "  </graph>\n</gexf>\n"
     return n_nodes, n_ties
 
 
@@ -399,36 +415,46 @@ def write_csv(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) ->
     are gathered first, each as a tuple of its values and its shape (:class:`_CsvShapes`); once
     the columns are known, one getter per shape picks a row's cells.
     """
+    return write_csv_counted(nodes, ties, folder)[0]
+
+
+def write_csv_counted(nodes: Iterable[Node], ties: Iterable[Tie], folder: str | Path) -> tuple[list[Path], int, int]:
+    """:func:`write_csv`, returning the files written and the numbers of nodes and ties."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     nodes_file, edges_file = folder / "nodes.csv", folder / "edges.csv"
     shapes = _CsvShapes(1)
     gather = shapes.gather
     # (id, number, shape, values): the number settles equal ids as a stable sort would (values are never compared)
-    node_rows: list[tuple[Any, int, int, Any]] = []
-    add = node_rows.append
-    for i, (n, d) in enumerate(nodes):
-        node = str(n)
-        add((node, i, *gather((node, *d.values(), ""), d)))
+    node_rows: list[tuple[Any, ...]] = [
+        (node := str(n), i, *gather((node, *d.values(), ""), d)) for i, (n, d) in enumerate(nodes)
+    ]
+    shapes.escape_formulas(node_rows)
     node_rows.sort()
     node_cols = sorted(shapes.columns - {"label"})
     with nodes_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["id", "label", *node_cols])
-        cells = shapes.getters(["label", *node_cols], lead=["id"])
-        writer.writerows(cells[shape](values) for _, _, shape, values in node_rows)
+        writer.writerows(shapes.cells(node_rows, ["label", *node_cols], lead=["id"]))
+    n_nodes = len(node_rows)
     del node_rows
     shapes = _CsvShapes(3)
     gather = shapes.gather
-    tie_rows = [(u, v, k, i, *gather((u, v, k, *d.values(), ""), d)) for i, (u, v, k, d) in enumerate(ties)]
+    tie_rows: list[tuple[Any, ...]] = [
+        (u, v, k, i, *gather((u, v, k, *d.values(), ""), d)) for i, (u, v, k, d) in enumerate(ties)
+    ]
+    shapes.escape_formulas(tie_rows)
     tie_rows.sort()
     edge_cols = sorted(shapes.columns - {"type", "_key"})
     with edges_file.open("w", newline="", encoding="utf-8", buffering=_BUFFER) as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["source", "target", "type", "key", *edge_cols])
-        cells = shapes.getters(["type", *edge_cols], lead=["source", "target"], after_first=["key"])
-        writer.writerows(cells[shape](values) for *_, shape, values in tie_rows)
-    return [nodes_file, edges_file]
+        writer.writerows(shapes.cells(tie_rows, ["type", *edge_cols], lead=["source", "target"], after_first=["key"]))
+    return [nodes_file, edges_file], n_nodes, len(tie_rows)
+
+
+#: Rows whose text values are searched for formulas at once (one string of them all).
+_FORMULA_CHUNK = 1 << 14
 
 
 class _CsvShapes:
@@ -436,9 +462,10 @@ class _CsvShapes:
 
     A row's values are ``lead`` values (the id, or source, target and key), its attributes'
     values in the attributes' order, then ``""`` (the cell of a column the row has no value
-    for). :meth:`gather` joins lists (as :func:`flat`) and escapes formulas
-    (:func:`graphmodel.output.spreadsheet_safe`, after one search of the row's text values
-    joined), and records which attributes have values, for the columns.
+    for). :meth:`gather` joins lists (as :func:`flat`) and records which attributes have
+    values, for the columns; :meth:`escape_formulas` then escapes text a spreadsheet would
+    run (:func:`graphmodel.output.spreadsheet_safe`) in the rows whose text values, joined,
+    hold one.
     """
 
     def __init__(self, lead: int) -> None:
@@ -450,7 +477,7 @@ class _CsvShapes:
         self.columns: set[str] = set()
 
     def gather(self, values: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[int, tuple[Any, ...]]:
-        """A row's shape number and values, lists joined and formulas escaped."""
+        """A row's shape number and values, lists joined."""
         key = (tuple(attrs), tuple(map(type, values)))
         shape = self.shapes.get(key)
         if shape is None:
@@ -461,9 +488,25 @@ class _CsvShapes:
             for i in lists:
                 joined[i] = ";".join(map(str, joined[i]))
             values = tuple(joined)
-        if _FORMULA_CELL.search(_SEP + _SEP.join(self.texts[shape](values))):
-            values = tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in values)
         return shape, values
+
+    def escape_formulas(self, rows: list[tuple[Any, ...]]) -> None:
+        """Escape formulas in ``rows`` (each ending with its shape and values), in place.
+
+        A row is escaped when its text values joined hold a formula's start after a
+        separator (one search); the search runs first over many rows at once, and only a
+        group of rows where it finds one is searched row by row.
+        """
+        texts, shape_of, values_of = self.texts, itemgetter(-2), itemgetter(-1)
+        for start in range(0, len(rows), _FORMULA_CHUNK):
+            chunk = rows[start : start + _FORMULA_CHUNK]
+            every = chain.from_iterable(map(call, map(texts.__getitem__, map(shape_of, chunk)), map(values_of, chunk)))
+            if not _FORMULA_CELL.search(_SEP + _SEP.join(every)):
+                continue
+            for i, row in enumerate(chunk, start):
+                *lead, shape, values = row
+                if _FORMULA_CELL.search(_SEP + _SEP.join(texts[shape](values))):
+                    rows[i] = (*lead, shape, tuple(spreadsheet_safe(v) if isinstance(v, str) else v for v in values))
 
     def _add(self, key: tuple[tuple[str, ...], tuple[type, ...]]) -> int:
         names, kinds = key
@@ -490,6 +533,18 @@ class _CsvShapes:
             positions = [*range(len(lead)), picked[0], *range(len(lead), len(lead) + len(after_first)), *picked[1:]]
             out.append(itemgetter(*positions))
         return out
+
+    def cells(
+        self,
+        rows: list[tuple[Any, ...]],
+        columns: list[str],
+        *,
+        lead: list[str],
+        after_first: tuple[str, ...] | list[str] = (),
+    ) -> Iterator[tuple[Any, ...]]:
+        """Each row's cells (rows ending with their shape and values), by its shape's getter."""
+        getters = self.getters(columns, lead=lead, after_first=after_first)
+        return map(call, map(getters.__getitem__, map(itemgetter(-2), rows)), map(itemgetter(-1), rows))
 
 
 def _getter(positions: list[int]) -> Any:

@@ -56,6 +56,17 @@ def test_whole_graph_keeps_labels_properties_and_tie_keys(loaded: Store) -> None
     assert data["round"] == int(row["round"])
 
 
+def test_tie_ends_are_the_node_keys(loaded: Store) -> None:
+    """A tie's ends are the objects keying its nodes (one copy of each id; metrics number nodes by identity)."""
+    g = to_networkx(loaded)
+    keys = {id(n) for n in g}
+    ends = [end for u, v in g.edges() for end in (u, v)]
+    assert len(ends) > 800 and all(id(end) in keys for end in ends)
+    part = to_networkx(loaded, labels=["NGO", "Agency"])
+    keys = {id(n) for n in part}
+    assert part.number_of_edges() > 50 and all(id(u) in keys and id(v) in keys for u, v in part.edges())
+
+
 def test_filters_by_label_type_round_and_date(loaded: Store) -> None:
     ties = _csv_rows("ties")
     part = to_networkx(loaded, labels=["NGO", "Agency"], types=["SPONSORS"])
@@ -132,8 +143,16 @@ def _csv_by_dicts(graph: nx.MultiDiGraph) -> tuple[list[list[str]], list[list[st
     )
 
 
-def test_csv_equals_plain_rows(tmp_path: Path) -> None:
-    """Rows of many shapes (lists, None, formulas in ids, names and lists, numbers) as the plain way writes them."""
+@pytest.mark.parametrize("chunk", [None, 1, 2, 3])
+def test_csv_equals_plain_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None) -> None:
+    """Rows of many shapes (lists, None, formulas in ids, names and lists, numbers) as the plain way writes them.
+
+    ``chunk``: rows searched for formulas at once (so some groups hold none, others one or more).
+    """
+    if chunk is not None:
+        import graphmodel.export_files as export_files
+
+        monkeypatch.setattr(export_files, "_FORMULA_CHUNK", chunk)
     g = nx.MultiDiGraph()
     g.add_node("b", label="Agency", name="=HYPERLINK(1)", aliases=["x", "@y"], level=3, note=None)
     g.add_node("=a", label="NGO", name='Mountain, "Spring"', staff=-3, share=-2.5, active=True)

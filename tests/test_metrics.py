@@ -196,6 +196,38 @@ def test_fast_subset_betweenness_on_numbered_nodes() -> None:
     assert fast.sum() > 0
 
 
+def _copy(name: str) -> str:
+    """An equal string that is another object (as the ends of ties read from a store used to be)."""
+    copy = "".join(list(name))
+    assert copy == name and copy is not name
+    return copy
+
+
+@pytest.mark.parametrize("copied", ["none", "some", "all"])
+def test_fast_subset_betweenness_finds_nodes_by_identity_or_equality(copied: str) -> None:
+    """Tie ends, sources and targets that are the nodes' own keys, or equal copies of them: the same numbers."""
+    base = _random_multigraph(7, n=40, p=0.08)
+    rng = random.Random(7)
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(base.nodes(data=True))
+    for u, v in base.edges():
+        if copied == "all" or (copied == "some" and rng.random() < 0.5):
+            u, v = _copy(u), _copy(v)
+        g.add_edge(u, v)
+    nodes = sorted(g)
+    sources, targets = rng.sample(nodes, 12), rng.sample(nodes, 15)
+    if copied != "none":
+        sources, targets = [_copy(s) for s in sources], [_copy(t) for t in targets[:8]] + targets[8:]
+    fast = subset_betweenness(g, [*sources, "not a node", sources[0]], targets)
+    plain = nx.betweenness_centrality_subset(nx.DiGraph(base), sources, targets, normalized=False)
+    assert fast.index.tolist() == nodes and fast.attrs["sources"] == 12
+    np.testing.assert_allclose(fast["betweenness"].to_numpy(), [plain[n] for n in nodes], rtol=1e-12, atol=1e-12)
+    assert fast["betweenness"].sum() > 0
+    sampled = subset_betweenness(g, sources, targets, k=5, seed=1)["betweenness"]
+    expected = subset_betweenness(base, sorted(sources), targets, k=5, seed=1)["betweenness"]
+    np.testing.assert_allclose(sampled.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
 def test_csr_rows_in_number_order_with_sorted_successors() -> None:
     from graphmodel.metrics.access import _csr
 

@@ -36,6 +36,7 @@ each NGO's own graph is small, and the same kernel runs on it NGO by NGO.
 
 from __future__ import annotations
 
+import ctypes
 from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
@@ -113,14 +114,75 @@ def _stderr(total: np.ndarray, total_sq: np.ndarray, k: int, population: int) ->
     return population * np.sqrt((1 - k / population) * var / k)
 
 
-def _csr(graph: nx.DiGraph, index: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray]:
+class _Numbering:
+    """Each node's number: its place among the nodes sorted as :func:`_sorted_as_text` sorts them.
+
+    Objects are found by identity first: the ends of a graph's ties are usually the very
+    objects that key its nodes (:func:`graphmodel.export.read_store` hands them out so),
+    and an object's address is read without touching the object (the pointers an object
+    array holds), where a dictionary look-up of a name reads the name's hash from a string
+    scattered in memory (at the national size, 350 ns a look-up). Objects equal to a node
+    but not the node's own key are looked up in a dictionary made the first time one is
+    met, and get the same numbers.
+
+    >>> a, b = "node-" + str(1), "node-" + str(2)
+    >>> numbering = _Numbering([b, a])
+    >>> numbering.order, numbering.numbers(_objects([a, b, "node-" + str(1), "other"], 4)).tolist()
+    (['node-1', 'node-2'], [0, 1, 0, -1])
+    """
+
+    def __init__(self, nodes: Iterable[Hashable]) -> None:
+        self.order = _sorted_as_text(nodes)
+        addresses = _addresses(_objects(self.order, len(self.order)))
+        self._by_address = np.argsort(addresses)
+        self._addresses = addresses[self._by_address]
+        self._index: dict[Hashable, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def numbers(self, objects: np.ndarray) -> np.ndarray:
+        """The number of each of ``objects`` (an object array), -1 for one that is no node."""
+        if not len(self.order):
+            return np.full(len(objects), -1, dtype=np.int64)
+        addresses = _addresses(objects)
+        at = np.searchsorted(self._addresses, addresses)
+        at[at == len(self._addresses)] = 0
+        found = self._addresses[at] == addresses
+        out = self._by_address[at]
+        if not found.all():
+            if self._index is None:
+                self._index = dict(zip(self.order, range(len(self.order)), strict=True))
+            get = self._index.get
+            missing = np.flatnonzero(~found)
+            out[missing] = np.fromiter((get(x, -1) for x in objects[missing]), dtype=np.int64, count=len(missing))
+        return out
+
+
+def _objects(items: Iterable[Any], count: int) -> np.ndarray:
+    """``count`` items as a one-dimensional object array (tuples stay items)."""
+    return np.fromiter(items, dtype=object, count=count)
+
+
+def _addresses(objects: np.ndarray) -> np.ndarray:
+    """The addresses of an object array's items: its buffer holds their pointers (read, not dereferenced)."""
+    objects = np.ascontiguousarray(objects)
+    raw = (ctypes.c_char * objects.nbytes).from_address(objects.ctypes.data)
+    return np.frombuffer(raw, dtype=np.uintp).copy()
+
+
+def _csr(graph: nx.DiGraph, index: _Numbering | dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray]:
     """CSR adjacency of ``graph`` with nodes numbered by ``index``, each row's successors sorted."""
     n = len(index)
-    number = index.__getitem__
     succ = graph._succ  # networkx's own dicts (the public views wrap each row): no edge tuples are made
-    rows = np.fromiter(map(number, succ), dtype=np.int64, count=len(succ))
     counts = np.fromiter(map(len, succ.values()), dtype=np.int64, count=len(succ))
-    tails = np.fromiter(map(number, chain.from_iterable(succ.values())), dtype=np.int64, count=int(counts.sum()))
+    if isinstance(index, _Numbering):
+        rows = index.numbers(_objects(succ, len(succ)))
+        tails = index.numbers(_objects(chain.from_iterable(succ.values()), int(counts.sum())))
+    else:
+        number = index.__getitem__
+        rows = np.fromiter(map(number, succ), dtype=np.int64, count=len(succ))
+        tails = np.fromiter(map(number, chain.from_iterable(succ.values())), dtype=np.int64, count=int(counts.sum()))
     # one sort of head * n + tail puts the ties in row order, each row's successors sorted
     pairs = np.repeat(rows * n, counts)
     pairs += tails
@@ -305,24 +367,24 @@ def subset_betweenness(
     """
     if graph.is_multigraph() or not graph.is_directed():
         graph = nx.DiGraph(graph)
-    order = _sorted_as_text(graph)
-    source_list = _sorted_as_text(set(sources).intersection(graph._node))
-    target_set = set(targets).intersection(graph._node)
+    numbering = _Numbering(graph._node)
+    order = numbering.order
+    source_numbers = _present(numbering, sources)  # sorted: the sources in the nodes' order
+    source_list = [order[i] for i in source_numbers]
     picked = _sample(source_list, k, seed)
     if method == "networkx":
         simple = nx.DiGraph(graph)
         simple.remove_edges_from(nx.selfloop_edges(simple))
+        target_set = {order[i] for i in _present(numbering, targets)}
         values = nx.betweenness_centrality_subset(simple, picked, target_set, normalized=False)
         scale = len(source_list) / len(picked) if picked else 0.0
         column = np.array([values[v] * scale for v in order])
         stderr = np.full(len(order), np.nan if len(picked) < len(source_list) else 0.0)
     elif method == "fast":
-        index = dict(zip(order, range(len(order)), strict=True))
-        number = index.__getitem__
-        indptr, indices = _csr(graph, index)
+        indptr, indices = _csr(graph, numbering)
         is_target = np.zeros(len(order))
-        is_target[np.fromiter(map(number, target_set), dtype=np.int64, count=len(target_set))] = 1.0
-        src = np.fromiter(map(number, picked), dtype=np.int64, count=len(picked))
+        is_target[_present(numbering, targets)] = 1.0
+        src = source_numbers if len(picked) == len(source_list) else _present(numbering, picked)
         components = _components(indptr, indices, src)
         exact = len(picked) == len(source_list)
         total, total_sq = _brandes_subset(indptr, indices, src, is_target, components, squares=not exact)
@@ -334,6 +396,15 @@ def subset_betweenness(
     frame = pd.DataFrame({"betweenness": column, "stderr": stderr}, index=pd.Index(order, name="node"))
     frame.attrs.update({"sources": len(source_list), "sampled": len(picked), "seed": seed})
     return frame
+
+
+def _present(numbering: _Numbering, items: Iterable[Hashable]) -> np.ndarray:
+    """The sorted distinct numbers of those of ``items`` that are nodes."""
+    listed = items if isinstance(items, Sequence) else list(items)
+    numbers = numbering.numbers(_objects(listed, len(listed)))
+    present = np.zeros(len(numbering), dtype=bool)
+    present[numbers[numbers >= 0]] = True
+    return np.flatnonzero(present)
 
 
 def _check_mode(mode: str, types: Iterable[str] | None) -> None:

@@ -592,8 +592,22 @@ def _log_tail(log: Path, offset: int, lines: int = 20) -> str:
         return "(no log)"
 
 
-#: seconds a starting server may take to answer a PING (it answers at once, even while loading)
+#: seconds a starting server may take to answer a PING (it answers at once, even while loading,
+#: except while it builds a large graph's indexes: then it is waited for as long as it works)
 ANSWER_TIMEOUT = 30.0
+#: CPU seconds a silent starting server must have used during one ANSWER_TIMEOUT to count as working
+WORKING_CPU = 1.0
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """CPU time used so far by process ``pid`` (Linux ``/proc``), None where unknown."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class _Unresponsive(StoreError):
@@ -619,9 +633,13 @@ def _connect(socket: Path, timeout: float, pid: int | None = None, log: Path | N
             probe = redis.Redis(
                 unix_socket_path=str(socket), socket_timeout=ANSWER_TIMEOUT, retry=Retry(NoBackoff(), 0)
             )
+            used = _cpu_seconds(pid)
             try:
                 probe.ping()
             except redis.TimeoutError as exc:
+                now = _cpu_seconds(pid)
+                if used is not None and now is not None and now - used >= WORKING_CPU and _alive(pid or 0):
+                    continue  # silent but working (building a large graph's indexes on a busy machine): ask again
                 raise _Unresponsive(
                     f"the FalkorDB server on {socket} did not answer within {ANSWER_TIMEOUT:.0f} s while starting"
                 ) from exc
