@@ -48,8 +48,14 @@ def cases(ngos: list[str], only: set[str] | None = None) -> list[tuple[str, str,
 
 
 def time_cases(
-    store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S, only: set[str] | None = None
+    store: Any,
+    ngos: list[str],
+    runs: int,
+    budget: float = BUDGET_S,
+    only: set[str] | None = None,
+    shapes: set[str] | None = None,
 ) -> dict[str, Any]:
+    """Time every case (of ``only``'s queries and ``shapes``' shapes, if given): median, p95, max, rows."""
     import warnings
 
     from graphmodel.queries import TruncatedResult, run_query
@@ -57,6 +63,8 @@ def time_cases(
     warnings.simplefilter("ignore", TruncatedResult)  # a first page is what "global" times
     results: dict[str, Any] = {}
     for name, shape, param_sets in cases(ngos, only):
+        if shapes is not None and shape not in shapes:
+            continue
         page_size = None if shape == "global_all" else DEFAULT_PAGE_SIZE
         times: list[float] = []
         rows = 0

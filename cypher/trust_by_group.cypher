@@ -13,17 +13,18 @@
 //   by that end; `ended_without_state` when it has an end and no such source;
 //   `unresolved` when it has no end. Counts of episodes are ties, counts of NGOs distinct NGOs.
 MATCH (n:NGO)
-{{trust_sources}}
-WITH n, [s IN sources WHERE $basis IS NULL OR s.basis = $basis] AS sources
 OPTIONAL MATCH (x)-[d:DISTRUSTS]->(n)
 WHERE $basis IS NULL OR d.basis = $basis
-WITH n, sources, d, x,
-  d IS NOT NULL AND d.end IS NOT NULL AND size([s IN sources WHERE (s.place IS NULL OR s.place = x.id)
-    AND {{starts_by(s.start, d.end)}}]) > 0 AS after_state
-WITH n, size(sources) > 0 AS has_sources, count(d) AS episodes,
+// an episode's sources: those that may be at its place, read only for an episode that ended
+WITH n, d, x, CASE WHEN d.end IS NULL THEN false
+    ELSE size([s IN {{trust_sources_at(x)}} WHERE ($basis IS NULL OR s.basis = $basis)
+      AND (s.place IS NULL OR s.place = x.id) AND {{starts_by(s.start, d.end)}}]) > 0 END AS after_state
+WITH n, count(d) AS episodes,
   count(CASE WHEN after_state THEN 1 END) AS after_state,
   count(CASE WHEN d.end IS NOT NULL AND NOT after_state THEN 1 END) AS without_state,
   count(CASE WHEN d IS NOT NULL AND d.end IS NULL THEN 1 END) AS unresolved
+// whether the NGO has a trust source at all: a look at each kind, no list of them built
+WITH n, {{has_trust_source($basis)}} AS has_sources, episodes, after_state, without_state, unresolved
 OPTIONAL MATCH ()-[f:ACCEPTS]->(n)
 WHERE f.kind = 'formalistic_compliance' AND ($basis IS NULL OR f.basis = $basis)
 WITH n, has_sources, episodes, after_state, without_state, unresolved, count(f) > 0 AS formalistic
