@@ -15,6 +15,7 @@ row (``--all``) is not timed at this size. A national run needs up to 15 GiB: ta
 from __future__ import annotations
 
 import argparse
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tag", default="", help="suffix of the result file name")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
     from bench.queries import sample_ngos, time_cases
 
     only = {x.strip() for x in args.queries.split(",") if x.strip()} if args.queries else None
@@ -63,14 +65,21 @@ def main(argv: list[str] | None = None) -> int:
         shapes = {"global", "point"} if args.point else {"global"}
         out["load_average_before_queries"] = load_average()
         started = time.perf_counter()
-        out[args.store] = time_cases(store, ngos, args.runs, budget=args.budget, only=only, shapes=shapes)
+        out[args.store] = {}
+        time_cases(store, ngos, args.runs, budget=args.budget, only=only, shapes=shapes, results=out[args.store])
         out["queries_s"] = round(time.perf_counter() - started, 1)
         out["load_average_after_queries"] = load_average()
+    except SystemExit as exc:  # stopped (a timeout's SIGTERM): keep the cases measured so far
+        out["stopped"] = str(exc)
     finally:
         store.close()
-    name = "queries_national_" + args.store + (f"_{args.tag}" if args.tag else "")
-    log(f"wrote {write_result(name, args.size, out, args.out)}")
+        name = "queries_national_" + args.store + (f"_{args.tag}" if args.tag else "")
+        log(f"wrote {write_result(name, args.size, out, args.out)}")
     return 0
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
 
 
 def _open(args: argparse.Namespace) -> Any:

@@ -20,8 +20,9 @@ MATCH (n:NGO {id: ngo})
 // one list per chain, each read once per NGO (a list of lists: no list of every tie is built)
 WITH n, served, [{{reaches}} WHERE c.route = 'state' | c.ties] AS used
 UNWIND served AS m
-WITH n, m, used
-WHERE NONE(chain IN used WHERE m._key IN chain)
+// (the test as a column first: FalkorDB's WHERE dropped every row with NONE(...) over a list of the same WITH)
+WITH n, m, NONE(chain IN used WHERE m._key IN chain) AS unused
+WHERE unused
 WITH n, m, startNode(m) AS x, endNode(m) AS y
 WHERE NOT x:Staged AND NOT y:Staged
 OPTIONAL MATCH up = (n)-[h:COOPERATES_WITH]->(:Agency)-[:MOBILIZES|SUPERVISES*0..5]->(x)

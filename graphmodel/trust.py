@@ -116,8 +116,10 @@ def cypher_fragments() -> dict[str, str]:
     less than every source of every NGO: ``trust_sources_at(x)``, a list expression of the maps of
     ``n``'s sources that may be at the place node ``x`` (every source whose place is a property,
     and those whose place node is ``x``: the caller still keeps those with ``place`` null or
-    ``x.id``, as with ``sources``); ``has_trust_source(basis)``, true when ``n`` has a source
-    (of that basis, unless null).
+    ``x.id``, as with ``sources``); ``trust_source_ngos(basis, column)``, branches of a
+    ``UNION ALL`` giving each NGO with a source (of that basis, unless null) as ``n``, with ``column``
+    ``'source'`` (a pattern per kind, matched once over the graph: on FalkorDB a look per NGO and kind
+    costs about 50 microseconds, whether or not it finds anything).
     """
     kinds = _source_kinds(load_schema())
     collected: list[str] = []
@@ -137,14 +139,15 @@ def cypher_fragments() -> dict[str, str]:
     at = " + ".join(
         f"[{kind.pattern('$1')}{_where(kind.where, kind.at('$1'))} | {kind.map('$1')}]" for kind in kinds.values()
     )
-    has = " OR ".join(
-        f"size([{kind.pattern()}{_where(kind.where, f'($1 IS NULL OR {kind.var}.basis = $1)')} | 1]) > 0"
+    ngos = "\n  UNION ALL\n  ".join(
+        f"MATCH {kind.pattern(ngo='n:NGO')}{_where(kind.where, f'($1 IS NULL OR {kind.var}.basis = $1)')}\n"
+        f"  RETURN DISTINCT n, 'source' AS $2"
         for kind in kinds.values()
     )
     return {
         "trust_sources": "\n".join(lines),
         "trust_sources_at": f"({at})",
-        "has_trust_source": f"({has})",
+        "trust_source_ngos": ngos,
         "survey_rule": (
             "head([m IN $survey_trust WHERE (m.system = '' OR m.system = $1.system)"
             " AND (size(m.levels) = 0 OR $1.level IN m.levels)])"
@@ -177,8 +180,8 @@ class _SourceKind:
     place_label: str | None = None
     distinct: bool = False
 
-    def pattern(self, place: str | None = None) -> str:
-        return self.pattern_text.format(place=self._place(place, labelled=True))
+    def pattern(self, place: str | None = None, ngo: str = "n") -> str:
+        return self.pattern_text.format(place=self._place(place, labelled=True), ngo=ngo)
 
     def map(self, place: str | None = None) -> str:
         p = self._place(place)
@@ -204,21 +207,21 @@ def _source_kinds(schema: Schema) -> dict[str, _SourceKind]:
     vouch, approve = schema.relationship(VOUCHING), schema.relationship(APPROVAL)
     instruct = schema.relationship(INSTRUCTION)
     reaches = CYPHER_FRAGMENTS["reaches"]  # (n)-[c:REACHES]->(t): the derived ties of the chains
-    if not reaches.endswith("->(t)"):
+    if not (reaches.startswith("(n)") and reaches.endswith("->(t)")):
         raise AssertionError(f"the chains' {{{{reaches}}}} fragment changed: {reaches}")
     return {
-        "vouched": _SourceKind("v", f"(n)<-[v:{vouch}]-(va:Agency)", "va.id", "v.kind", "v.place", "type(v)"),
+        "vouched": _SourceKind("v", f"({{ngo}})<-[v:{vouch}]-(va:Agency)", "va.id", "v.kind", "v.place", "type(v)"),
         "approved": _SourceKind(
-            "ap", f"(n)<-[ap:{approve}]-(aa:Agency)", "aa.id", repr(APPROVAL_KIND), "ap.place", "type(ap)",
+            "ap", f"({{ngo}})<-[ap:{approve}]-(aa:Agency)", "aa.id", repr(APPROVAL_KIND), "ap.place", "type(ap)",
             where="ap.place IS NOT NULL",
         ),
         "instructed": _SourceKind(
-            "ins", f"(n)<-[]-({{place}})<-[ins:{instruct}]-(ia:Agency)", "ia.id", repr(INSTRUCTION_KIND),
+            "ins", f"({{ngo}})<-[]-({{place}})<-[ins:{instruct}]-(ia:Agency)", "ia.id", repr(INSTRUCTION_KIND),
             "{place}.id", "type(ins)", place_node="co", place_label="Company", distinct=True,
         ),
         # chains through the state, from the derived ties loads keep (graphmodel.engine.derived)
         "mobilised": _SourceKind(
-            "c", reaches.removesuffix("(t)") + "({place})", "c.bodies[0]", repr(MOBILISATION_KIND), "{place}.id",
+            "c", "({ngo})" + reaches.removeprefix("(n)").removesuffix("(t)") + "({place})", "c.bodies[0]", repr(MOBILISATION_KIND), "{place}.id",
             repr(STEP), where="c.route = 'state'", place_node="t", distinct=True,
         ),
     }  # fmt: skip
