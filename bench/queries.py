@@ -48,15 +48,27 @@ def cases(ngos: list[str], only: set[str] | None = None) -> list[tuple[str, str,
 
 
 def time_cases(
-    store: Any, ngos: list[str], runs: int, budget: float = BUDGET_S, only: set[str] | None = None
+    store: Any,
+    ngos: list[str],
+    runs: int,
+    budget: float = BUDGET_S,
+    only: set[str] | None = None,
+    shapes: set[str] | None = None,
+    results: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Time every case (of ``only``'s queries and ``shapes``' shapes, if given): median, p95, max, rows.
+
+    ``results``, if given, is filled case by case (a caller can keep what was measured if stopped).
+    """
     import warnings
 
     from graphmodel.queries import TruncatedResult, run_query
 
     warnings.simplefilter("ignore", TruncatedResult)  # a first page is what "global" times
-    results: dict[str, Any] = {}
+    results = {} if results is None else results
     for name, shape, param_sets in cases(ngos, only):
+        if shapes is not None and shape not in shapes:
+            continue
         page_size = None if shape == "global_all" else DEFAULT_PAGE_SIZE
         times: list[float] = []
         rows = 0

@@ -12,18 +12,29 @@
 //   when it has an end and a source at its place (or without a place) may have started
 //   by that end; `ended_without_state` when it has an end and no such source;
 //   `unresolved` when it has no end. Counts of episodes are ties, counts of NGOs distinct NGOs.
-MATCH (n:NGO)
-{{trust_sources}}
-WITH n, [s IN sources WHERE $basis IS NULL OR s.basis = $basis] AS sources
+CALL {
+  // One row per NGO, one per NGO with a trust source (a match per kind of source over the
+  // graph, not a look per NGO), and one per distrust episode that ended after a source at its
+  // place (only episodes with an end read their sources): counted per NGO below.
+  MATCH (n:NGO)
+  RETURN n, 'ngo' AS row
+  UNION ALL
+  {{trust_source_ngos($basis, row)}}
+  UNION ALL
+  MATCH (x)-[d:DISTRUSTS]->(n:NGO)
+  WHERE d.end IS NOT NULL AND ($basis IS NULL OR d.basis = $basis)
+  WITH n, x, d, {{trust_sources_at(x)}} AS sources
+  WHERE size([s IN sources WHERE ($basis IS NULL OR s.basis = $basis) AND (s.place IS NULL OR s.place = x.id)
+    AND {{starts_by(s.start, d.end)}}]) > 0
+  RETURN n, 'ended_after_state' AS row
+}
+WITH n, count(CASE WHEN row = 'source' THEN 1 END) > 0 AS has_sources,
+  count(CASE WHEN row = 'ended_after_state' THEN 1 END) AS after_state
 OPTIONAL MATCH (x)-[d:DISTRUSTS]->(n)
 WHERE $basis IS NULL OR d.basis = $basis
-WITH n, sources, d, x,
-  d IS NOT NULL AND d.end IS NOT NULL AND size([s IN sources WHERE (s.place IS NULL OR s.place = x.id)
-    AND {{starts_by(s.start, d.end)}}]) > 0 AS after_state
-WITH n, size(sources) > 0 AS has_sources, count(d) AS episodes,
-  count(CASE WHEN after_state THEN 1 END) AS after_state,
-  count(CASE WHEN d.end IS NOT NULL AND NOT after_state THEN 1 END) AS without_state,
+WITH n, has_sources, after_state, count(d) AS episodes, count(d.end) AS ended,
   count(CASE WHEN d IS NOT NULL AND d.end IS NULL THEN 1 END) AS unresolved
+WITH n, has_sources, episodes, after_state, ended - after_state AS without_state, unresolved
 OPTIONAL MATCH ()-[f:ACCEPTS]->(n)
 WHERE f.kind = 'formalistic_compliance' AND ($basis IS NULL OR f.basis = $basis)
 WITH n, has_sources, episodes, after_state, without_state, unresolved, count(f) > 0 AS formalistic

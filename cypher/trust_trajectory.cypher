@@ -27,10 +27,13 @@ CALL {
   WHERE id(n) = anchor
   RETURN n
 }
-{{trust_sources}}
+// (a WITH between: FalkorDB's MATCH right after a CALL with a UNION would not keep n)
+WITH n
 MATCH (x)-[st:DISTRUSTS|ACCEPTS]->(n)
 WHERE ($basis IS NULL OR st.basis = $basis) AND NOT x:Staged
-WITH n, sources, x, st, CASE WHEN type(st) = 'DISTRUSTS' THEN st.end ELSE st.start END AS by
+// the sources that may be at the stance's place (those at other places could never count), read
+// for NGOs with stances only: most NGOs have none
+WITH n, x, st, CASE WHEN type(st) = 'DISTRUSTS' THEN st.end ELSE st.start END AS by, {{trust_sources_at(x)}} AS sources
 // the sources before it, sorted (a list is sorted by unwinding, ordering and collecting again)
 UNWIND CASE WHEN size(sources) = 0 THEN [null] ELSE sources END AS s
 WITH DISTINCT n, x, st, CASE WHEN s IS NOT NULL AND (s.place IS NULL OR s.place = x.id) AND {{starts_by(s.start, by)}}

@@ -10,19 +10,21 @@
 //   Chains as in access_paths (graphmodel/chains.py). `reason` is `no_head` when no
 //   department the NGO cooperates with in that round reaches the tie's source through
 //   MOBILIZES ties on its behalf of that round or SUPERVISES ties, else `no_target`.
-MATCH (x)-[m:MOBILIZES]->(y)
-WHERE ($ngo IS NULL OR m.on_behalf_of = $ngo) AND m.on_behalf_of IS NOT NULL AND NOT x:Staged AND NOT y:Staged
-// every mobilisation on an NGO's behalf, read once and grouped by the NGO
-WITH m.on_behalf_of AS ngo, collect({x: x, m: m, y: y}) AS served
+MATCH ()-[m:MOBILIZES]->()
+WHERE ($ngo IS NULL OR m.on_behalf_of = $ngo) AND m.on_behalf_of IS NOT NULL
+// every mobilisation on an NGO's behalf, read once and grouped by the NGO (the ties alone: the
+// ends are read for the few that no chain uses)
+WITH m.on_behalf_of AS ngo, collect(m) AS served
 MATCH (n:NGO {id: ngo})
-// the ties its chains through the state use, from the derived ties loads keep (graphmodel/engine/derived.py)
-OPTIONAL MATCH {{reaches}}
-WHERE c.route = 'state'
-UNWIND CASE WHEN c IS NULL THEN [null] ELSE c.ties END AS used_key
-WITH n, served, collect(DISTINCT used_key) AS used
-UNWIND served AS s
-WITH n, s.x AS x, s.m AS m, s.y AS y, used
-WHERE NOT m._key IN used
+// the ties its chains through the state use, from the derived ties loads keep (graphmodel/engine/derived.py):
+// one list per chain, each read once per NGO (a list of lists: no list of every tie is built)
+WITH n, served, [{{reaches}} WHERE c.route = 'state' | c.ties] AS used
+UNWIND served AS m
+// (the test as a column first: FalkorDB's WHERE dropped every row with NONE(...) over a list of the same WITH)
+WITH n, m, NONE(chain IN used WHERE m._key IN chain) AS unused
+WHERE unused
+WITH n, m, startNode(m) AS x, endNode(m) AS y
+WHERE NOT x:Staged AND NOT y:Staged
 OPTIONAL MATCH up = (n)-[h:COOPERATES_WITH]->(:Agency)-[:MOBILIZES|SUPERVISES*0..5]->(x)
 WHERE h.round = m.round
   AND ALL(r IN tail(relationships(up)) WHERE type(r) = 'SUPERVISES' OR (r.on_behalf_of = n.id AND r.round = m.round))

@@ -143,3 +143,22 @@ def test_export_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     if "seconds" in access["igraph"]:
         assert access["identical"] is True
     assert not list(tmp_path.glob("export.*"))  # the exported files are removed
+
+
+def test_national_queries_harness_loads_once_and_reopens(tmp_path: Path) -> None:
+    """``python -m bench.national_queries``: a bulk load into a kept store, then the queries again from it."""
+    from bench import national_queries
+
+    write_package(tmp_path / "pkg", "tiny", seed=3)
+    common = ["--store", "embedded", "--dir", str(tmp_path / "store"), "--size", "tiny", "--out", str(tmp_path)]
+    common += ["--runs", "1", "--point", "2"]
+    assert national_queries.main([*common, "--package", str(tmp_path / "pkg"), "--load", "--tag", "a"]) == 0
+    first = json.loads((tmp_path / "queries_national_embedded_a-tiny.json").read_text())
+    assert first["counts"]["nodes"] > 0 and "stopped" not in first
+    assert {"trust_by_group:global", "unjoined_mobilisations:point", "as_of:global"} <= set(first["embedded"])
+    assert "as_of:global_all" not in first["embedded"]  # every row is not timed by this harness
+    # reopened without --load: the same store answers, only the queries asked for, in their order
+    assert national_queries.main([*common, "--queries", "trust_trajectory,gatekeepers", "--tag", "b"]) == 0
+    again = json.loads((tmp_path / "queries_national_embedded_b-tiny.json").read_text())
+    assert list(again["embedded"]) == ["trust_trajectory:point", "trust_trajectory:global", "gatekeepers:global"]
+    assert again["embedded"]["trust_trajectory:global"]["mean_rows"] > 0

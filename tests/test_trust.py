@@ -234,6 +234,40 @@ def test_borrowed_trust_on_the_designed_package(gansu: Store) -> None:
     assert grouped.loc["ngo", ["accepted", "borrowed", "ngos"]].tolist() == [2, 2, 2]
 
 
+# -- the narrowed source reads (trust_sources_at, trust_source_ngos) are trust_sources' ----
+
+
+def _narrowed_reads_agree(store: Store) -> None:
+    """trust_trajectory's sources before each stance, and trust_by_group's NGOs with sources, read
+    through the narrowed fragments, are those the full list of trust_sources gives."""
+    from graphmodel.temporal import starts_by
+
+    sources = run_query(store, "trust_sources", {}, page_size=None).records()
+    stances = run_query(store, "trust_trajectory", {}, page_size=None).records()
+    assert stances and any(r["state_before"] for r in stances)
+    for r in stances:
+        by = r["end"] if r["stance"] == "distrust" else r["start"]
+        expected = {
+            f"{s['start'] or '?'} {s['tie']} {s['kind']} by {s['agency']}"
+            for s in sources
+            if s["ngo"] == r["ngo"] and s["place"] in (None, r["place"]) and starts_by(s["start"], by)
+        }
+        assert r["state_before"] == sorted(expected), (r["ngo"], r["place"], r["kind"])
+    for basis in (None, "stated", "illustrative"):
+        (everyone,) = rows(store, "trust_by_group", basis=basis)
+        with_sources = {s["ngo"] for s in sources if basis is None or s["basis"] == basis}
+        assert everyone["with_state_sources"] == len(with_sources), basis
+        assert with_sources or basis is not None
+
+
+def test_narrowed_source_reads_agree_with_trust_sources(gansu: Store) -> None:
+    _narrowed_reads_agree(gansu)
+
+
+def test_narrowed_source_reads_agree_with_trust_sources_on_the_sample(paper: Store) -> None:
+    _narrowed_reads_agree(paper)
+
+
 # -- one chain definition, one temporal rule: Cypher and Python agree ------------------
 
 
