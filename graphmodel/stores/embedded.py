@@ -176,11 +176,9 @@ class EmbeddedStore(Store):
         from falkordb.query_result import QueryResult
 
         try:
-            header = params_header(dict(params or {}))
-            response = graph.execute_command("GRAPH.QUERY", graph.name, header + cypher, "--compact")
-            rows = plain_rows(response)
-            if rows is not None:
-                return Result([str(h[1]) for h in response[0]], rows)
+            response, done = _send(graph, "GRAPH.QUERY", cypher, params)
+            if done is not None:
+                return done
             try:
                 result = QueryResult(graph, response)
             except SchemaVersionMismatchException as exc:  # as the client: refresh its label names, and fail
@@ -188,8 +186,7 @@ class EmbeddedStore(Store):
                 raise
         except Exception as exc:
             raise self._error(exc) from exc
-        columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
-        return Result(columns, [tuple(plain(v) for v in row) for row in result.result_set])
+        return _parsed(result)
 
     def _read(self, graph: Any, cypher: LiteralString, params: Mapping[str, Any] | None) -> Result:
         """A read (what the client's ``ro_query`` sends); a reply of plain values is parsed in one pass.
@@ -201,19 +198,16 @@ class EmbeddedStore(Store):
         from falkordb.query_result import QueryResult
 
         try:
-            header = params_header(dict(params or {}))
-            response = graph.execute_command("GRAPH.RO_QUERY", graph.name, header + cypher, "--compact")
-            rows = plain_rows(response)
-            if rows is not None:
-                return Result([str(h[1]) for h in response[0]], rows)
+            response, done = _send(graph, "GRAPH.RO_QUERY", cypher, params)
+            if done is not None:
+                return done
             try:
                 result = QueryResult(graph, response)
             except SchemaVersionMismatchException:  # the client's label names are stale: let it refresh
                 result = graph.ro_query(cypher, dict(params or {}))
         except Exception as exc:
             raise self._error(exc) from exc
-        columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
-        return Result(columns, [tuple(plain(v) for v in row) for row in result.result_set])
+        return _parsed(result)
 
     def server_pid(self) -> int:
         """The process id of the embedded server (benchmarks measure its memory)."""
@@ -447,3 +441,16 @@ class EmbeddedSession(LoadSession):
         if self._open:
             self._open = False
             self._lock.__exit__(None, None, None)
+
+
+def _send(graph: Any, command: str, cypher: str, params: Mapping[str, Any] | None) -> tuple[Any, Result | None]:
+    """Send ``cypher`` with its parameters; the reply, and its result when it holds plain values only."""
+    response = graph.execute_command(command, graph.name, params_header(dict(params or {})) + cypher, "--compact")
+    rows = plain_rows(response)
+    return response, None if rows is None else Result([str(h[1]) for h in response[0]], rows)
+
+
+def _parsed(result: Any) -> Result:
+    """A result the client parsed (nodes, edges or paths in it), as plain values."""
+    columns = [str(h[1]) if isinstance(h, (list, tuple)) else str(h) for h in (result.header or [])]
+    return Result(columns, [tuple(plain(v) for v in row) for row in result.result_set])
