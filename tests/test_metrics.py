@@ -138,8 +138,8 @@ def test_fast_subset_betweenness_equals_networkx(seed: int) -> None:
     sources, targets = rng.sample(nodes, 12), rng.sample(nodes, 15)  # they may overlap
     fast = subset_betweenness(g, sources, targets)["betweenness"]
     plain = nx.betweenness_centrality_subset(nx.DiGraph(g), sources, targets, normalized=False)
-    assert fast.index.tolist() == nodes
-    np.testing.assert_allclose(fast.to_numpy(), [plain[n] for n in nodes], rtol=1e-12, atol=1e-12)
+    assert fast.index.tolist() == list(g)  # the graph's order, as NetworkX's
+    np.testing.assert_allclose(fast.to_numpy(), [plain[n] for n in g], rtol=1e-12, atol=1e-12)
     assert fast.sum() > 0  # the comparison is not vacuous
     via_nx = subset_betweenness(g, sources, targets, method="networkx")["betweenness"]
     np.testing.assert_allclose(fast.to_numpy(), via_nx.to_numpy(), rtol=1e-12)
@@ -177,20 +177,20 @@ def test_fast_subset_betweenness_on_many_components(
     targets = [*rng.sample(nodes, 80), "lone2"]
     fast = subset_betweenness(g, sources, targets)["betweenness"]
     plain = nx.betweenness_centrality_subset(nx.DiGraph(g), sources, targets, normalized=False)
-    np.testing.assert_allclose(fast.to_numpy(), [plain[n] for n in nodes], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.to_numpy(), [plain[n] for n in g], rtol=1e-12, atol=1e-12)
     assert (fast[[n for n in nodes if n.startswith("c")]] > 0).sum() > 10  # small pieces are not vacuous
     assert fast[[n for n in nodes if n.startswith("big")]].sum() > 0
 
 
 def test_fast_subset_betweenness_on_numbered_nodes() -> None:
-    """Nodes that are numbers (one text), added out of order: ordered as text, values as NetworkX's."""
+    """Nodes that are numbers (one text), added out of order: the graph's order, values as NetworkX's."""
     g = nx.relabel_nodes(_random_multigraph(3, n=40, p=0.08), {f"v{i:02d}": (i * 7) % 40 for i in range(40)})
     g = nx.relabel_nodes(g, {5: "five"})
     rng = random.Random(3)
     nodes = list(g)
     sources, targets = rng.sample(nodes, 12), rng.sample(nodes, 15)
     fast = subset_betweenness(g, sources, targets)["betweenness"]
-    assert fast.index.tolist() == sorted(g, key=str)  # 10 before 9, "five" among them
+    assert fast.index.tolist() == list(g)  # as added, "five" among them; not sorted
     plain = nx.betweenness_centrality_subset(nx.DiGraph(g), sources, targets, normalized=False)
     np.testing.assert_allclose(fast.to_numpy(), [plain[n] for n in fast.index], rtol=1e-12, atol=1e-12)
     assert fast.sum() > 0
@@ -220,12 +220,30 @@ def test_fast_subset_betweenness_finds_nodes_by_identity_or_equality(copied: str
         sources, targets = [_copy(s) for s in sources], [_copy(t) for t in targets[:8]] + targets[8:]
     fast = subset_betweenness(g, [*sources, "not a node", sources[0]], targets)
     plain = nx.betweenness_centrality_subset(nx.DiGraph(base), sources, targets, normalized=False)
-    assert fast.index.tolist() == nodes and fast.attrs["sources"] == 12
-    np.testing.assert_allclose(fast["betweenness"].to_numpy(), [plain[n] for n in nodes], rtol=1e-12, atol=1e-12)
+    assert fast.index.tolist() == list(g) and fast.attrs["sources"] == 12
+    np.testing.assert_allclose(fast["betweenness"].to_numpy(), [plain[n] for n in g], rtol=1e-12, atol=1e-12)
     assert fast["betweenness"].sum() > 0
     sampled = subset_betweenness(g, sources, targets, k=5, seed=1)["betweenness"]
     expected = subset_betweenness(base, sorted(sources), targets, k=5, seed=1)["betweenness"]
     np.testing.assert_allclose(sampled.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_subset_betweenness_does_not_depend_on_the_graphs_order() -> None:
+    """The same graph with its nodes added in another order: the same values, exact and sampled, in that order."""
+    g = _random_multigraph(5, n=40, p=0.08)
+    nodes = list(g.nodes(data=True))
+    random.Random(2).shuffle(nodes)
+    shuffled = nx.MultiDiGraph()
+    shuffled.add_nodes_from(nodes)
+    shuffled.add_edges_from(g.edges(keys=True, data=True))
+    rng = random.Random(5)
+    sources, targets = rng.sample(sorted(g), 14), rng.sample(sorted(g), 15)
+    for k in (None, 6):
+        one = subset_betweenness(g, sources, targets, k=k, seed=3)
+        other = subset_betweenness(shuffled, sources, targets, k=k, seed=3)
+        assert other.index.tolist() == list(shuffled) != list(g)
+        pd.testing.assert_frame_equal(other.loc[list(g)], one, rtol=1e-12)
+        assert one["betweenness"].sum() > 0
 
 
 def test_csr_rows_in_number_order_with_sorted_successors() -> None:
