@@ -212,28 +212,7 @@ def load_csv_statements(records: Records, import_dir: Path, batch: int = 5_000) 
                 len(rows),
             )
         )
-    ties: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for t in records.ties:
-        ties[(t.type, t.source_label, t.target_label)].append({**t.props, "__source": t.source, "__target": t.target})
-    for (rel, src, tgt), rows in sorted(ties.items()):
-        name = f"gm-bench-ties-{rel}-{src}-{tgt}.csv"
-        clean = [{k: v for k, v in r.items() if not k.startswith("__")} for r in rows]
-        for r, c in zip(rows, clean, strict=True):
-            c["__source"], c["__target"] = r["__source"], r["__target"]
-        kinds = _write_csv(import_dir / name, clean, ["source", "target"])
-        props = ", ".join(f"`{c}`: {_convert(c, k)}" for c, k in kinds.items())
-        statements.append(
-            (
-                _q(
-                    f"LOAD CSV WITH HEADERS FROM 'file:///{name}' AS row CALL {{ WITH row "
-                    f"MATCH (a:`{schema.label(src)}` {{id: row.source}}) MATCH (b:`{schema.label(tgt)}` {{id: row.target}}) "
-                    f"MERGE (a)-[r:`{schema.relationship(rel)}` {{_key: row._key}}]->(b) SET r = {{{props}}} }} "
-                    f"IN TRANSACTIONS OF {batch} ROWS"
-                ),
-                len(rows),
-            )
-        )
-    return statements
+    return statements + _tie_statements(records.ties, import_dir, batch, derived=False)
 
 
 def load_csv_derived_statements(
@@ -243,22 +222,37 @@ def load_csv_derived_statements(
 
     Created (not merged) between the NGO and its place, as a first load of graphmodel creates them.
     """
-    schema = load_schema()
     import_dir.mkdir(parents=True, exist_ok=True)
-    statements: list[tuple[LiteralString, int]] = []
+    return _tie_statements(derived, import_dir, batch, derived=True)
+
+
+def _tie_statements(
+    ties: Iterable[TieRecord], import_dir: Path, batch: int, *, derived: bool
+) -> list[tuple[LiteralString, int]]:
+    """One CSV file and one LOAD CSV statement per tie type and pair of end labels.
+
+    The package's ties are merged by their key; derived ties are created.
+    """
+    schema = load_schema()
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for t in derived:
+    for t in ties:
         groups[(t.type, t.source_label, t.target_label)].append({**t.props, "__source": t.source, "__target": t.target})
+    statements: list[tuple[LiteralString, int]] = []
     for (rel, src, tgt), rows in sorted(groups.items()):
-        name = f"gm-bench-derived-{rel}-{src}-{tgt}.csv"
+        name = f"gm-bench-{'derived' if derived else 'ties'}-{rel}-{src}-{tgt}.csv"
         kinds = _write_csv(import_dir / name, rows, ["source", "target"])
         props = ", ".join(f"`{c}`: {_convert(c, k)}" for c, k in kinds.items())
+        write = (
+            f"CREATE (a)-[r:`{rel}`]->(b)"
+            if derived
+            else f"MERGE (a)-[r:`{schema.relationship(rel)}` {{_key: row._key}}]->(b)"
+        )
         statements.append(
             (
                 _q(
                     f"LOAD CSV WITH HEADERS FROM 'file:///{name}' AS row CALL {{ WITH row "
                     f"MATCH (a:`{schema.label(src)}` {{id: row.source}}) MATCH (b:`{schema.label(tgt)}` {{id: row.target}}) "
-                    f"CREATE (a)-[r:`{rel}`]->(b) SET r = {{{props}}} }} "
+                    f"{write} SET r = {{{props}}} }} "
                     f"IN TRANSACTIONS OF {batch} ROWS"
                 ),
                 len(rows),
