@@ -44,6 +44,43 @@ def digest_bytes(value: Any) -> bytes:
     return hashlib.sha256(_encode(value).encode("utf-8")).digest()[:10]
 
 
+#: How to write the digest's JSON text of one shape of names: per names tuple (by its id; the
+#: layout holds the tuple, so the id stays its own), the tuple, the sorted keys with their
+#: separators, and a getter of the values in that order.
+_LAYOUTS: dict[int, tuple[tuple[str, ...], tuple[str, ...], Callable[[tuple[Any, ...]], Any]]] = {}
+#: The JSON text of a value, by its exact type, where it is one C call (the C encoder's own text).
+_SCALAR: dict[type, Callable[[Any], str]] = {str: encode_basestring, int: int.__repr__}
+
+
+def _layout(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], Callable[[tuple[Any, ...]], Any]]:
+    layout = _LAYOUTS.get(id(names))
+    if layout is None or layout[0] is not names:
+        if len(_LAYOUTS) >= 4096:  # a hostile table may have many shapes
+            _LAYOUTS.clear()
+        order = sorted(range(len(names)), key=names.__getitem__)
+        keys = tuple(("{" if n == 0 else ",") + encode_basestring(names[i]) + ":" for n, i in enumerate(order))
+        getter = itemgetter(*order) if len(order) > 1 else (lambda values: tuple(values[i] for i in order))
+        layout = _LAYOUTS[id(names)] = (names, keys, getter)
+    return layout
+
+
+def digest_fields(names: tuple[str, ...], values: tuple[Any, ...]) -> bytes:
+    """``digest_bytes(dict(zip(names, values)))`` without the dict (``names`` distinct, all of them with a value).
+
+    The same JSON text, written from a layout worked out once per ``names`` tuple (share
+    it, as records do): sorted keys, and each value as the C encoder writes it.
+
+    >>> digest_fields(("b", "a", "c"), (1, ["云", 2.5], None)) == digest_bytes({"a": ["云", 2.5], "b": 1, "c": None})
+    True
+    """
+    if not names:
+        return digest_bytes({})
+    _, keys, getter = _layout(names)
+    scalar = _SCALAR.get
+    text = "".join([key + scalar(type(value), _encode)(value) for key, value in zip(keys, getter(values), strict=True)])
+    return hashlib.sha256((text + "}").encode("utf-8")).digest()[:10]
+
+
 #: Property-name tuples shared by records with the same properties (a package has few shapes).
 _NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 #: Shapes remembered at most; past it the cache starts again (a hostile table may have many).
