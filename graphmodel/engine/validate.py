@@ -83,7 +83,11 @@ def _partial_date(value: Any) -> str:
 def _string_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return value
-    return [part.strip() for part in str(value).split(";") if part.strip()]
+    text = str(value)
+    if ";" not in text:  # one item (the usual case)
+        text = text.strip()
+        return [text] if text else []
+    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 #: The range of a 64-bit signed integer: both stores keep integers in it (FalkorDB clamps
@@ -117,7 +121,7 @@ def _non_ascii(text: str) -> str | None:
 
 def _ascii_digits(value: Any) -> Any:
     """Before an integer or number is parsed: refuse digits other than ASCII 0-9 by name."""
-    if isinstance(value, str):
+    if isinstance(value, str) and not value.isascii():  # ASCII text has no other digits
         reason = _non_ascii(value)
         if reason:
             raise ValueError(reason)
@@ -153,6 +157,8 @@ def _nfc(value: str) -> str:
     ...
     ValueError: not in Unicode NFC form (it looks like 'café' but is spelt differently): save it composed (NFC)
     """
+    if value.isascii():  # ASCII text is always in NFC
+        return value
     import unicodedata
 
     if not unicodedata.is_normalized("NFC", value):
@@ -188,7 +194,7 @@ class _Cells:
     ('FUNDS', '', {'amount': '5'})
     """
 
-    __slots__ = ("_at", "_body", "columns", "filled", "names")
+    __slots__ = ("_at", "_body", "_picks", "columns", "filled", "names")
 
     def __init__(self, columns: tuple[str, ...], skip: Iterable[str] = ()) -> None:
         self.columns = columns
@@ -197,6 +203,36 @@ class _Cells:
         kept = [i for i, c in enumerate(columns) if not c.startswith("_") and c not in skip]
         self.names = tuple(columns[i] for i in kept)
         self._body = _take([i + 2 for i in kept])
+        self._picks: dict[tuple[str, ...], Callable[[Row], tuple[str, ...]]] = {}
+
+    def pick(self, columns: tuple[str, ...]) -> Callable[[Row], tuple[str, ...]]:
+        """A callable giving a row's cells in ``columns`` as a tuple (``""`` for an empty one).
+
+        >>> row = Row(2, {"source": "a", "target": "b"})
+        >>> _Cells(row[1]).pick(("source", "type", "target"))(row)
+        ('a', '', 'b')
+        """
+        pick = self._picks.get(columns)
+        if pick is None:
+            at = [self._at.get(c) for c in columns]
+            if None not in at:
+                pick = _take([a for a in at if a is not None])
+            else:
+                pick = lambda row: tuple(row[a] if a is not None else "" for a in at)  # noqa: E731
+            self._picks[columns] = pick
+        return pick
+
+    def present(self, columns: tuple[str, ...]) -> Callable[[Row], tuple[str, ...]]:
+        """A callable giving a row's cells in those of ``columns`` this shape fills in.
+
+        >>> row = Row(2, {"source": "a", "target": "b"})
+        >>> _Cells(row[1]).present(("source", "type", "target"))(row)
+        ('a', 'b')
+        """
+        pick = self._picks.get((*columns, ""))  # "" is never a column: a key of its own
+        if pick is None:
+            pick = self._picks[(*columns, "")] = _take([self._at[c] for c in columns if c in self._at])
+        return pick
 
     def get(self, row: Row, column: str) -> str:
         """The row's cell in ``column``, ``""`` when empty."""
@@ -230,8 +266,7 @@ def _report_self_loops(ctx: _Context, table: Table) -> None:
     shapes = _Shapes()
     relationships = ctx.schema.relationships
     for row in table.rows:
-        cells = shapes(row)
-        source, rel, target = (cells.get(row, c) for c in TIE_COLUMNS)
+        source, rel, target = shapes(row).pick(TIE_COLUMNS)(row)
         if source and source == target and rel in relationships:
             reason = _self_loop_problem(ctx.schema, rel, source, target)
             if reason:
@@ -725,14 +760,14 @@ def _referenced(ctx: _Context, nodes: dict[str, _Node]) -> set[str]:
     ['Y1', 'Y2', 'a', 'b']
     """
     references = {n for r in ctx.schema.relationships.values() for n, p in r.properties.items() if p.reference}
-    single = {TIES: ("source", "target", *sorted(references)), CODES: CODE_COLUMNS}
+    single = {TIES: ("source", "target", *sorted(references)), CODES: tuple(CODE_COLUMNS)}
     out: set[str] = set()
     for name, columns in single.items():
         table = ctx.package.tables.get(name)
         shapes = _Shapes()
         for row in table.rows if table is not None else ():
             cells = shapes(row)
-            out.update(cells.get(row, c) for c in columns)
+            out.update(cells.present(columns)(row))
             evidence = cells.get(row, "evidence")
             if evidence:
                 out.update(_string_list(evidence))
