@@ -371,15 +371,19 @@ def _clean(
     out: dict[str, Any] = {}
     for values in (fields, extra) if extra else (fields,):
         for k, v in values.items():
-            if v is None or v == []:
-                continue
-            if type(v) is str:
+            kind = type(v)
+            if kind is str:
                 cell = body.get(k)
-                v = cell if cell == v else texts.setdefault(v, v)
-            elif type(v) is list:
+                out[k] = cell if cell == v else texts.setdefault(v, v)
+            elif v is None:
+                continue
+            elif kind is list:
+                if not v:
+                    continue
                 v = [texts.setdefault(x, x) if type(x) is str else x for x in v]
-                v = texts.setdefault(tuple(v), v)  # one list per distinct list: nothing changes them
-            out[k] = v
+                out[k] = texts.setdefault(tuple(v), v)  # one list per distinct list: nothing changes them
+            else:
+                out[k] = v
     return out
 
 
@@ -874,7 +878,7 @@ def validate_in_steps(
     node_rules = {n: _rules(schema.node_table_properties(n)) for n in schema.data_labels}
     tie_rules = {n: _rules(schema.tie_table_properties(n)) for n in schema.relationships}
     for node_id, node in nodes.items():
-        owner = stored.get(node_id)
+        owner = stored.get(node_id) if stored else None
         if owner and owner[0] != node.label:  # another package asserting the same node is fine; another kind is not
             by = "several packages" if owner[1] == "*" else f"package {owner[1]!r}"
             ctx.report(
@@ -883,7 +887,8 @@ def validate_in_steps(
                 "id",
                 f"id {node_id!r} is in the graph as {owner[0]} ({by}), not {node.label}",
             )
-        for column, reason in row_rule_problems(node_rules[node.label], node.props):
+        rules = node_rules[node.label]
+        for column, reason in row_rule_problems(rules, node.props) if rules else ():
             ctx.report(node.table, node.row.number, column, reason)
     referenced = _referenced(ctx, nodes) if lookup else set()
     if lookup and referenced:  # ids the ties name that the package does not define, looked up at once
