@@ -39,6 +39,20 @@ class Row(tuple):  # type: ignore[type-arg]
             shared = _SHAPES[columns] = columns
         return super().__new__(cls, (number, shared, *values.values()))
 
+    @classmethod
+    def of(cls, number: int, columns: tuple[str, ...], cells: list[str]) -> Row:
+        """The row ``Row(number, dict(zip(columns, cells)))`` from its filled-in columns (distinct) and their cells.
+
+        >>> Row.of(3, ("id", "name"), ["ngo-1", "甲"]) == Row(3, {"id": "ngo-1", "name": "甲"})
+        True
+        """
+        shared = _SHAPES.get(columns)
+        if shared is None:
+            if len(_SHAPES) >= _MAX_SHAPES:
+                _SHAPES.clear()
+            shared = _SHAPES[columns] = columns
+        return tuple.__new__(cls, (number, shared, *cells))
+
     @property
     def number(self) -> int:
         """The row's number as a spreadsheet shows it (the header is row 1)."""

@@ -21,6 +21,7 @@ import os
 import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
+from itertools import compress
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -96,12 +97,28 @@ def _table(
     # Cells repeat (tie types, years, rounds, ids on many ties): one string object per distinct text
     # keeps a large package in about half the memory, for one dictionary lookup per cell.
     distinct: dict[str, str] = {}
+    shared = distinct.setdefault
+    # A CSV table whose every column has a name of its own: a row with as many cells as the
+    # header (or fewer) and no NUL is built from its filled-in cells directly (the same Row
+    # as the loop below builds, without a dict or a Python step per cell).
+    plain = text_cells and len(seen) == len(columns)
+    header_names = tuple(columns)
+    width = len(columns)
     for number, cells in body:
         # CSV cells are already strings: only strip them (cell_text per cell dominates large reads)
-        texts = [c.strip() for c in cells] if text_cells else [cell_text(c) for c in cells]
-        texts = [distinct.setdefault(t, t) for t in texts]
+        texts = (
+            [shared(t, t) for t in map(str.strip, cells)]
+            if text_cells
+            else [shared(t, t) for t in map(cell_text, cells)]
+        )
         if not any(texts):
             continue  # a blank row carries no data
+        if plain and len(texts) <= width and "\x00" not in "".join(texts):
+            if all(texts) and len(texts) == width:
+                table.rows.append(Row.of(number, header_names, texts))
+            else:
+                table.rows.append(Row.of(number, tuple(compress(header_names, texts)), list(filter(None, texts))))
+            continue
         if len(texts) > len(columns) and not text_cells:
             # a sheet's header row ends at its last filled cell: cells past it are under no header
             unnamed.update(range(len(columns) + 1, len(texts) + 1))

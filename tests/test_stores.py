@@ -119,6 +119,9 @@ PARAMS = {
         {"id": "ngo-1", "props": {"name": 'Spring "Water" \\ 云南', "staff": 3, "share": -2.5, "active": True}},
         {"id": "", "props": {"evidence": ["Y134", "N142"], "none": None, "empty": [], "line": "a\nb\tc"}},
         {"id": "x", "props": {"big": 10**20, "tiny": 1e-300, "false": False, "tuple": ("a", 1), "nested": [[1], {}]}},
+        # texts JSON would escape and the client does not (control characters), or that are not printable
+        {"id": "nul\x00", "props": {"cr": "a\rb", "del": "\x7f", "nbsp": "a\u00a0b", "ls": "x\u2028y", "q": ['"\n']}},
+        {"id": "nul\x00", "props": {"cr": "plain", "del": "ok", "nbsp": 'a"b', "ls": "\\", "q": ["y"]}},  # same keys
     ],
     "package": "p`kg",  # a backtick in a value is plain text
     "bytes": b"raw",

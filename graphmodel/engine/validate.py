@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, islice
+from operator import itemgetter
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
@@ -21,7 +22,7 @@ from pydantic_core import SchemaValidator, core_schema
 
 from graphmodel.errors import InvalidPackage, Problem
 from graphmodel.gcpause import gc_paused
-from graphmodel.records import NodeRecord, Records, TieRecord, digest_bytes, shared_names
+from graphmodel.records import NodeRecord, Records, TieRecord, digest_bytes, digest_fields, shared_names
 from graphmodel.schema import Property, Schema
 from graphmodel.tables import RawPackage, Row, Table
 
@@ -82,7 +83,11 @@ def _partial_date(value: Any) -> str:
 def _string_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return value
-    return [part.strip() for part in str(value).split(";") if part.strip()]
+    text = str(value)
+    if ";" not in text:  # one item (the usual case)
+        text = text.strip()
+        return [text] if text else []
+    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 #: The range of a 64-bit signed integer: both stores keep integers in it (FalkorDB clamps
@@ -116,7 +121,7 @@ def _non_ascii(text: str) -> str | None:
 
 def _ascii_digits(value: Any) -> Any:
     """Before an integer or number is parsed: refuse digits other than ASCII 0-9 by name."""
-    if isinstance(value, str):
+    if isinstance(value, str) and not value.isascii():  # ASCII text has no other digits
         reason = _non_ascii(value)
         if reason:
             raise ValueError(reason)
@@ -152,6 +157,8 @@ def _nfc(value: str) -> str:
     ...
     ValueError: not in Unicode NFC form (it looks like 'café' but is spelt differently): save it composed (NFC)
     """
+    if value.isascii():  # ASCII text is always in NFC
+        return value
     import unicodedata
 
     if not unicodedata.is_normalized("NFC", value):
@@ -162,12 +169,105 @@ def _nfc(value: str) -> str:
     return value
 
 
+def _take(positions: list[int]) -> Callable[[Row], tuple[str, ...]]:
+    """A callable giving a row's cells at ``positions`` (indexes into the row tuple) as a tuple."""
+    if not positions:
+        return lambda row: ()
+    if positions == list(range(positions[0], positions[-1] + 1)):
+        return itemgetter(slice(positions[0], positions[-1] + 1))  # type: ignore[return-value]
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    return itemgetter(*positions)  # type: ignore[return-value]
+
+
+class _Cells:
+    """How to read the rows of one shape (one shared tuple of filled-in column names).
+
+    Worked out once per shape, not per row: where each column's cell is in the row tuple,
+    and which columns a row model validates (not the reserved ``_`` columns, nor ``skip``),
+    so a row's body is one ``dict(zip(...))`` and no other dict is built for it.
+
+    >>> row = Row(2, {"source": "a", "type": "FUNDS", "target": "b", "amount": "5"})
+    >>> cells = _Cells(row[1], TIE_COLUMNS)
+    >>> cells.get(row, "type"), cells.get(row, "round"), cells.body(row)
+    ('FUNDS', '', {'amount': '5'})
+    """
+
+    __slots__ = ("_at", "_body", "_picks", "columns", "filled", "names")
+
+    def __init__(self, columns: tuple[str, ...], skip: Iterable[str] = ()) -> None:
+        self.columns = columns
+        self.filled = frozenset(columns)
+        self._at = {c: i + 2 for i, c in enumerate(columns)}  # a row is (number, columns, *cells)
+        kept = [i for i, c in enumerate(columns) if not c.startswith("_") and c not in skip]
+        self.names = tuple(columns[i] for i in kept)
+        self._body = _take([i + 2 for i in kept])
+        self._picks: dict[tuple[str, ...], Callable[[Row], tuple[str, ...]]] = {}
+
+    def pick(self, columns: tuple[str, ...]) -> Callable[[Row], tuple[str, ...]]:
+        """A callable giving a row's cells in ``columns`` as a tuple (``""`` for an empty one).
+
+        >>> row = Row(2, {"source": "a", "target": "b"})
+        >>> _Cells(row[1]).pick(("source", "type", "target"))(row)
+        ('a', '', 'b')
+        """
+        pick = self._picks.get(columns)
+        if pick is None:
+            at = [self._at.get(c) for c in columns]
+            if None not in at:
+                pick = _take([a for a in at if a is not None])
+            else:
+                pick = lambda row: tuple(row[a] if a is not None else "" for a in at)  # noqa: E731
+            self._picks[columns] = pick
+        return pick
+
+    def present(self, columns: tuple[str, ...]) -> Callable[[Row], tuple[str, ...]]:
+        """A callable giving a row's cells in those of ``columns`` this shape fills in.
+
+        >>> row = Row(2, {"source": "a", "target": "b"})
+        >>> _Cells(row[1]).present(("source", "type", "target"))(row)
+        ('a', 'b')
+        """
+        pick = self._picks.get((*columns, ""))  # "" is never a column: a key of its own
+        if pick is None:
+            pick = self._picks[(*columns, "")] = _take([self._at[c] for c in columns if c in self._at])
+        return pick
+
+    def get(self, row: Row, column: str) -> str:
+        """The row's cell in ``column``, ``""`` when empty."""
+        at = self._at.get(column)
+        return row[at] if at is not None else ""  # type: ignore[no-any-return]
+
+    def body(self, row: Row) -> dict[str, str]:
+        """The cells a row model validates: not the reserved ``_`` columns, nor those in ``skip``."""
+        return dict(zip(self.names, self._body(row), strict=True))
+
+
+class _Shapes:
+    """The :class:`_Cells` of each row shape met in one table (shapes are shared tuples: few per table)."""
+
+    __slots__ = ("_by_id", "_skip")
+
+    def __init__(self, skip: Iterable[str] = ()) -> None:
+        self._skip = tuple(skip)
+        self._by_id: dict[int, _Cells] = {}  # by the shared tuple's id: every row holding it is alive
+
+    def __call__(self, row: Row) -> _Cells:
+        columns = row[1]
+        cells = self._by_id.get(id(columns))
+        if cells is None or cells.columns is not columns:
+            cells = self._by_id[id(columns)] = _Cells(columns, self._skip)
+        return cells
+
+
 def _report_self_loops(ctx: _Context, table: Table) -> None:
     """Report every row of the ties table that links a node to itself where its type allows none."""
+    shapes = _Shapes()
+    relationships = ctx.schema.relationships
     for row in table.rows:
-        cells = row.values
-        source, rel, target = (cells.get(c, "") for c in TIE_COLUMNS)
-        if rel in ctx.schema.relationships and source:
+        source, rel, target = shapes(row).pick(TIE_COLUMNS)(row)
+        if source and source == target and rel in relationships:
             reason = _self_loop_problem(ctx.schema, rel, source, target)
             if reason:
                 ctx.report(table, row.number, "target", reason)
@@ -271,15 +371,19 @@ def _clean(
     out: dict[str, Any] = {}
     for values in (fields, extra) if extra else (fields,):
         for k, v in values.items():
-            if v is None or v == []:
-                continue
-            if type(v) is str:
+            kind = type(v)
+            if kind is str:
                 cell = body.get(k)
-                v = cell if cell == v else texts.setdefault(v, v)
-            elif type(v) is list:
+                out[k] = cell if cell == v else texts.setdefault(v, v)
+            elif v is None:
+                continue
+            elif kind is list:
+                if not v:
+                    continue
                 v = [texts.setdefault(x, x) if type(x) is str else x for x in v]
-                v = texts.setdefault(tuple(v), v)  # one list per distinct list: nothing changes them
-            out[k] = v
+                out[k] = texts.setdefault(tuple(v), v)  # one list per distinct list: nothing changes them
+            else:
+                out[k] = v
     return out
 
 
@@ -342,15 +446,10 @@ def _check_columns(ctx: _Context, table: Table, required: Iterable[str]) -> set[
     return missing
 
 
-def _body(values: dict[str, str], skip: Iterable[str] = ()) -> dict[str, str]:
-    """The cells a row model validates: not the reserved ``_`` columns, nor those in ``skip``."""
-    return {k: v for k, v in values.items() if not k.startswith("_") and k not in skip}
-
-
 def _parse(
     ctx: _Context, table: Table, number: int, values: dict[str, str], model: _RowModel, missing: set[str]
 ) -> dict[str, Any] | None:
-    """Validate one row's cells (see :func:`_body`); report its problems; return its clean values."""
+    """Validate one row's cells (see :meth:`_Cells.body`); report its problems; return its clean values."""
     for column, text in values.items():
         if len(text) > MAX_CELL_CHARS:
             ctx.report(table, number, column, f"cell longer than {MAX_CELL_CHARS} characters ({len(text)})")
@@ -472,27 +571,27 @@ def _tie_key(identity: list[Any]) -> bytes:
 def _tie_record(pending: _Pending, ctx: _Context, labels: dict[str, str]) -> TieRecord:
     """The record of a pending tie: its properties with provenance, key and hash.
 
-    The dict its hash needs is transient; the record keeps the values in one tuple.
+    No dict is built: the hash is :func:`~graphmodel.records.digest_fields` of the names
+    and values with ``_key`` last, as the dict the records' hash is defined on.
     """
     shape, source, target, row, key = pending[:5]
-    names = _record_names(shape)
+    names, hashed = _record_names(shape)
     values = (*pending[5:], ctx.package.name, shape[0], row.number)
-    props = dict(zip(names, values, strict=True))
-    props["_key"] = key.hex()
     ends = (shape[1], labels[source], source, labels[target], target)
-    return TieRecord.of(ends, names, key, digest_bytes(props), values)
+    return TieRecord.of(ends, names, key, digest_fields(hashed, (*values, key.hex())), values)
 
 
-#: Record names per pending shape: its property names, then the provenance's.
-_RECORD_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+#: Record names per pending shape: its property names, then the provenance's; and the same with ``_key``.
+_RECORD_NAMES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def _record_names(shape: tuple[str, ...]) -> tuple[str, ...]:
+def _record_names(shape: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     names = _RECORD_NAMES.get(shape)
     if names is None:
         if len(_RECORD_NAMES) >= 4096:
             _RECORD_NAMES.clear()
-        names = _RECORD_NAMES[shape] = shared_names((*shape[2:], *_PROVENANCE))
+        own = shared_names((*shape[2:], *_PROVENANCE))
+        names = _RECORD_NAMES[shape] = (own, (*own, "_key"))
     return names
 
 
@@ -505,13 +604,14 @@ def _read_nodes(ctx: _Context, nodes: dict[str, _Node]) -> None:
         missing = _check_columns(ctx, table, [p.name for p in props.values() if p.required])
         model = _model(ctx.schema, label.name, props)
         rows = table.rows
+        shapes = _Shapes()
         for index, row in enumerate(rows):
             if index % PARSE_CHUNK == 0:  # validated a chunk at a time: one chunk's values held
                 chunk = rows[index : index + PARSE_CHUNK]
-                parsed = _parse_all([_body(r.values) for r in chunk], model, ctx.texts)
+                parsed = _parse_all([shapes(r).body(r) for r in chunk], model, ctx.texts)
             values = parsed[index % PARSE_CHUNK]
             if values is None:
-                values = _parse(ctx, table, row.number, _body(row.values), model, missing)
+                values = _parse(ctx, table, row.number, shapes(row).body(row), model, missing)
             if values is None:
                 node_id = row.values.get("id")
                 if node_id:
@@ -546,21 +646,25 @@ def _tie_rows(ctx: _Context) -> Iterator[_Tie]:
     own_columns = {c for r in schema.relationships.values() for c in r.properties}
     #: per tie type, the property columns of other tie types (reported when filled in)
     others = {name: own_columns - set(r.properties) for name, r in schema.relationships.items()}
+    #: per (row shape, tie type): those of them the shape fills in, in column-name order
+    foreign_of: dict[tuple[int, str], list[str]] = {}
+    shapes = _Shapes(TIE_COLUMNS)
     rows = table.rows
     for first in range(0, len(rows), PARSE_CHUNK):
-        chunk = [row.values for row in rows[first : first + PARSE_CHUNK]]  # built once per row
+        chunk = rows[first : first + PARSE_CHUNK]
+        cells_of = [shapes(row) for row in chunk]
+        types = [cells.get(row, "type") for cells, row in zip(cells_of, chunk, strict=True)]
         by_type: dict[str, list[int]] = {}
-        for index, cells in enumerate(chunk):
-            by_type.setdefault(cells.get("type", ""), []).append(index)
+        for index, rel in enumerate(types):
+            by_type.setdefault(rel, []).append(index)
         parsed: list[dict[str, Any] | None] = [None] * len(chunk)
         for rel, indexes in by_type.items():
             if rel in models and rel not in DERIVED:
-                clean = _parse_all([_body(chunk[i], TIE_COLUMNS) for i in indexes], models[rel], ctx.texts)
-                for i, values in zip(indexes, clean, strict=True):
+                bodies = [cells_of[i].body(chunk[i]) for i in indexes]
+                for i, values in zip(indexes, _parse_all(bodies, models[rel], ctx.texts), strict=True):
                     parsed[i] = values
-        for index, cells in enumerate(chunk):
-            row = rows[first + index]
-            rel = cells.get("type", "")
+        for index, row in enumerate(chunk):
+            rel = types[index]
             if rel in DERIVED:
                 ctx.report(
                     table, row.number, "type", f"{rel} ties are derived from {DERIVED[rel]}, not written in ties"
@@ -575,19 +679,23 @@ def _tie_rows(ctx: _Context) -> Iterator[_Tie]:
                     f"unknown tie type {rel!r}; expected one of {known}" if rel else "a value is required",
                 )
                 continue
-            foreign = [] if others[rel].isdisjoint(cells) else sorted(c for c in others[rel] if c in cells)
+            cells = cells_of[index]
+            foreign = foreign_of.get((id(cells), rel))
+            if foreign is None:
+                foreign = foreign_of[id(cells), rel] = sorted(others[rel] & cells.filled)
             for column in foreign:
                 ctx.report(table, row.number, column, f"does not apply to {rel} ties")
             values = parsed[index]
             if values is None:
-                values = _parse(ctx, table, row.number, _body(cells, TIE_COLUMNS), models[rel], set())
-            ends = [cells.get(c, "") for c in ("source", "target")]
-            for column, value in zip(("source", "target"), ends, strict=True):
-                if not value:
-                    ctx.report(table, row.number, column, "a value is required")
-            if values is None or foreign or not all(ends):
+                values = _parse(ctx, table, row.number, cells.body(row), models[rel], set())
+            source, target = cells.get(row, "source"), cells.get(row, "target")
+            if not source:
+                ctx.report(table, row.number, "source", "a value is required")
+            if not target:
+                ctx.report(table, row.number, "target", "a value is required")
+            if values is None or foreign or not source or not target:
                 continue
-            yield _Tie(rel, ends[0], ends[1], table, row, values)
+            yield _Tie(rel, source, target, table, row, values)
 
 
 def _derived_ties(ctx: _Context, nodes: dict[str, _Node]) -> Iterator[_Tie]:
@@ -617,15 +725,16 @@ def _derived_ties(ctx: _Context, nodes: dict[str, _Node]) -> Iterator[_Tie]:
     mention_props = ctx.schema.tie_table_properties("MENTIONS")
     model = _model(ctx.schema, "Code", {k: v for k, v in mention_props.items() if k not in ("evidence", "ngo")})
     rows = table.rows
+    shapes = _Shapes(CODE_COLUMNS)
     for first in range(0, len(rows), PARSE_CHUNK):
-        chunk = [row.values for row in rows[first : first + PARSE_CHUNK]]
-        parsed = _parse_all([_body(cells, CODE_COLUMNS) for cells in chunk], model, ctx.texts)
-        for index, cells in enumerate(chunk):
-            row = rows[first + index]
+        chunk = rows[first : first + PARSE_CHUNK]
+        parsed = _parse_all([shapes(row).body(row) for row in chunk], model, ctx.texts)
+        for index, row in enumerate(chunk):
+            cells = shapes(row)
             values = parsed[index]
             if values is None:
-                values = _parse(ctx, table, row.number, _body(cells, CODE_COLUMNS), model, set())
-            ends = [cells.get(c, "") for c in CODE_COLUMNS]
+                values = _parse(ctx, table, row.number, cells.body(row), model, set())
+            ends = [cells.get(row, c) for c in CODE_COLUMNS]
             for column, value in zip(CODE_COLUMNS, ends, strict=True):
                 if not value:
                     ctx.report(table, row.number, column, "a value is required")
@@ -655,15 +764,18 @@ def _referenced(ctx: _Context, nodes: dict[str, _Node]) -> set[str]:
     ['Y1', 'Y2', 'a', 'b']
     """
     references = {n for r in ctx.schema.relationships.values() for n, p in r.properties.items() if p.reference}
-    single = {TIES: ("source", "target", *sorted(references)), CODES: CODE_COLUMNS}
+    single = {TIES: ("source", "target", *sorted(references)), CODES: tuple(CODE_COLUMNS)}
     out: set[str] = set()
     for name, columns in single.items():
         table = ctx.package.tables.get(name)
+        shapes = _Shapes()
         for row in table.rows if table is not None else ():
-            cells = row.values
-            out.update(cells[c] for c in columns if c in cells)
-            if "evidence" in cells:
-                out.update(_string_list(cells["evidence"]))
+            cells = shapes(row)
+            out.update(cells.present(columns)(row))
+            evidence = cells.get(row, "evidence")
+            if evidence:
+                out.update(_string_list(evidence))
+    out.discard("")
     out.update(str(n.props["organization"]) for n in nodes.values() if "organization" in n._names)
     out.difference_update(nodes.keys())
     return out
@@ -766,7 +878,7 @@ def validate_in_steps(
     node_rules = {n: _rules(schema.node_table_properties(n)) for n in schema.data_labels}
     tie_rules = {n: _rules(schema.tie_table_properties(n)) for n in schema.relationships}
     for node_id, node in nodes.items():
-        owner = stored.get(node_id)
+        owner = stored.get(node_id) if stored else None
         if owner and owner[0] != node.label:  # another package asserting the same node is fine; another kind is not
             by = "several packages" if owner[1] == "*" else f"package {owner[1]!r}"
             ctx.report(
@@ -775,7 +887,8 @@ def validate_in_steps(
                 "id",
                 f"id {node_id!r} is in the graph as {owner[0]} ({by}), not {node.label}",
             )
-        for column, reason in row_rule_problems(node_rules[node.label], node.props):
+        rules = node_rules[node.label]
+        for column, reason in row_rule_problems(rules, node.props) if rules else ():
             ctx.report(node.table, node.row.number, column, reason)
     referenced = _referenced(ctx, nodes) if lookup else set()
     if lookup and referenced:  # ids the ties name that the package does not define, looked up at once
@@ -786,9 +899,8 @@ def validate_in_steps(
     del stored
     labels.update((i, n.label) for i, n in nodes.items())
 
-    def check_ref(tie: _Tie, column: str, value: str, allowed: Iterable[str], what: str) -> bool:
+    def check_ref(tie: _Tie, column: str, value: str, allowed: tuple[str, ...], what: str) -> bool:
         label = labels.get(value)
-        allowed = tuple(allowed)
         if label is None and value in ctx.invalid:
             return False  # the row defining it is already reported
         if label is None:
@@ -804,6 +916,23 @@ def validate_in_steps(
             return True
         return False
 
+    # What each tie type's checks need, worked out once: the labels its ends may have, its
+    # reference properties (name, column, labels), its key's properties and its rules.
+    checks = {
+        name: (
+            tuple(rel.sources),
+            tuple(rel.targets),
+            tuple(
+                (p, "ngo" if name == "MENTIONS" else p, tuple(prop.reference))
+                for p, prop in rel.properties.items()
+                if prop.reference
+            ),
+            "evidence" if name not in DERIVED else None,
+            rel.key_properties,
+            tie_rules[name],
+        )
+        for name, rel in schema.relationships.items()
+    }
     # Every tie is checked as soon as its chunk is parsed; what the records need is kept in
     # compact form (see _pending) until the whole package is known to be valid, and nothing
     # once a problem is found. Duplicates are found per table (a tie type has one table):
@@ -811,34 +940,34 @@ def validate_in_steps(
     pending: list[_Pending | None] = []
     seen_keys: dict[str, dict[bytes, int]] = {}
     for tie in chain(_tie_rows(ctx), _derived_ties(ctx, nodes)):
-        rel = schema.relationships[tie.type]
-        ok = check_ref(tie, tie.columns[0], tie.source, rel.sources, "source")
-        ok &= check_ref(tie, tie.columns[1], tie.target, rel.targets, "target")
-        for name, prop in rel.properties.items():
-            if prop.reference and name in tie.props:
-                column = "ngo" if tie.type == "MENTIONS" else name
-                ok &= check_ref(tie, column, str(tie.props[name]), prop.reference, name)
-        for interview in tie.props.get("evidence", []):
-            ok &= check_ref(
-                tie,
-                "evidence" if tie.type not in DERIVED else tie.columns[0],
-                interview,
-                ("Interview",),
-                "evidence interview",
-            )
-        if not _start_before_end(tie.props):
-            ctx.report(
-                tie.table, tie.row.number, "end", f"ends ({tie.props['end']}) before it starts ({tie.props['start']})"
-            )
+        sources, targets, references, evidence_column, key_properties, rules = checks[tie.type]
+        props = tie.props
+        # the usual case (every label as allowed) costs two look-ups; check_ref reports the rest
+        if labels.get(tie.source) in sources and labels.get(tie.target) in targets:
+            ok = True
+        else:
+            ok = check_ref(tie, tie.columns[0], tie.source, sources, "source")
+            ok &= check_ref(tie, tie.columns[1], tie.target, targets, "target")
+        for name, column, allowed in references:
+            value = props.get(name)
+            if value is not None and labels.get(str(value)) not in allowed:
+                ok &= check_ref(tie, column, str(value), allowed, name)
+        for interview in props.get("evidence", ()):
+            if labels.get(interview) != "Interview":
+                ok &= check_ref(tie, evidence_column or tie.columns[0], interview, ("Interview",), "evidence interview")
+        if "end" in props and not _start_before_end(props):
+            ctx.report(tie.table, tie.row.number, "end", f"ends ({props['end']}) before it starts ({props['start']})")
             ok = False
-        for column, reason in row_rule_problems(tie_rules[tie.type], tie.props):
-            ctx.report(tie.table, tie.row.number, column, reason)
-            ok = False
-        identity = [tie.source, tie.type, tie.target] + [tie.props.get(k) for k in rel.key_properties]
-        key = _tie_key(identity)
-        seen = seen_keys.setdefault(tie.table.source, {})
+        if rules:
+            for column, reason in row_rule_problems(rules, props):
+                ctx.report(tie.table, tie.row.number, column, reason)
+                ok = False
+        key = _tie_key([tie.source, tie.type, tie.target, *map(props.get, key_properties)])
+        seen = seen_keys.get(tie.table.source)
+        if seen is None:
+            seen = seen_keys[tie.table.source] = {}
         if key in seen:
-            named = ", ".join(("source", "type", "target", *rel.key_properties))
+            named = ", ".join(("source", "type", "target", *key_properties))
             ctx.report(
                 tie.table,
                 tie.row.number,
@@ -856,12 +985,22 @@ def validate_in_steps(
         raise InvalidPackage(ctx.problems)
 
     records = Records(package.name)
+    node_names: dict[
+        int, tuple[tuple[str, ...], tuple[str, ...], int]
+    ] = {}  # per shape: (its names, record names, id's place)
     for node in nodes.values():
-        names = shared_names((*node._names, *_PROVENANCE))
+        shape = node_names.get(id(node._names))
+        if shape is None or shape[0] is not node._names:
+            shape = node_names[id(node._names)] = (
+                node._names,
+                shared_names((*node._names, *_PROVENANCE)),
+                node._names.index("id"),
+            )
+        names = shape[1]
         values = (*node._values, package.name, node.table.source, node.row.number)
         node._values = ()  # the record holds them from here on
-        props = dict(zip(names, values, strict=True))  # for the hash only
-        records.nodes.append(NodeRecord.of(node.label, props["id"], names, digest_bytes(props), values))
+        records.nodes.append(NodeRecord.of(node.label, values[shape[2]], names, digest_fields(names, values), values))
+    del node_names
     nodes.clear()
     yield records.nodes
     for first in range(0, len(pending), STEP_TIES):

@@ -24,6 +24,8 @@ client's own function writes any value of a type other than ``str``, ``dict``, `
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 __all__ = ["params_header", "plain_rows"]
@@ -93,11 +95,24 @@ def _key(key: Any) -> str:
     return text
 
 
+def _quoted(text: str) -> str:
+    """A text value as the client writes it: in double quotes, ``\\`` and ``"`` escaped, nothing else.
+
+    For a text without control characters (any printable text) that is JSON's own quoting,
+    which is one C call: ``encode_basestring(text) == _quoted(text)`` when ``text.isprintable()``.
+
+    >>> text = 'a"b' + chr(92) + "c"
+    >>> _quoted(text) == encode_basestring(text) == '"a' + chr(92) + '"b' + chr(92) * 2 + 'c"'
+    True
+    """
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _param(value: Any) -> str:
     """One value as the client's ``stringify_param_value`` writes it."""
     kind = type(value)
     if kind is str:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return encode_basestring(value) if value.isprintable() else _quoted(value)
     if kind is dict:
         return _map_param(value)
     if kind is list or kind is tuple:
@@ -111,19 +126,41 @@ def _param(value: Any) -> str:
     return str(stringify_param_value(value))
 
 
+#: Map writers compiled per tuple of keys (a load's rows have a few shapes; see :func:`_compile_map`).
+_MAPS: dict[tuple[Any, ...], Callable[[tuple[Any, ...]], str]] = {}
+
+
+def _compile_map(keys: tuple[Any, ...]) -> Callable[[tuple[Any, ...]], str]:
+    """A function writing a map with ``keys`` (in that order) from the tuple of its values.
+
+    What :func:`_map_param` wrote key by key, written once per shape (as
+    ``collections.namedtuple`` writes its class): the keys' texts are constants of the
+    function (never part of its source, which holds only positions), a text value is
+    quoted inline and any other value goes through :func:`_param`.
+    """
+    env: dict[str, Any] = {"s": str, "p": _param, "e": encode_basestring, "q": _quoted}
+    pieces = []
+    for index, key in enumerate(keys):
+        env[f"k{index}"] = ("{" if index == 0 else ",") + _key(key)
+        x = f"x{index}"
+        pieces.append(f"k{index}, ((e({x}) if {x}.isprintable() else q({x})) if type({x}) is s else p({x}))")
+    if not keys:
+        return lambda values: "{}"
+    unpack = "".join(f"x{i}, " for i in range(len(keys)))
+    source = f"def write(values):\n    {unpack}= values\n    return ''.join(({', '.join(pieces)}, '}}'))\n"
+    exec(source, env)  # positions only, never a key: see the docstring
+    return env["write"]  # type: ignore[no-any-return]
+
+
 def _map_param(value: dict[Any, Any]) -> str:
-    """A map; its text values inline (most of a load's values: one call fewer each)."""
-    parts = []
-    keys = _KEYS
-    for k, v in value.items():
-        key = keys.get(k) if type(k) is str else None
-        if key is None:
-            key = _key(k)
-        if type(v) is str:
-            parts.append(key + '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        else:
-            parts.append(key + _param(v))
-    return "{" + ",".join(parts) + "}"
+    """A map, by the writer compiled for its keys."""
+    keys = tuple(value)
+    write = _MAPS.get(keys)
+    if write is None:
+        write = _compile_map(keys)
+        if len(_MAPS) < 4096:  # a hostile load may have many shapes: past it, compiled each time
+            _MAPS[keys] = write
+    return write(tuple(value.values()))
 
 
 def params_header(params: dict[str, Any] | None) -> str:
