@@ -204,6 +204,10 @@ RUN_TIES = 10_000
 #: running the query over those NGOs (1.5 s for 5,000 NGOs at the medium size); their ties vary
 #: little, unlike those of the agencies an unlabelled listing meets.
 RUN_ANCHORS, FIRST_ROWS_PER_ANCHOR = 1_000, 20.0
+#: Anchors a listing of ``page: {labels: PARAMETER}`` reads at most at a time, and at most per run: it has no index
+#: to seek (labels are not indexed together), so every listing is a scan of the nodes (0.19 s for 10,000 anchors
+#: at the medium size); its rows are one per anchor and light, so runs take many.
+LABELS_BATCH, LABELS_RUN = 200_000, 10_000
 #: A name a ``page: {label: ...}`` may give (it is written into the anchor listing's Cypher).
 _LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -604,7 +608,8 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, curso
                 batch = batch[1:]  # ANCHORS starts at ``start`` itself: the cursor's anchor once, not again
             pending = deque(tuple(r) for r in batch[:batch_size])
             if pending:
-                start, first, batch_size = pending[-1][0], False, min(batch_size * 5, ANCHOR_BATCH)
+                grown = min(batch_size * 5, LABELS_BATCH if q.page.labels is not None else ANCHOR_BATCH)
+                start, first, batch_size = pending[-1][0], False, grown
         if not pending:
             break
         # The weight that should give the rows still needed (a quarter more, as a run costs more
@@ -614,7 +619,7 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, curso
             per = rows_run / weight_run if rows_run else 1.0
         else:
             per = max(rows_run, 1) / weight_run if weight_run else FIRST_ROWS_PER_ANCHOR
-        cap = RUN_TIES if weighed else RUN_ANCHORS
+        cap = RUN_TIES if weighed else LABELS_RUN if q.page.labels is not None else RUN_ANCHORS
         budget = min(1.25 * min(limit + 1 - len(rows), ALL_RUN_ROWS) / per, cap)
         window: list[tuple[Any, ...]] = []
         weight = 0
