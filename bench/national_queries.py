@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--point", type=int, default=5, help="NGOs for the point shape (0: no point shape)")
     parser.add_argument("--budget", type=float, default=30.0, help="seconds of timed calls per case at most")
+    parser.add_argument(
+        "--no-transfer", action="store_true", help="no row-transfer probe after results of 10,000 rows or more"
+    )
     parser.add_argument("--size", default="national", help="name of the size, for the result file")
     parser.add_argument("--tag", default="", help="suffix of the result file name")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -44,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     order = [x.strip() for x in args.queries.split(",") if x.strip()] if args.queries else sorted(library())
     only = set(order) if args.queries else None
     out: dict[str, Any] = {"store": args.store, "runs": args.runs, "only": sorted(only) if only else None}
+    out["transfer_probe"] = not args.no_transfer
     stages = Stages()
     store = _open(args)
     try:
@@ -69,7 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         out[args.store] = {}
         for name in order:  # in the order given (a run stopped early has measured the first)
-            time_cases(store, ngos, args.runs, budget=args.budget, only={name}, shapes=shapes, results=out[args.store])
+            time_cases(
+                store,
+                ngos,
+                args.runs,
+                budget=args.budget,
+                only={name},
+                shapes=shapes,
+                results=out[args.store],
+                transfer=not args.no_transfer,
+            )
         out["queries_s"] = round(time.perf_counter() - started, 1)
         out["load_average_after_queries"] = load_average()
     except SystemExit as exc:  # stopped (a timeout's SIGTERM): keep the cases measured so far

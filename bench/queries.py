@@ -55,10 +55,12 @@ def time_cases(
     only: set[str] | None = None,
     shapes: set[str] | None = None,
     results: dict[str, Any] | None = None,
+    transfer: bool = True,
 ) -> dict[str, Any]:
     """Time every case (of ``only``'s queries and ``shapes``' shapes, if given): median, p95, max, rows.
 
     ``results``, if given, is filled case by case (a caller can keep what was measured if stopped).
+    ``transfer=False`` leaves out the row-transfer probe of large results (``transfer_ms``).
     """
     import warnings
 
@@ -108,7 +110,7 @@ def time_cases(
         }
         if result.more is not None:
             results[f"{name}:{shape}"]["first_page_of_more"] = True
-        if rows / len(times) >= TRANSFER_ROWS:
+        if transfer and rows / len(times) >= TRANSFER_ROWS:
             results[f"{name}:{shape}"]["transfer_ms"] = transfer_ms(store, int(rows / len(times)), len(result.columns))
         log(
             f"queries {store.description.split(':')[0]}: {name}:{shape} median {results[f'{name}:{shape}']['median_ms']} ms"

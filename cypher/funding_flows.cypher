@@ -4,6 +4,7 @@
 //   directly or through a government body that receives the grant and passes it on
 //   (`via`), with amounts where known and whether a joint NGO-government
 //   application was required.
+// page: {key: ngo, unless: [ngo], label: NGO}
 // params:
 //   ngo: {type: string, default: null, description: Only flows to this NGO.}
 //   kind: {type: string, default: null, choices: [international_foundation, domestic_foundation, government, individual_donors, online_platform, business, agency, company], description: Only funders of this kind.}
@@ -15,19 +16,10 @@
 //   funded (FUNDS into the agency), the row names the upstream funder and the agency
 //   as `via`: `amount` is what reached the NGO, `amount_to_via` what the funder paid
 //   the agency. `evidence` joins both ties' interviews. Flows that end at an agency
-//   are not listed.
-CALL {
-  // The NGO from the id index when $ngo is given, else every NGO (the UNWIND keeps
-  // this second branch from running when $ngo is given).
-  MATCH (n:NGO {id: $ngo})
-  RETURN n
-  UNION ALL
-  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
-  MATCH (n:NGO)
-  RETURN n
-}
-// FalkorDB treats n as unbound in a MATCH right after a CALL with UNION: WITH first.
-WITH n
+//   are not listed. Rows are sorted by NGO (the page key), then funder kind, funder,
+//   start, round and `via`.
+// the NGO $ngo, or else the NGOs of this run (a window of the page): n
+{{ngo_or_page}}
 MATCH (src)-[g:FUNDS]->(n)
 WHERE ($round IS NULL OR g.round = $round) AND NOT src:Staged
 OPTIONAL MATCH (up)-[u:FUNDS]->(src:Agency)
@@ -42,4 +34,4 @@ RETURN funder_kind, f.id AS funder, f.name AS funder_name, via.id AS via, via.na
   coalesce(u.joint_application, g.joint_application) AS joint_application,
   g.start AS start, g.end AS end, g.round AS round,
   g.evidence + [e IN coalesce(u.evidence, []) WHERE NOT e IN g.evidence] AS evidence
-ORDER BY funder_kind, funder, ngo, coalesce(start, ''), round, coalesce(via, '')
+ORDER BY ngo, funder_kind, funder, coalesce(start, ''), round, coalesce(via, '')

@@ -23,9 +23,11 @@ WITH n
 MATCH {{reaches}}
 WHERE c.route = 'state' AND ($round IS NULL OR c.round = $round)
 UNWIND c.bodies AS body
-// ranked by the bodies' ids first, so only the listed bodies are looked up
-WITH body, count(DISTINCT c.chain) AS chains, count(DISTINCT n.id + ' ' + t.id) AS pairs, count(DISTINCT n) AS ngos,
-  count(DISTINCT t) AS targets
+// ranked by the bodies' ids first, so only the listed bodies are looked up; the NGOs, places and pairs are
+// counted by internal ids (a pair as one integer, below 2^31 nodes): hashing 3 million built strings and nodes
+// was two thirds of the query at the national size
+WITH body, count(DISTINCT c.chain) AS chains, count(DISTINCT id(n) * 4294967296 + id(t)) AS pairs,
+  count(DISTINCT id(n)) AS ngos, count(DISTINCT id(t)) AS targets
 ORDER BY pairs DESC, ngos DESC, targets DESC, body
 LIMIT $limit
 MATCH (a:Agency {id: body})

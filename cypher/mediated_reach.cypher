@@ -15,20 +15,8 @@
 //   both; `only_through_state` those with a chain but no WORKS_IN. The id lists are
 //   sorted. Chains follow graphmodel/chains.py and rounds graphmodel/temporal.py (a
 //   node is observed in a round when a tie of that round, interviews included, touches it).
-CALL {
-  // The NGO from the id index when $ngo is given, else the NGOs of this run (a window of the
-  // page, each found by its internal id; the UNWIND keeps this branch from running when $ngo is given).
-  MATCH (n:NGO {id: $ngo})
-  RETURN n
-  UNION ALL
-  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
-  {{in_page(anchor)}}
-  MATCH (n:NGO)
-  WHERE id(n) = anchor
-  RETURN n
-}
-// FalkorDB treats n as unbound in a MATCH right after a CALL with UNION: WITH first.
-WITH n
+// the NGO $ngo, or else the NGOs of this run (a window of the page): n
+{{ngo_or_page}}
 OPTIONAL MATCH (n)-[q]-(y)
 WHERE ($round IS NULL OR q.round = $round) AND NOT y:Staged AND {{recorded(q)}}
 WITH n, count(q) > 0 AS observed

@@ -14,8 +14,9 @@
 //   `unresolved` when it has no end. Counts of episodes are ties, counts of NGOs distinct NGOs.
 CALL {
   // One row per NGO, one per NGO with a trust source (a match per kind of source over the
-  // graph, not a look per NGO), and one per distrust episode that ended after a source at its
-  // place (only episodes with an end read their sources): counted per NGO below.
+  // graph, not a look per NGO), one per distrust episode that ended after a source at its
+  // place (only episodes with an end read their sources), one per distrust episode and one per
+  // NGO that met formalistic compliance (each a match over the graph too): counted per NGO below.
   MATCH (n:NGO)
   RETURN n, 'ngo' AS row
   UNION ALL
@@ -27,17 +28,21 @@ CALL {
   WHERE size([s IN sources WHERE ($basis IS NULL OR s.basis = $basis) AND (s.place IS NULL OR s.place = x.id)
     AND {{starts_by(s.start, d.end)}}]) > 0
   RETURN n, 'ended_after_state' AS row
+  UNION ALL
+  MATCH ()-[d:DISTRUSTS]->(n:NGO)
+  WHERE $basis IS NULL OR d.basis = $basis
+  RETURN n, CASE WHEN d.end IS NULL THEN 'unresolved' ELSE 'ended' END AS row
+  UNION ALL
+  MATCH ()-[f:ACCEPTS]->(n:NGO)
+  WHERE f.kind = 'formalistic_compliance' AND ($basis IS NULL OR f.basis = $basis)
+  RETURN DISTINCT n, 'formalistic' AS row
 }
 WITH n, count(CASE WHEN row = 'source' THEN 1 END) > 0 AS has_sources,
-  count(CASE WHEN row = 'ended_after_state' THEN 1 END) AS after_state
-OPTIONAL MATCH (x)-[d:DISTRUSTS]->(n)
-WHERE $basis IS NULL OR d.basis = $basis
-WITH n, has_sources, after_state, count(d) AS episodes, count(d.end) AS ended,
-  count(CASE WHEN d IS NOT NULL AND d.end IS NULL THEN 1 END) AS unresolved
-WITH n, has_sources, episodes, after_state, ended - after_state AS without_state, unresolved
-OPTIONAL MATCH ()-[f:ACCEPTS]->(n)
-WHERE f.kind = 'formalistic_compliance' AND ($basis IS NULL OR f.basis = $basis)
-WITH n, has_sources, episodes, after_state, without_state, unresolved, count(f) > 0 AS formalistic
+  count(CASE WHEN row = 'ended_after_state' THEN 1 END) AS after_state,
+  count(CASE WHEN row = 'ended' THEN 1 END) AS ended, count(CASE WHEN row = 'unresolved' THEN 1 END) AS unresolved,
+  count(CASE WHEN row = 'formalistic' THEN 1 END) > 0 AS formalistic
+WITH n, has_sources, ended + unresolved AS episodes, after_state, ended - after_state AS without_state, unresolved,
+  formalistic
 WITH CASE $by
     WHEN 'province' THEN n.province
     WHEN 'registration' THEN n.registration

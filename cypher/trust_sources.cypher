@@ -22,18 +22,8 @@
 //   the survey institution schema.yaml maps the department's system and level to
 //   (null for self-governing village committees); `trust_2011` and `trust_2015` its
 //   Table 4 shares (%), and `trust_change` their difference.
-CALL {
-  // The NGO from the id index when $ngo is given, else the NGOs of this run (a window of the
-  // page, each found by its internal id; the UNWIND keeps this branch from running when $ngo is given).
-  MATCH (n:NGO {id: $ngo})
-  RETURN n
-  UNION ALL
-  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
-  {{in_page(anchor)}}
-  MATCH (n:NGO)
-  WHERE id(n) = anchor
-  RETURN n
-}
+// the NGO $ngo, or else the NGOs of this run (a window of the page): n
+{{ngo_or_page}}
 {{trust_sources}}
 UNWIND sources AS s
 WITH DISTINCT n, s

@@ -17,18 +17,8 @@
 //   (`ended` false), `state_before` lists the sources that began by now, none of which
 //   ended it. `followed` lists the acceptances at the same place that may have started
 //   no earlier than the episode. Each source reads `TYPE kind by agency (start)`.
-CALL {
-  MATCH (n:NGO {id: $ngo})
-  RETURN n
-  UNION ALL
-  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
-  {{in_page(anchor)}}
-  MATCH (n:NGO)
-  WHERE id(n) = anchor
-  RETURN n
-}
-// (a WITH between: FalkorDB's MATCH right after a CALL with a UNION would not keep n)
-WITH n
+// the NGO $ngo, or else the NGOs of this run (a window of the page): n
+{{ngo_or_page}}
 MATCH (x)-[st:DISTRUSTS|ACCEPTS]->(n)
 WHERE ($basis IS NULL OR st.basis = $basis) AND NOT x:Staged
 // the sources that may be at the stance's place (those at other places could never count), read

@@ -10,12 +10,40 @@
 //   Chains as in access_paths (graphmodel/chains.py). `reason` is `no_head` when no
 //   department the NGO cooperates with in that round reaches the tie's source through
 //   MOBILIZES ties on its behalf of that round or SUPERVISES ties, else `no_target`.
-MATCH ()-[m:MOBILIZES]->()
-WHERE ($ngo IS NULL OR m.on_behalf_of = $ngo) AND m.on_behalf_of IS NOT NULL
-// every mobilisation on an NGO's behalf, read once and grouped by the NGO (the ties alone: the
-// ends are read for the few that no chain uses)
-WITH m.on_behalf_of AS ngo, collect(m) AS served
+CALL {
+  // First, per NGO, its mobilisations against the distinct mobilisations its chains through the state use
+  // (from the derived ties loads keep, graphmodel/engine/derived.py; a chain's MOBILIZES ties are all on its
+  // NGO's behalf): an NGO whose chains use as many as it has has no unjoined one. Read as whole-graph matches
+  // (no look per NGO); usually no NGO is left for the test of each tie below.
+  // With an NGO: its mobilisations from the index on on_behalf_of (a null $ngo, as '', matches none: `= null`
+  // makes FalkorDB scan every MOBILIZES tie); without one, every mobilisation on an NGO's behalf (the UNWIND
+  // keeps this branch from running when $ngo is given).
+  MATCH ()-[m:MOBILIZES]->()
+  WHERE m.on_behalf_of = coalesce($ngo, '')
+  RETURN m.on_behalf_of AS ngo, m._key AS tie, true AS served
+  UNION ALL
+  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo
+  MATCH ()-[m:MOBILIZES]->()
+  WHERE m.on_behalf_of IS NOT NULL
+  RETURN m.on_behalf_of AS ngo, m._key AS tie, true AS served
+  UNION ALL
+  MATCH (n:NGO)
+  WHERE n.id = coalesce($ngo, n.id)
+  WITH n
+  MATCH {{reaches}}
+  WHERE c.route = 'state'
+  UNWIND range(0, size(c.ties) - 1) AS i
+  WITH n, c, i
+  WHERE c.types[i] = 'MOBILIZES'
+  RETURN n.id AS ngo, c.ties[i] AS tie, false AS served
+}
+WITH ngo, count(CASE WHEN served THEN 1 END) AS served, count(DISTINCT CASE WHEN NOT served THEN tie END) AS used
+WHERE served > used
 MATCH (n:NGO {id: ngo})
+// its mobilisations (ties only: the ends are read for the few that no chain uses)
+MATCH ()-[m:MOBILIZES]->()
+WHERE m.on_behalf_of = ngo
+WITH n, collect(m) AS served
 // the ties its chains through the state use, from the derived ties loads keep (graphmodel/engine/derived.py):
 // one list per chain, each read once per NGO (a list of lists: no list of every tie is built)
 WITH n, served, [{{reaches}} WHERE c.route = 'state' | c.ties] AS used

@@ -38,7 +38,9 @@ given>``. ``page_size=None`` (``--all``) gives every row, read window by window 
 bounded size (:data:`ALL_RUN_ROWS`, :data:`RUN_TIES`), so no transaction holds the whole
 result. A call narrowed by an ``unless`` parameter is one run whose own branches find its
 rows; ``page: {anchor: PARAMETER}`` names a parameter whose value is then the one anchor
-(``evidence``'s ``source``). ``page: {label: NGO}`` lists only the anchors of that label.
+(``evidence``'s ``source``). ``page: {label: NGO}`` lists only the anchors of that label;
+``page: {labels: PARAMETER}`` the nodes having one of the labels that parameter lists, one row each
+(``resolve_actors``).
 """
 
 from __future__ import annotations
@@ -109,7 +111,17 @@ def _page_fragments() -> dict[str, str]:
     # The anchors come as internal node ids: the query finds each by id (no label needed, no scan)
     # with `MATCH (a)-[r]->(b) WHERE id(a) = anchor`. (Not `MATCH (a) WHERE id(a) = anchor` on a line
     # of its own, which FalkorDB 4 fails to parse inside a UNION.)
-    return {"in_page": "UNWIND $page_nodes AS $1"}
+    return {
+        "in_page": "UNWIND $page_nodes AS $1",
+        # `n`: the NGO `$ngo` from its id index when given, else the NGOs of the run's window (the
+        # UNWIND keeps the second branch from running when $ngo is given). The WITH after the CALL:
+        # FalkorDB treats `n` as unbound in a MATCH right after a CALL with a UNION.
+        "ngo_or_page": (
+            "CALL {\n  MATCH (n:NGO {id: $ngo})\n  RETURN n\n  UNION ALL\n"
+            "  UNWIND CASE WHEN $ngo IS NULL THEN [1] ELSE [] END AS every_ngo\n"
+            "  {{in_page(anchor)}}\n  MATCH (n:NGO)\n  WHERE id(n) = anchor\n  RETURN n\n}\nWITH n"
+        ),
+    }
 
 
 #: Where ``{{name}}`` fragments come from: functions returning {name: Cypher}.
@@ -192,29 +204,38 @@ RUN_TIES = 10_000
 #: running the query over those NGOs (1.5 s for 5,000 NGOs at the medium size); their ties vary
 #: little, unlike those of the agencies an unlabelled listing meets.
 RUN_ANCHORS, FIRST_ROWS_PER_ANCHOR = 1_000, 20.0
+#: Anchors a listing of ``page: {labels: PARAMETER}`` reads at most at a time, and at most per run: it has no index
+#: to seek (labels are not indexed together), so every listing is a scan of the nodes (0.19 s for 10,000 anchors
+#: at the medium size); its rows are one per anchor and light, so runs take many.
+LABELS_BATCH, LABELS_RUN = 200_000, 10_000
 #: A name a ``page: {label: ...}`` may give (it is written into the anchor listing's Cypher).
 _LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @cache
-def anchors_cypher(label: str | None = None) -> LiteralString:
+def anchors_cypher(label: str | None = None, of_labels: bool = False) -> LiteralString:
     """The next anchors: node ids from ``$from`` on (every id when null), of ``label`` if given,
     in the order a paged query sorts them, with the internal node id the query finds each by and
     its weight: without a label its ties (the rows an anchor gives grow with them; one with none
     gives none), with a label 1 (see :data:`RUN_ANCHORS`). Interviews never
     anchor: their ties (WITH, MENTIONS) are left out of every paged query. ``coalesce`` rather
     than ``$from IS NULL OR`` keeps the filter a plain range (an index range with a label).
+    ``of_labels``: the nodes having one of the labels ``$labels`` (Interviews too, if named), each
+    weighing 1, tied or not (``page: {labels: PARAMETER}``: a query with one row per node).
 
     >>> anchors_cypher("NGO")[:12]
     'MATCH (n:NGO'
+    >>> "l IN $labels" in anchors_cypher(of_labels=True)
+    True
     """
     if label is not None and not _LABEL.match(label):
         raise QueryError(f"{label!r} is not a label")
     node = f"n:{label}" if label else "n"
-    weight = "1" if label else "size([(n)--() | 1])"
+    weight = "1" if label or of_labels else "size([(n)--() | 1])"
+    which = "any(l IN labels(n) WHERE l IN $labels)" if of_labels else "NOT n:Interview"
     return cast(
         LiteralString,
-        f"MATCH ({node}) WHERE n.id >= coalesce($from, '') AND NOT n:Staged AND NOT n:Interview "
+        f"MATCH ({node}) WHERE n.id >= coalesce($from, '') AND NOT n:Staged AND {which} "
         f"WITH n.id AS id, n ORDER BY id LIMIT $n RETURN id, id(n) AS node, {weight} AS weight",
     )
 
@@ -309,6 +330,9 @@ class Paging:
     label: str | None = None
     #: A parameter that, given, names the one anchor of a narrow call (``evidence``'s ``source``).
     anchor: str | None = None
+    #: A parameter holding a list of labels: the anchors are the nodes with one of them, each one row at
+    #: most (``resolve_actors``' ``labels``); ``label`` and ``labels`` exclude each other.
+    labels: str | None = None
 
 
 @dataclass(frozen=True)
@@ -407,20 +431,23 @@ def _paging(spec: Any, params: dict[str, Param], path: Path) -> Paging | None:
     if (
         not isinstance(spec, dict)
         or not isinstance(spec.get("key"), str)
-        or set(spec) - {"key", "unless", "label", "anchor"}
+        or set(spec) - {"key", "unless", "label", "anchor", "labels"}
     ):
         raise QueryError(
-            f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...], label: LABEL, anchor: PARAMETER}}"
+            f"{path}: 'page' takes {{key: COLUMN, unless: [PARAMETER, ...], label: LABEL, anchor: PARAMETER, "
+            "labels: PARAMETER}}"
         )
     unless = tuple(spec.get("unless") or ())
-    anchor = spec.get("anchor")
-    unknown = [p for p in (*unless, anchor) if p is not None and p not in params]
+    anchor, labels = spec.get("anchor"), spec.get("labels")
+    unknown = [p for p in (*unless, anchor, labels) if p is not None and p not in params]
     if unknown:
         raise QueryError(f"{path}: 'page' names unknown parameter(s) {', '.join(unknown)}")
     label = spec.get("label")
     if label is not None and (not isinstance(label, str) or not _LABEL.match(label)):
         raise QueryError(f"{path}: 'page: label' is not a label: {label!r}")
-    return Paging(spec["key"], unless, label, anchor)
+    if labels is not None and (label is not None or params[labels].type != "string_list"):
+        raise QueryError(f"{path}: 'page: labels' names a string_list parameter, and excludes 'label'")
+    return Paging(spec["key"], unless, label, anchor, labels)
 
 
 def plain_query(text: str, path: Path) -> Query:
@@ -570,16 +597,19 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, curso
     pending: deque[tuple[Any, ...]] = deque()  # anchors read, not yet run: (id, node, weight)
     start, exhausted, first, batch_size = anchor, False, True, FIRST_BATCH
     weight_run, rows_run = 0, 0
-    weighed = q.page.label is None  # the anchors weigh their ties (else one each)
+    weighed = q.page.label is None and q.page.labels is None  # the anchors weigh their ties (else one each)
+    listing = anchors_cypher(q.page.label, q.page.labels is not None)
+    of_labels = {"labels": bound[q.page.labels]} if q.page.labels is not None else {}
     while len(rows) <= limit:
         if not pending and not exhausted:
-            batch = store.run(anchors_cypher(q.page.label), {"from": start, "n": batch_size + 1}).rows
+            batch = store.run(listing, {"from": start, "n": batch_size + 1, **of_labels}).rows
             exhausted = len(batch) <= batch_size
             if batch and start is not None and batch[0][0] == start and not first:
                 batch = batch[1:]  # ANCHORS starts at ``start`` itself: the cursor's anchor once, not again
             pending = deque(tuple(r) for r in batch[:batch_size])
             if pending:
-                start, first, batch_size = pending[-1][0], False, min(batch_size * 5, ANCHOR_BATCH)
+                grown = min(batch_size * 5, LABELS_BATCH if q.page.labels is not None else ANCHOR_BATCH)
+                start, first, batch_size = pending[-1][0], False, grown
         if not pending:
             break
         # The weight that should give the rows still needed (a quarter more, as a run costs more
@@ -589,7 +619,7 @@ def _page(store: Store, q: Query, bound: dict[str, Any], size: int | None, curso
             per = rows_run / weight_run if rows_run else 1.0
         else:
             per = max(rows_run, 1) / weight_run if weight_run else FIRST_ROWS_PER_ANCHOR
-        cap = RUN_TIES if weighed else RUN_ANCHORS
+        cap = RUN_TIES if weighed else LABELS_RUN if q.page.labels is not None else RUN_ANCHORS
         budget = min(1.25 * min(limit + 1 - len(rows), ALL_RUN_ROWS) / per, cap)
         window: list[tuple[Any, ...]] = []
         weight = 0
@@ -675,7 +705,8 @@ def render_library(queries: dict[str, Query]) -> str:
         if q.page is not None:
             unless = " or ".join(f"`{p}`" for p in q.page.unless)
             lines += [
-                f"Paged (see above) when called without {unless}: rows in order of `{q.page.key}` first, "
+                f"Paged (see above){f' when called without {unless}' if unless else ''}: rows in order of "
+                f"`{q.page.key}` first, "
                 f"{DEFAULT_PAGE_SIZE:,} to a page; `--all` for every row.",
                 "",
             ]

@@ -29,6 +29,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("trust_sources", {}),
     ("trust_sources", {"basis": "stated"}),
     ("trust_trajectory", {}),
+    ("funding_flows", {}),
+    ("funding_flows", {"through_government": False}),
+    ("sponsors_and_approvals", {}),
+    ("sponsors_and_approvals", {"round": 1}),
+    ("resolve_actors", {}),
+    ("resolve_actors", {"labels": ["Village", "School"]}),
 ]
 
 
@@ -154,3 +160,37 @@ def test_the_shell_pages(both: tuple[Store, Store], capsys: pytest.CaptureFixtur
     lines = every.out.splitlines()
     assert first.out.splitlines() + second.out.splitlines()[1:] == lines[:7]
     assert "larger result" not in every.err
+
+
+@pytest.mark.parametrize("name", ["funding_flows", "sponsors_and_approvals"])
+def test_ngo_pages_are_the_one_ngo_calls_in_ngo_order(both: tuple[Store, Store], name: str) -> None:
+    # Every row of a query paged by NGO is each NGO's own call (not paged: found from the NGO's id
+    # index, one statement) in NGO id order, on both stores; the pages add up to it (above).
+    for db in both:
+        every = run_query(db, name, {}, page_size=None)
+        ngos = sorted(r[0] for r in db.run("MATCH (n:NGO) RETURN n.id").rows)
+        one_by_one = [row for ngo in ngos for row in run_query(db, name, {"ngo": ngo}).rows]
+        assert every.rows == one_by_one and len({r[every.columns.index("ngo")] for r in every.rows}) > 10
+
+
+@pytest.mark.parametrize("labels", [None, ["Agency"], ["Village", "School"], ["Interview", "Funder"], []])
+def test_resolve_actors_pages_read_every_node_of_the_labels(both: tuple[Store, Store], labels: Any) -> None:
+    # Every node of the labels, tied or not (interviews too when named), once, in id order: the ids a
+    # plain match over the labels gives, with nothing left out by the anchor listing.
+    params = {} if labels is None else {"labels": labels}
+    wanted = library()["resolve_actors"].bind(params)["labels"]
+    embedded, neo4j = both
+    every = run_query(embedded, "resolve_actors", params, page_size=None)
+    ids = [
+        r[0]
+        for r in embedded.run(
+            "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) AND NOT n:Staged RETURN n.id ORDER BY n.id",
+            {"labels": wanted},
+        ).rows
+    ]
+    assert [r[0] for r in every.rows] == ids and (len(ids) > 4 or labels == [])
+    assert run_query(neo4j, "resolve_actors", params, page_size=None).rows == every.rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = run_query(embedded, "resolve_actors", params, page_size=3)
+    assert first.rows == every.rows[:3] and (first.more is not None) == (len(ids) > 3)

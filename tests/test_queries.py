@@ -356,7 +356,11 @@ def test_sponsors_and_approvals(paper: Store) -> None:
     # sponsor, 5 of them seen again in round 2 (ngo-y01, y07, n01, n02, n04).
     assert sum(r["tie"] == "SPONSORS" for r in got) == 16
     assert sum(r["tie"] == "APPROVES" for r in got) == 16
-    assert [r["tie"] for r in got] == ["SPONSORS"] * 16 + ["APPROVES"] * 16
+    # Sorted by NGO (the page key), then each NGO's sponsors before its approvals.
+    assert [r["ngo"] for r in got] == sorted(r["ngo"] for r in got)
+    for ngo in {r["ngo"] for r in got}:
+        ties = [r["tie"] for r in got if r["ngo"] == ngo]
+        assert ties == sorted(ties, key=lambda tie: tie != "SPONSORS"), ngo
     sponsored = {r["ngo"] for r in got if r["tie"] == "SPONSORS"}
     assert len(sponsored) == 11 and {r["registration"] for r in got if r["tie"] == "SPONSORS"} == {"ngo"}
     assert sorted(r["ngo"] for r in got if r["tie"] == "SPONSORS" and r["round"] == 2) == [
@@ -381,8 +385,15 @@ def test_sponsors_and_approvals(paper: Store) -> None:
     assert [(r["agency"], r["ngo"], r["system"]) for r in got] == [
         ("ag-yn-psb-twp-liangzi", "ngo-y04", "Public Security Bureau")
     ]
-    # Levels are ordered from the top: the province sponsors come first.
-    assert [r["level"] for r in rows(paper, "sponsors_and_approvals")][:4] == ["province"] * 4
+    # Within an NGO's sponsors and its approvals, levels are ordered from the top: ngo-y02's approvals
+    # are the Yunlu police (prefecture), then the Songping education bureau (county).
+    levels = ["national", "province", "prefecture", "county", "township", "village"]
+    got = rows(paper, "sponsors_and_approvals")
+    for key in {(r["ngo"], r["tie"]) for r in got}:
+        seen = [levels.index(r["level"]) for r in got if (r["ngo"], r["tie"]) == key]
+        assert seen == sorted(seen), key
+    y02 = [(r["level"], r["agency"]) for r in got if r["ngo"] == "ngo-y02" and r["tie"] == "APPROVES"]
+    assert y02 == [("prefecture", "ag-yn-psb-pref-yunlu"), ("county", "ag-yn-edu-county-songping")]
 
 
 def test_funding_flows(paper: Store) -> None:
@@ -414,8 +425,12 @@ def test_funding_flows(paper: Store) -> None:
         ("ngo-y07", 31000),
     ]
     assert {r["round"] for r in online} == {2}
-    kinds = [r["funder_kind"] for r in got]
-    assert kinds == sorted(kinds)
+    # Sorted by NGO (the page key), then by funder kind within each NGO.
+    assert [r["ngo"] for r in got] == sorted(r["ngo"] for r in got)
+    for ngo in {r["ngo"] for r in got}:
+        kinds = [r["funder_kind"] for r in got if r["ngo"] == ngo]
+        assert kinds == sorted(kinds), ngo
+    assert len({r["funder_kind"] for r in got if r["ngo"] == "ngo-y04"}) > 1
     assert {r["funder_kind"] for r in got} == {
         "agency",
         "business",

@@ -113,5 +113,5 @@ def actors_from_package(raw: RawPackage, schema: Schema, labels: Iterable[str] |
 def actors_from_store(store: Store, schema: Schema, labels: Iterable[str] | None = None) -> list[Actor]:
     """The actors a store holds, through the ``resolve_actors`` library query."""
     wanted = [schema.label(name) for name in (labels or actor_labels(schema))]
-    result = run_query(store, "resolve_actors", {"labels": wanted})
+    result = run_query(store, "resolve_actors", {"labels": wanted}, page_size=None)  # every page
     return [actor_from_values(rec["label"], rec["package"] or "", rec) for rec in result.records()]
