@@ -44,6 +44,7 @@ from xml.sax.saxutils import escape, quoteattr
 from graphmodel.engine.validate import partial_date_bounds
 from graphmodel.errors import GraphmodelError
 from graphmodel.output import FORMULA_STARTS, spreadsheet_safe
+from graphmodel.tables import tuple_getter
 
 __all__ = [
     "ROUND_SPANS",
@@ -516,7 +517,7 @@ class _CsvShapes:
         lists = tuple(i for i, kind in enumerate(kinds) if i >= self.lead and issubclass(kind, list | tuple))
         texts = [i for i, kind in enumerate(kinds[:-1]) if issubclass(kind, str) or i in lists]
         self.lists.append(lists)
-        self.texts.append(_getter(texts))
+        self.texts.append(tuple_getter(texts))
         self.columns.update(
             name for name, kind in zip(names, kinds[self.lead :], strict=False) if kind is not type(None)
         )
@@ -545,13 +546,3 @@ class _CsvShapes:
         """Each row's cells (rows ending with their shape and values), by its shape's getter."""
         getters = self.getters(columns, lead=lead, after_first=after_first)
         return map(call, map(getters.__getitem__, map(itemgetter(-2), rows)), map(itemgetter(-1), rows))
-
-
-def _getter(positions: list[int]) -> Any:
-    """``itemgetter`` that always returns a tuple."""
-    if len(positions) > 1:
-        return itemgetter(*positions)
-    if positions:
-        only = positions[0]
-        return lambda values: (values[only],)
-    return lambda values: ()

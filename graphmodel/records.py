@@ -10,6 +10,8 @@ from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-
 from operator import itemgetter
 from typing import Any
 
+from graphmodel.joiners import compile_joiner
+
 # One encoder for every digest: json.dumps with options builds a new one per call (a third of the cost).
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -59,18 +61,13 @@ def _compile_text(names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], str]:
     part of its source; the source holds only positions.
     """
     order = sorted(range(len(names)), key=names.__getitem__)
-    env: dict[str, Any] = {"e": encode_basestring, "s": str, "n": int, "r": int.__repr__, "j": _encode}
-    pieces = []
-    for place, index in enumerate(order):
-        env[f"k{place}"] = ("{" if place == 0 else ",") + encode_basestring(names[index]) + ":"
-        value = f"x{index}"
-        pieces.append(
-            f"k{place}, (e({value}) if type({value}) is s else r({value}) if type({value}) is n else j({value}))"
-        )
-    unpack = "".join(f"x{i}, " for i in range(len(names)))
-    source = f"def text(values):\n    {unpack}= values\n    return ''.join(({', '.join(pieces)}, '}}'))\n"
-    exec(source, env)  # positions only, never a name: see the docstring
-    return env["text"]  # type: ignore[no-any-return]
+    parts = [
+        (("{" if place == 0 else ",") + encode_basestring(names[index]) + ":", index)
+        for place, index in enumerate(order)
+    ]
+    env = {"e": encode_basestring, "s": str, "n": int, "r": int.__repr__, "j": _encode}
+    value = "e({x}) if type({x}) is s else r({x}) if type({x}) is n else j({x})"
+    return compile_joiner(parts, value, env, size=len(names), end="}")
 
 
 def digest_fields(names: tuple[str, ...], values: tuple[Any, ...]) -> bytes:

@@ -6,7 +6,10 @@ A reader (``loaders.fieldwork`` for CSV folders and workbooks) turns files into 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
 
 #: Column-name tuples shared by rows with the same filled-in columns (a table has few shapes).
 _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -108,3 +111,21 @@ class RawPackage:
     tables: dict[str, Table]
     problems: list = field(default_factory=list)
     fingerprint: str = ""
+
+
+def tuple_getter(positions: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """``itemgetter`` over ``positions`` that always returns a tuple (a slice when they are consecutive).
+
+    >>> row = ("a", "b", "c", "d")
+    >>> tuple_getter([1, 2])(row), tuple_getter([3])(row), tuple_getter([2, 0])(row), tuple_getter([])(row)
+    (('b', 'c'), ('d',), ('c', 'a'), ())
+    """
+    positions = list(positions)
+    if not positions:
+        return lambda row: ()
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    if positions == list(range(positions[0], positions[-1] + 1)):
+        return itemgetter(slice(positions[0], positions[-1] + 1))
+    return itemgetter(*positions)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, islice
-from operator import itemgetter
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
@@ -24,7 +23,7 @@ from graphmodel.errors import InvalidPackage, Problem
 from graphmodel.gcpause import gc_paused
 from graphmodel.records import NodeRecord, Records, TieRecord, digest_bytes, digest_fields, shared_names
 from graphmodel.schema import Property, Schema
-from graphmodel.tables import RawPackage, Row, Table
+from graphmodel.tables import RawPackage, Row, Table, tuple_getter
 
 __all__ = ["MAX_CELL_CHARS", "STEP_TIES", "Lookup", "partial_date_bounds", "validate_in_steps", "validate_package"]
 
@@ -169,18 +168,6 @@ def _nfc(value: str) -> str:
     return value
 
 
-def _take(positions: list[int]) -> Callable[[Row], tuple[str, ...]]:
-    """A callable giving a row's cells at ``positions`` (indexes into the row tuple) as a tuple."""
-    if not positions:
-        return lambda row: ()
-    if positions == list(range(positions[0], positions[-1] + 1)):
-        return itemgetter(slice(positions[0], positions[-1] + 1))  # type: ignore[return-value]
-    if len(positions) == 1:
-        only = positions[0]
-        return lambda row: (row[only],)
-    return itemgetter(*positions)  # type: ignore[return-value]
-
-
 class _Cells:
     """How to read the rows of one shape (one shared tuple of filled-in column names).
 
@@ -202,7 +189,7 @@ class _Cells:
         self._at = {c: i + 2 for i, c in enumerate(columns)}  # a row is (number, columns, *cells)
         kept = [i for i, c in enumerate(columns) if not c.startswith("_") and c not in skip]
         self.names = tuple(columns[i] for i in kept)
-        self._body = _take([i + 2 for i in kept])
+        self._body = tuple_getter([i + 2 for i in kept])
         self._picks: dict[tuple[str, ...], Callable[[Row], tuple[str, ...]]] = {}
 
     def pick(self, columns: tuple[str, ...]) -> Callable[[Row], tuple[str, ...]]:
@@ -216,7 +203,7 @@ class _Cells:
         if pick is None:
             at = [self._at.get(c) for c in columns]
             if None not in at:
-                pick = _take([a for a in at if a is not None])
+                pick = tuple_getter([a for a in at if a is not None])
             else:
                 pick = lambda row: tuple(row[a] if a is not None else "" for a in at)  # noqa: E731
             self._picks[columns] = pick
@@ -231,7 +218,7 @@ class _Cells:
         """
         pick = self._picks.get((*columns, ""))  # "" is never a column: a key of its own
         if pick is None:
-            pick = self._picks[(*columns, "")] = _take([self._at[c] for c in columns if c in self._at])
+            pick = self._picks[(*columns, "")] = tuple_getter([self._at[c] for c in columns if c in self._at])
         return pick
 
     def get(self, row: Row, column: str) -> str:

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+from graphmodel.joiners import compile_joiner
+
 __all__ = ["params_header", "plain_rows"]
 
 _NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY, _MAP = 1, 2, 3, 4, 5, 6, 10
@@ -138,18 +140,12 @@ def _compile_map(keys: tuple[Any, ...]) -> Callable[[tuple[Any, ...]], str]:
     function (never part of its source, which holds only positions), a text value is
     quoted inline and any other value goes through :func:`_param`.
     """
-    env: dict[str, Any] = {"s": str, "p": _param, "e": encode_basestring, "q": _quoted}
-    pieces = []
-    for index, key in enumerate(keys):
-        env[f"k{index}"] = ("{" if index == 0 else ",") + _key(key)
-        x = f"x{index}"
-        pieces.append(f"k{index}, ((e({x}) if {x}.isprintable() else q({x})) if type({x}) is s else p({x}))")
     if not keys:
         return lambda values: "{}"
-    unpack = "".join(f"x{i}, " for i in range(len(keys)))
-    source = f"def write(values):\n    {unpack}= values\n    return ''.join(({', '.join(pieces)}, '}}'))\n"
-    exec(source, env)  # positions only, never a key: see the docstring
-    return env["write"]  # type: ignore[no-any-return]
+    parts = [(("{" if index == 0 else ",") + _key(key), index) for index, key in enumerate(keys)]
+    env = {"s": str, "p": _param, "e": encode_basestring, "q": _quoted}
+    value = "(e({x}) if {x}.isprintable() else q({x})) if type({x}) is s else p({x})"
+    return compile_joiner(parts, value, env, size=len(keys), end="}")
 
 
 def _map_param(value: dict[Any, Any]) -> str:
